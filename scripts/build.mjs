@@ -1,0 +1,125 @@
+// The build: files derived from action.yml and package.json, then tsc → build/ and ncc →
+// dist/. `--check` builds into a temporary folder and fails if anything committed differs
+// (CI runs it through the tests), so dist/ is always the build of src/.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const check = process.argv.includes('--check');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const BUNDLES = ['main', 'post'];
+
+function inputsModule(action) {
+  const entries = Object.entries(action.inputs).map(([name, spec]) => {
+    const fields = [
+      `required: ${spec.required === true}`,
+      `default: ${JSON.stringify(String(spec.default ?? ''))}`,
+      `description: ${JSON.stringify(spec.description.trim())}`,
+    ];
+    return `  ${JSON.stringify(name)}: { ${fields.join(', ')} },`;
+  });
+  return [
+    '// Generated from action.yml by scripts/build.mjs. Do not edit: change action.yml.',
+    'export const INPUTS = {',
+    ...entries,
+    '} as const;',
+    '',
+    'export type InputName = keyof typeof INPUTS;',
+    '',
+  ].join('\n');
+}
+
+const cell = (text) => String(text).trim().replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+
+function inputsTable(action) {
+  const rows = Object.entries(action.inputs).map(([name, spec]) => {
+    const value = spec.required ? '**required**' : spec.default === '' ? '' : `\`${spec.default}\``;
+    return `| \`${name}\` | ${value} | ${cell(spec.description)} |`;
+  });
+  return ['| Input | Default | Description |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+function outputsTable(action) {
+  const rows = Object.entries(action.outputs).map(([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`);
+  return ['| Output | Description |', '| --- | --- |', ...rows].join('\n');
+}
+
+function replaceBetween(text, marker, body) {
+  const start = `<!-- ${marker}:start -->`;
+  const end = `<!-- ${marker}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+  return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
+}
+
+/** Files derived from action.yml and package.json: path → content. */
+function derivedFiles() {
+  const action = parse(readFileSync(join(root, 'action.yml'), 'utf8'));
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  let readme = readFileSync(join(root, 'README.md'), 'utf8');
+  readme = replaceBetween(readme, 'inputs', inputsTable(action));
+  readme = replaceBetween(readme, 'outputs', outputsTable(action));
+  return {
+    'src/core/inputs.generated.ts': inputsModule(action),
+    'src/core/version.generated.ts': `// Generated from package.json by scripts/build.mjs. Do not edit.\nexport const VERSION = ${JSON.stringify(version)};\n`,
+    'README.md': readme,
+  };
+}
+
+function compile(distDir) {
+  // Inside the repository, so that ncc resolves node_modules and package.json's module type,
+  // and always the same path: ncc derives module ids from it, and the bundle must not vary.
+  const buildDir = join(root, 'build', 'tsc');
+  rmSync(buildDir, { recursive: true, force: true });
+  try {
+    execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json'), '--outDir', buildDir], { stdio: 'inherit' });
+    for (const name of BUNDLES) {
+      execFileSync(bin('ncc'), ['build', join(buildDir, `${name}.js`), '-o', join(distDir, name), '--minify', '--quiet'], { stdio: 'inherit' });
+    }
+  } finally {
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+}
+
+function listFiles(dir, prefix = '') {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path, `${prefix}${name}/`) : [`${prefix}${name}`];
+  });
+}
+
+function differences(expectedDir, actualDir) {
+  const expected = listFiles(expectedDir);
+  const actual = new Set(listFiles(actualDir));
+  const stale = expected.filter((file) => !actual.has(file) || !readFileSync(join(expectedDir, file)).equals(readFileSync(join(actualDir, file))));
+  const extra = [...actual].filter((file) => !expected.includes(file));
+  return [...stale, ...extra];
+}
+
+const derived = derivedFiles();
+if (check) {
+  const stale = Object.entries(derived).filter(([path, content]) => readFileSync(join(root, path), 'utf8') !== content).map(([path]) => path);
+  // Compile from the committed sources: a stale generated file is already reported above.
+  const distDir = mkdtempSync(join(tmpdir(), 'claimcheck-dist-'));
+  try {
+    compile(distDir);
+    stale.push(...differences(distDir, join(root, 'dist')).map((file) => `dist/${file}`));
+  } finally {
+    rmSync(distDir, { recursive: true, force: true });
+  }
+  if (stale.length > 0) {
+    console.error(`Stale build output (run npm run build and commit): ${stale.join(', ')}`);
+    process.exit(1);
+  }
+  console.log('dist/ and the generated files match a fresh build.');
+} else {
+  for (const [path, content] of Object.entries(derived)) writeFileSync(join(root, path), content);
+  for (const name of BUNDLES) rmSync(join(root, 'dist', name), { recursive: true, force: true });
+  compile(join(root, 'dist'));
+}

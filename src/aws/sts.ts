@@ -1,0 +1,114 @@
+// AssumeRoleWithWebIdentity through the real AWS SDK client. One call is one attempt (the
+// SDK's own retries are off); which failures to retry is decided in core/sts-failure.
+import { AssumeRoleWithWebIdentityCommand, STSClient, type AssumeRoleWithWebIdentityCommandOutput } from '@aws-sdk/client-sts';
+import type { StsFailure } from '../core/sts-failure.js';
+
+export interface WebIdentityRequest {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly token: string;
+  readonly durationSeconds: number;
+  readonly inlineSessionPolicy: string | undefined;
+  readonly managedSessionPolicies: readonly string[];
+}
+
+export interface StsSession {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: Date;
+  readonly assumedRoleArn: string;
+  readonly assumedRoleId: string;
+}
+
+export interface WebIdentitySts {
+  assumeRoleWithWebIdentity(request: WebIdentityRequest): Promise<StsSession>;
+  /** The endpoint called, for messages. */
+  readonly endpoint: string;
+}
+
+/** A failed call, carrying what AWS (or the network) said. */
+export class StsCallFailed extends Error {
+  constructor(readonly failure: StsFailure) {
+    super(`${failure.code}: ${failure.message}`);
+  }
+}
+
+export interface StsClientOptions {
+  readonly region: string;
+  readonly endpoint: string | undefined;
+  readonly userAgent: string;
+}
+
+export function regionalStsEndpoint(region: string): string {
+  return `https://sts.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+export function createWebIdentitySts(options: StsClientOptions): WebIdentitySts {
+  const endpoint = options.endpoint ?? regionalStsEndpoint(options.region);
+  const client = new STSClient({
+    region: options.region,
+    endpoint,
+    maxAttempts: 1,
+    customUserAgent: options.userAgent,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
+  });
+  return {
+    endpoint,
+    async assumeRoleWithWebIdentity(request) {
+      let output;
+      try {
+        output = await client.send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: request.roleArn,
+            RoleSessionName: request.sessionName,
+            WebIdentityToken: request.token,
+            DurationSeconds: request.durationSeconds,
+            ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
+            ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
+          }),
+        );
+      } catch (error) {
+        throw new StsCallFailed(failureOf(error));
+      }
+      return sessionOf(output);
+    },
+  };
+}
+
+function sessionOf(output: AssumeRoleWithWebIdentityCommandOutput): StsSession {
+  const credentials = output.Credentials;
+  const session = {
+    accessKeyId: credentials?.AccessKeyId ?? '',
+    secretAccessKey: credentials?.SecretAccessKey ?? '',
+    sessionToken: credentials?.SessionToken ?? '',
+    expiration: credentials?.Expiration ?? new Date(Number.NaN),
+    assumedRoleArn: output.AssumedRoleUser?.Arn ?? '',
+    assumedRoleId: output.AssumedRoleUser?.AssumedRoleId ?? '',
+  };
+  if (!session.accessKeyId || !session.secretAccessKey || !session.sessionToken || Number.isNaN(session.expiration.getTime()) || !session.assumedRoleArn) {
+    throw new StsCallFailed({ code: 'Deserialization', message: 'the response lacks credentials or the assumed role', status: undefined, requestId: undefined });
+  }
+  return session;
+}
+
+interface SdkError {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+function failureOf(error: unknown): StsFailure {
+  const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkError;
+  const status = sdk.$metadata?.httpStatusCode;
+  const requestId = sdk.$metadata?.requestId;
+  const message = typeof sdk.message === 'string' ? sdk.message : String(error);
+  // Network faults carry a Node error code; service errors carry $fault and a code as name.
+  if (typeof sdk.code === 'string' && sdk.$fault === undefined) return { code: sdk.code, message, status: undefined, requestId: undefined };
+  if (sdk.$fault === undefined && status === undefined && sdk.name !== 'TimeoutError') {
+    return { code: 'Deserialization', message: `unreadable response (${message})`, status, requestId };
+  }
+  return { code: typeof sdk.name === 'string' ? sdk.name : 'Unknown', message, status, requestId };
+}

@@ -1,0 +1,58 @@
+// The error model: every failure a user can meet is a ClaimcheckError with a stable code,
+// a message that names the input or claim at fault, and a hint that says how to fix it.
+// `formatError` is the one place that turns it into text.
+
+export type ErrorCode =
+  | 'INPUT_REQUIRED'
+  | 'INPUT_INVALID'
+  | 'TOKEN_PERMISSION'
+  | 'TOKEN_REQUEST_FAILED'
+  | 'TOKEN_MALFORMED'
+  | 'TOKEN_ALGORITHM'
+  | 'TOKEN_SIGNATURE'
+  | 'TOKEN_KEY_UNKNOWN'
+  | 'TOKEN_ISSUER'
+  | 'TOKEN_AUDIENCE'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_NOT_YET_VALID'
+  | 'TOKEN_CLAIMS'
+  | 'ISSUER_UNREACHABLE'
+  | 'RULE_FAILED'
+  | 'STS_ACCESS_DENIED'
+  | 'STS_TOKEN_REJECTED'
+  | 'STS_INVALID_REQUEST'
+  | 'STS_REGION_DISABLED'
+  | 'STS_UNAVAILABLE'
+  | 'ACCOUNT_NOT_ALLOWED'
+  | 'INTERNAL';
+
+export class ClaimcheckError extends Error {
+  override readonly name = 'ClaimcheckError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Anything thrown becomes a ClaimcheckError; a non-Error throw must still fail the step. */
+export function asClaimcheckError(thrown: unknown): ClaimcheckError {
+  if (thrown instanceof ClaimcheckError) return thrown;
+  const detail = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : `a non-error value was thrown (${typeof thrown})`;
+  return new ClaimcheckError(
+    'INTERNAL',
+    `claimcheck failed unexpectedly: ${detail}`,
+    'This is a bug in claimcheck; please report it with this message (no credentials were exported).',
+  );
+}
+
+/** The user-facing text: one line naming what failed, then one line with the fix. */
+export function formatError(error: ClaimcheckError): string {
+  return `${error.code}: ${oneLine(error.message)}\nHint: ${oneLine(error.hint)}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}

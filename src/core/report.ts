@@ -1,0 +1,68 @@
+// What a successful run tells people: a step summary read at a glance, and the same facts
+// as one JSON audit line. Neither ever holds the token or a credential.
+
+export interface RunReport {
+  readonly version: string;
+  /** Facts about the job from its verified claims, in display order: [label, value]. */
+  readonly job: ReadonlyArray<readonly [string, string]>;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly roleArn: string;
+  readonly assumedRoleArn: string;
+  readonly accountId: string;
+  readonly sessionName: string;
+  readonly region: string;
+  readonly expiration: Date;
+  readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean }>;
+}
+
+/** Claim values come from the job (branch names, actors): keep them from forming Markdown or HTML. */
+function cell(text: string): string {
+  return text.replace(/[\\`*_[\]<>|&#]/g, (char) => `&#${char.charCodeAt(0)};`).replace(/[\r\n]+/g, ' ');
+}
+
+function minutesUntil(when: Date, now: number): string {
+  const minutes = Math.round((when.getTime() - now) / 60_000);
+  return minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
+}
+
+export function summaryMarkdown(report: RunReport, now: number): string {
+  const rows: Array<[string, string]> = [
+    ...report.job.map(([label, value]): [string, string] => [label, cell(value)]),
+    ['Role', `<code>${cell(report.roleArn)}</code>`],
+    ['Session', `<code>${cell(report.sessionName)}</code>`],
+    ['Account', cell(report.accountId)],
+    ['Region', cell(report.region)],
+    ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
+  ];
+  const lines = [
+    `### ✅ claimcheck assumed ${cell(report.roleArn.replace(/^.*:role\//, ''))}`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    ...rows.map(([label, value]) => `| ${label} | ${value} |`),
+  ];
+  if (report.rules.length > 0) {
+    lines.push('', `**Claim rules** (${report.rules.length}, all held)`, '');
+    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} <code>${cell(rule.rule)}</code>`));
+  }
+  lines.push('', `<sub>claimcheck ${cell(report.version)} · token from ${cell(report.issuer)} · subject <code>${cell(report.subject)}</code></sub>`, '');
+  return lines.join('\n');
+}
+
+export function auditRecord(report: RunReport): string {
+  return JSON.stringify({
+    event: 'claimcheck.assume-role',
+    version: report.version,
+    issuer: report.issuer,
+    subject: report.subject,
+    job: Object.fromEntries(report.job),
+    role: report.roleArn,
+    assumed_role: report.assumedRoleArn,
+    account: report.accountId,
+    session: report.sessionName,
+    region: report.region,
+    expiration: report.expiration.toISOString(),
+    rules: report.rules,
+  });
+}

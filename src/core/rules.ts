@@ -1,0 +1,170 @@
+// Claim rules: `claim=value` lines, all of which must hold before STS is called.
+// `*` matches within one segment (never across `/` or `:`), `**` matches anything,
+// `a|b` lists alternatives, and a backslash escapes `*`, `|` or `\`. Matching is anchored,
+// exact and case-sensitive, and runs in time linear in the claim (no regex backtracking).
+import { ClaimcheckError } from './errors.js';
+
+export type PatternToken = { readonly literal: string } | { readonly star: 'segment' | 'any' };
+
+export interface ClaimRule {
+  /** The rule as written, for messages. */
+  readonly source: string;
+  readonly claim: string;
+  readonly alternatives: readonly (readonly PatternToken[])[];
+}
+
+export interface RuleResult {
+  readonly rule: ClaimRule;
+  readonly held: boolean;
+  /** The claim as presented, rendered for people (JSON for non-strings), or undefined when absent. */
+  readonly presented: string | undefined;
+}
+
+export class RuleSyntaxError extends Error {}
+
+const CLAIM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
+const MAX_VALUE_LENGTH = 1024;
+
+export function parseClaimRules(text: string): ClaimRule[] {
+  const rules: ClaimRule[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    rules.push(parseRuleLine(line, index + 1));
+  });
+  return rules;
+}
+
+function parseRuleLine(line: string, lineNumber: number): ClaimRule {
+  const where = `line ${lineNumber} ("${line}")`;
+  const equals = line.indexOf('=');
+  if (equals < 0) throw new RuleSyntaxError(`${where} has no "=": write claim=value`);
+  const claim = line.slice(0, equals).trim();
+  const value = line.slice(equals + 1).trim();
+  if (!CLAIM_NAME.test(claim)) {
+    throw new RuleSyntaxError(`${where} names no valid claim: use letters, digits and _ . : / - (e.g. repository)`);
+  }
+  if (value === '') throw new RuleSyntaxError(`${where} has an empty value`);
+  if (value.length > MAX_VALUE_LENGTH) throw new RuleSyntaxError(`${where} is longer than ${MAX_VALUE_LENGTH} characters`);
+  if (/\p{Cc}/u.test(value)) throw new RuleSyntaxError(`${where} contains a control character`);
+  const alternatives = splitAlternatives(value, where).map((alternative) => tokenize(alternative, where));
+  return { source: `${claim}=${value}`, claim, alternatives };
+}
+
+function splitAlternatives(value: string, where: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (char === '\\') {
+      current += value.slice(i, i + 2);
+      i++;
+    } else if (char === '|') {
+      parts.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current);
+  if (parts.some((part) => part.trim() === '')) throw new RuleSyntaxError(`${where} has an empty alternative around "|"`);
+  return parts.map((part) => part.trim());
+}
+
+function tokenize(pattern: string, where: string): PatternToken[] {
+  const tokens: PatternToken[] = [];
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] as string;
+    if (char === '\\') {
+      const next = chars[i + 1];
+      if (next !== '\\' && next !== '*' && next !== '|') {
+        throw new RuleSyntaxError(`${where}: "\\" may only escape *, | or \\`);
+      }
+      tokens.push({ literal: next });
+      i++;
+    } else if (char === '*') {
+      const any = chars[i + 1] === '*';
+      if (any) i++;
+      if (chars[i + 1] === '*') throw new RuleSyntaxError(`${where}: use * or **, not three or more in a row`);
+      tokens.push({ star: any ? 'any' : 'segment' });
+    } else {
+      tokens.push({ literal: char });
+    }
+  }
+  return tokens;
+}
+
+const SEGMENT_SEPARATORS = new Set(['/', ':']);
+
+/** Whole-value glob match as an NFA walk: O(value × pattern), whatever the pattern. */
+export function matchesPattern(tokens: readonly PatternToken[], value: string): boolean {
+  let states = closure(new Set([0]), tokens);
+  for (const char of value) {
+    const next = new Set<number>();
+    for (const state of states) {
+      const token = tokens[state];
+      if (!token) continue;
+      if ('literal' in token) {
+        if (token.literal === char) next.add(state + 1);
+      } else if (token.star === 'any' || !SEGMENT_SEPARATORS.has(char)) {
+        next.add(state);
+      }
+    }
+    if (next.size === 0) return false;
+    states = closure(next, tokens);
+  }
+  return states.has(tokens.length);
+}
+
+function closure(states: Set<number>, tokens: readonly PatternToken[]): Set<number> {
+  for (const state of states) {
+    const token = tokens[state];
+    if (token && 'star' in token) states.add(state + 1); // a star may match nothing
+  }
+  return states;
+}
+
+/** Claim values a rule can match: strings, numbers and booleans; arrays match if any element does. */
+function candidateValues(value: unknown): string[] {
+  const values = Array.isArray(value) ? value : [value];
+  return values.flatMap((item) =>
+    typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean' ? [String(item)] : [],
+  );
+}
+
+export function describeClaim(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+export function checkRule(rule: ClaimRule, claims: Readonly<Record<string, unknown>>): RuleResult {
+  const value = Object.hasOwn(claims, rule.claim) ? claims[rule.claim] : undefined;
+  const held = candidateValues(value).some((candidate) =>
+    rule.alternatives.some((alternative) => matchesPattern(alternative, candidate)),
+  );
+  return { rule, held, presented: describeClaim(value) };
+}
+
+export function checkClaimRules(rules: readonly ClaimRule[], claims: Readonly<Record<string, unknown>>): RuleResult[] {
+  return rules.map((rule) => checkRule(rule, claims));
+}
+
+/** The error for the first rule that did not hold, with what the token presented. */
+export function ruleFailure(failed: RuleResult, results: readonly RuleResult[]): ClaimcheckError {
+  const { rule, presented } = failed;
+  const what = presented === undefined ? `the token has no ${rule.claim} claim` : `the token's ${rule.claim} is ${JSON.stringify(presented)}`;
+  const held = results.filter((result) => result.held).map((result) => result.rule.source);
+  const wouldMatchWithAny = presented !== undefined && rule.alternatives.some((alternative) =>
+    matchesPattern(alternative.map((token) => ('star' in token ? { star: 'any' as const } : token)), presented),
+  );
+  const hint = wouldMatchWithAny
+    ? 'A * stops at / and :, use ** to match across them (e.g. refs/heads/**).'
+    : 'Run the job where the rule holds (branch, environment, workflow), or change the claims input if the rule is wrong.';
+  return new ClaimcheckError(
+    'RULE_FAILED',
+    `Claim rule ${rule.source} does not hold: ${what}.${held.length > 0 ? ` Rules that held: ${held.join(', ')}.` : ''}`,
+    hint,
+  );
+}

@@ -1,0 +1,192 @@
+// Every input, parsed strictly in one place into one typed Settings object. A bad value
+// ends the run with an error that names the input, what it held and the accepted form.
+// Defaults come from action.yml (via inputs.generated.ts) and from nowhere else.
+import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion, type RoleArn } from './arn.js';
+import { ClaimcheckError } from './errors.js';
+import { parseBoolean, parseInteger, parseList, parseServiceUrl } from './input-values.js';
+import { INPUTS, type InputName } from './inputs.generated.js';
+import { parseClaimRules, RuleSyntaxError, type ClaimRule } from './rules.js';
+import { isSessionName } from './session-name.js';
+
+export interface Settings {
+  readonly roleArn: RoleArn;
+  readonly region: string;
+  readonly audience: string;
+  readonly rules: readonly ClaimRule[];
+  readonly issuer: string;
+  /** Undefined: derive one from the token's claims. */
+  readonly roleSessionName: string | undefined;
+  readonly durationSeconds: number;
+  readonly inlineSessionPolicy: string | undefined;
+  readonly managedSessionPolicies: readonly string[];
+  readonly allowedAccountIds: readonly string[];
+  readonly maskAccountId: boolean;
+  readonly outputCredentials: boolean;
+  readonly stsEndpoint: string | undefined;
+  readonly retryMaxAttempts: number;
+  readonly clockToleranceSeconds: number;
+}
+
+/** Reads one input's raw text; undefined or empty means "not set". */
+export type InputSource = (name: InputName) => string | undefined;
+
+export interface SettingsContext {
+  /** A custom STS endpoint from the environment, and the variable it came from. */
+  readonly endpointFromEnvironment?: { readonly variable: string; readonly value: string } | undefined;
+}
+
+const MAX_INLINE_POLICY = 2048;
+const MAX_MANAGED_POLICIES = 10;
+
+export function parseSettings(source: InputSource, context: SettingsContext = {}): Settings {
+  const read = (name: InputName): string => {
+    const raw = source(name)?.trim() ?? '';
+    const value = raw === '' ? INPUTS[name].default : raw;
+    if (value === '' && INPUTS[name].required) {
+      throw new ClaimcheckError('INPUT_REQUIRED', `Input ${name} is required but was not set.`, `Add "${name}:" to the step's inputs: ${INPUTS[name].description}`);
+    }
+    return value;
+  };
+  const optional = (name: InputName): string | undefined => read(name) || undefined;
+
+  const roleArn = parseRole(read('role-to-assume'));
+  const region = parseRegion(read('aws-region'), roleArn);
+  return {
+    roleArn,
+    region,
+    audience: parseAudience(read('audience')),
+    rules: parseRules(read('claims')),
+    issuer: parseUrlInput('issuer', read('issuer')),
+    roleSessionName: mapOptional(optional('role-session-name'), parseSessionName),
+    durationSeconds: integer('role-duration-seconds', read('role-duration-seconds'), 900, 43200, 'a whole number of seconds from 900 to 43200'),
+    inlineSessionPolicy: mapOptional(optional('inline-session-policy'), parseInlinePolicy),
+    managedSessionPolicies: parseManagedPolicies(read('managed-session-policies')),
+    allowedAccountIds: parseAccountIds(read('allowed-account-ids')),
+    maskAccountId: boolean('mask-aws-account-id', read('mask-aws-account-id')),
+    outputCredentials: boolean('output-credentials', read('output-credentials')),
+    stsEndpoint: parseStsEndpoint(optional('sts-endpoint'), context),
+    retryMaxAttempts: integer('retry-max-attempts', read('retry-max-attempts'), 1, 10, 'a whole number from 1 to 10'),
+    clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),
+  };
+}
+
+function mapOptional<T>(value: string | undefined, parse: (text: string) => T): T | undefined {
+  return value === undefined ? undefined : parse(value);
+}
+
+function invalid(name: string, value: string, expected: string): ClaimcheckError {
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return new ClaimcheckError('INPUT_INVALID', `Input ${name} is ${JSON.stringify(shown)}, which is not ${expected}.`, `Set ${name} to ${expected}.`);
+}
+
+function parseRole(text: string): RoleArn {
+  const arn = parseRoleArn(text);
+  if (!arn) throw invalid('role-to-assume', text, 'an IAM role ARN such as arn:aws:iam::123456789012:role/deploy');
+  return arn;
+}
+
+function parseRegion(text: string, role: RoleArn): string {
+  if (!isRegion(text)) throw invalid('aws-region', text, 'an AWS region name such as us-east-1');
+  const partition = partitionOfRegion(text);
+  if (partition !== role.partition) {
+    throw new ClaimcheckError(
+      'INPUT_INVALID',
+      `Input aws-region is ${text} (partition ${partition}) but role-to-assume is in partition ${role.partition}.`,
+      `Use a region of the role's partition, or the role ARN of that partition (arn:${partition}:iam::…).`,
+    );
+  }
+  return text;
+}
+
+function parseAudience(text: string): string {
+  if (!/^[\x21-\x7e]{1,255}$/.test(text)) throw invalid('audience', text, 'one audience of up to 255 printable characters without spaces, such as sts.amazonaws.com');
+  return text;
+}
+
+function parseRules(text: string): ClaimRule[] {
+  try {
+    return parseClaimRules(text);
+  } catch (error) {
+    if (!(error instanceof RuleSyntaxError)) throw error;
+    throw new ClaimcheckError('INPUT_INVALID', `Input claims: ${error.message}.`, 'Write one rule per line as claim=value, e.g. repository=acme/api or ref=refs/heads/main|refs/tags/v*.');
+  }
+}
+
+function parseUrlInput(name: string, text: string): string {
+  const url = parseServiceUrl(text);
+  if (!url) throw invalid(name, text, 'an https:// URL (http:// only for 127.0.0.1, localhost or [::1]) without query or credentials');
+  return url;
+}
+
+function parseSessionName(text: string): string {
+  if (!isSessionName(text)) throw invalid('role-session-name', text, '2 to 64 characters of letters, digits and + = , . @ _ -');
+  return text;
+}
+
+function integer(name: string, text: string, min: number, max: number, expected: string): number {
+  const value = parseInteger(text, min, max);
+  if (value === undefined) throw invalid(name, text, expected);
+  return value;
+}
+
+function boolean(name: string, text: string): boolean {
+  const value = parseBoolean(text);
+  if (value === undefined) throw invalid(name, text, 'true or false');
+  return value;
+}
+
+function parseInlinePolicy(text: string): string {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw invalid('inline-session-policy', text, 'an IAM policy document in JSON');
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw invalid('inline-session-policy', text, 'an IAM policy document in JSON (an object)');
+  }
+  // STS counts the characters it is sent, so send the compact form.
+  const compact = JSON.stringify(document);
+  if (compact.length > MAX_INLINE_POLICY) {
+    throw new ClaimcheckError('INPUT_INVALID', `Input inline-session-policy is ${compact.length} characters even without whitespace; STS accepts at most ${MAX_INLINE_POLICY}.`, 'Shorten the policy, or move part of it into a managed policy listed in managed-session-policies.');
+  }
+  return compact;
+}
+
+function parseManagedPolicies(text: string): string[] {
+  const arns = parseList(text);
+  const bad = arns.find((arn) => !isPolicyArn(arn));
+  if (bad !== undefined) throw invalid('managed-session-policies', bad, 'an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess');
+  if (arns.length > MAX_MANAGED_POLICIES) {
+    throw new ClaimcheckError('INPUT_INVALID', `Input managed-session-policies lists ${arns.length} policies; STS accepts at most ${MAX_MANAGED_POLICIES}.`, 'Combine policies, or narrow the session with inline-session-policy instead.');
+  }
+  return arns;
+}
+
+function parseAccountIds(text: string): string[] {
+  const ids = parseList(text);
+  const bad = ids.find((id) => !/^\d{12}$/.test(id));
+  if (bad !== undefined) throw invalid('allowed-account-ids', bad, 'a comma-separated list of 12-digit AWS account IDs');
+  return ids;
+}
+
+function parseStsEndpoint(input: string | undefined, context: SettingsContext): string | undefined {
+  if (input !== undefined) return parseUrlInput('sts-endpoint', input);
+  const fromEnvironment = context.endpointFromEnvironment;
+  if (!fromEnvironment) return undefined;
+  const url = parseServiceUrl(fromEnvironment.value);
+  if (!url) {
+    throw new ClaimcheckError('INPUT_INVALID', `Environment variable ${fromEnvironment.variable} is ${JSON.stringify(fromEnvironment.value)}, which is not an https:// URL (http:// only for loopback).`, `Fix or unset ${fromEnvironment.variable}, or set the sts-endpoint input.`);
+  }
+  return url;
+}
+
+/** Fails unless `accountId` is allowed; an empty list allows every account. */
+export function assertAccountAllowed(allowedAccountIds: readonly string[], accountId: string, what: string): void {
+  if (allowedAccountIds.length === 0 || allowedAccountIds.includes(accountId)) return;
+  throw new ClaimcheckError(
+    'ACCOUNT_NOT_ALLOWED',
+    `${what} is in account ${accountId}, which allowed-account-ids (${allowedAccountIds.join(', ')}) does not list.`,
+    'Assume a role in one of the allowed accounts, or add this account to allowed-account-ids if it is trusted.',
+  );
+}

@@ -1,0 +1,120 @@
+// What an STS failure means: whether time may fix it, and, when not, the error a user
+// reads, with the claims presented and the fix.
+import type { RoleArn } from './arn.js';
+import { ClaimcheckError } from './errors.js';
+import { describeClaim } from './rules.js';
+import { oidcProviderArn, trustConditionFor } from './trust-policy.js';
+
+export interface StsFailure {
+  /** AWS error code (AccessDenied, Throttling, …) or a network error code (ECONNRESET, TimeoutError). */
+  readonly code: string;
+  readonly message: string;
+  /** HTTP status, when a response arrived. */
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+}
+
+export type StsFailureKind = 'transient' | 'key-fetch' | 'expired-token' | 'permanent';
+
+const TRANSIENT_CODES = new Set([
+  'IDPCommunicationError',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'TimeoutError', 'AbortError', 'NetworkError']);
+
+export function classifyStsFailure(failure: StsFailure): StsFailureKind {
+  if (failure.code === 'ExpiredTokenException') return 'expired-token';
+  if (failure.code === 'InvalidIdentityToken' && /retrieve verification key|couldn't retrieve/i.test(failure.message)) {
+    return 'key-fetch';
+  }
+  if (TRANSIENT_CODES.has(failure.code) || NETWORK_CODES.has(failure.code)) return 'transient';
+  if (failure.status !== undefined && failure.status >= 500) return 'transient';
+  // A response we could not parse (HTML from a proxy, a cut-off body) is a fault on the way.
+  if (failure.status === undefined && failure.code === 'Deserialization') return 'transient';
+  return 'permanent';
+}
+
+export interface StsFailureContext {
+  readonly roleArn: RoleArn;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly endpoint: string;
+}
+
+const PRESENTED_CLAIMS = ['sub', 'aud', 'iss', 'repository', 'ref', 'environment', 'job_workflow_ref', 'oidc.circleci.com/project-id', 'oidc.circleci.com/vcs-ref'];
+
+/** `sub="…", aud="…", …` for the claims that trust policies match on, as the token presented them. */
+export function presentedClaims(claims: Readonly<Record<string, unknown>>): string {
+  return PRESENTED_CLAIMS.filter((name) => claims[name] !== undefined)
+    .map((name) => `${name}=${JSON.stringify(describeClaim(claims[name]))}`)
+    .join(', ');
+}
+
+function awsDetail(failure: StsFailure): string {
+  const id = failure.requestId ? `, request ID ${failure.requestId}` : '';
+  return `(${failure.code}: ${failure.message}${id})`;
+}
+
+export function explainStsFailure(failure: StsFailure, context: StsFailureContext): ClaimcheckError {
+  const { roleArn } = context;
+  const subject = typeof context.claims.sub === 'string' ? context.claims.sub : '';
+  switch (failure.code) {
+    case 'AccessDenied': {
+      const provider = oidcProviderArn(roleArn.partition, roleArn.accountId, context.issuer);
+      const condition = JSON.stringify(trustConditionFor(context.issuer, context.audience, subject));
+      return new ClaimcheckError(
+        'STS_ACCESS_DENIED',
+        `STS refused to let this token assume ${roleArn.arn}: the role's trust policy does not accept the claims presented (${presentedClaims(context.claims)}) ${awsDetail(failure)}.`,
+        `Check that the role exists and that its trust policy allows "Federated": "${provider}" with the condition ${condition} (or a StringLike pattern that covers it).`,
+      );
+    }
+    case 'InvalidIdentityToken':
+    case 'IDPRejectedClaim':
+      return tokenRejected(failure, context);
+    case 'ExpiredTokenException':
+      return new ClaimcheckError('STS_TOKEN_REJECTED', `STS says the token has expired ${awsDetail(failure)}, even after a fresh token was requested.`, "Check the runner's clock: STS compares the token's exp with AWS time.");
+    case 'RegionDisabledException':
+      return new ClaimcheckError('STS_REGION_DISABLED', `STS is not activated in this region for account ${roleArn.accountId} ${awsDetail(failure)}.`, 'Activate the region under IAM > Account settings > Security Token Service, or choose another aws-region.');
+    case 'MalformedPolicyDocument':
+    case 'PackedPolicyTooLarge':
+      return new ClaimcheckError('STS_INVALID_REQUEST', `STS rejected the session policy ${awsDetail(failure)}.`, 'Fix inline-session-policy or managed-session-policies: valid IAM policy JSON, at most 2048 characters, at most 10 managed policies.');
+    case 'ValidationError':
+      return validationError(failure);
+    default:
+      return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused AssumeRoleWithWebIdentity for ${roleArn.arn} ${awsDetail(failure)}.`, 'The AWS message above names the problem; see the STS AssumeRoleWithWebIdentity documentation for its error codes.');
+  }
+}
+
+function tokenRejected(failure: StsFailure, context: StsFailureContext): ClaimcheckError {
+  const provider = oidcProviderArn(context.roleArn.partition, context.roleArn.accountId, context.issuer);
+  let hint = `Check the IAM OIDC provider ${provider}: it must exist and list "${context.audience}" as a client ID (audience).`;
+  if (/audience/i.test(failure.message)) hint = `Add "${context.audience}" as a client ID (audience) of the IAM OIDC provider ${provider}, or set audience to one it lists.`;
+  if (/provider found/i.test(failure.message)) hint = `Create an IAM OIDC provider for ${context.issuer} with client ID "${context.audience}" in account ${context.roleArn.accountId}.`;
+  return new ClaimcheckError('STS_TOKEN_REJECTED', `STS rejected the OIDC token ${awsDetail(failure)}.`, hint);
+}
+
+function validationError(failure: StsFailure): ClaimcheckError {
+  let hint = 'The AWS message names the parameter at fault.';
+  if (/MaxSessionDuration/i.test(failure.message)) hint = "Lower role-duration-seconds to at most the role's maximum session duration, or raise that maximum in IAM.";
+  else if (/roleSessionName/i.test(failure.message)) hint = 'Set role-session-name to 2 to 64 characters of letters, digits and + = , . @ _ -.';
+  return new ClaimcheckError('STS_INVALID_REQUEST', `STS rejected the request ${awsDetail(failure)}.`, hint);
+}
+
+export function explainStsExhausted(failure: StsFailure, attempts: number, elapsedMs: number, endpoint: string): ClaimcheckError {
+  const seconds = (elapsedMs / 1000).toFixed(1);
+  return new ClaimcheckError(
+    'STS_UNAVAILABLE',
+    `STS at ${endpoint} did not succeed after ${attempts} attempt${attempts === 1 ? '' : 's'} over ${seconds} s; the last failure was ${failure.code}: ${failure.message}.`,
+    'This is usually passing (throttling or an AWS outage): re-run the job. If it persists, check the network path to STS, sts-endpoint, and retry-max-attempts.',
+  );
+}

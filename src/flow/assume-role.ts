@@ -1,0 +1,136 @@
+// The whole exchange, independent of any CI platform: token → verified claims → rules →
+// AssumeRoleWithWebIdentity → checked session. It exports nothing: the caller publishes
+// the result only when every step has succeeded, so a failure never leaves a partial export.
+import { accountOfAssumedRole } from '../core/arn.js';
+import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../core/retry.js';
+import { checkClaimRules, ruleFailure, type RuleResult } from '../core/rules.js';
+import { assertAccountAllowed, type Settings } from '../core/settings.js';
+import { classifyStsFailure, explainStsExhausted, explainStsFailure } from '../core/sts-failure.js';
+import { StsCallFailed, type StsSession, type WebIdentitySts } from '../aws/sts.js';
+import type { VerifiedToken } from '../oidc/verify.js';
+
+export interface Log {
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+export interface AssumeRoleDeps {
+  /** Obtains a fresh OIDC token for the audience. */
+  readonly requestToken: (audience: string) => Promise<string>;
+  readonly verifyToken: (token: string) => Promise<VerifiedToken>;
+  readonly sts: WebIdentitySts;
+  /** Hides a secret from every later output; called the moment a secret exists. */
+  readonly mask: (secret: string) => void;
+  readonly log: Log;
+  readonly clock: Clock;
+  /** The session name to use when the role-session-name input is empty. */
+  readonly defaultSessionName: (claims: Readonly<Record<string, unknown>>) => string;
+}
+
+export interface Assumed {
+  readonly token: VerifiedToken;
+  readonly rules: readonly RuleResult[];
+  readonly sessionName: string;
+  readonly session: StsSession;
+  readonly accountId: string;
+}
+
+interface Token {
+  readonly raw: string;
+  readonly verified: VerifiedToken;
+}
+
+/** Key-fetch failures at STS are retried only this often: they rarely pass. */
+const KEY_FETCH_RETRIES = 2;
+
+export function stsRetryPolicy(settings: Settings): RetryPolicy {
+  return { maxAttempts: settings.retryMaxAttempts, baseDelayMs: 300, maxDelayMs: 5_000, budgetMs: 60_000 };
+}
+
+export async function assumeRole(settings: Settings, deps: AssumeRoleDeps): Promise<Assumed> {
+  if (settings.maskAccountId) deps.mask(settings.roleArn.accountId);
+  assertAccountAllowed(settings.allowedAccountIds, settings.roleArn.accountId, 'role-to-assume');
+
+  let token = await obtainToken(settings, deps);
+  const rules = checkClaimRules(settings.rules, token.verified.claims);
+  const failed = rules.find((result) => !result.held);
+  if (failed) throw ruleFailure(failed, rules);
+  if (rules.length > 0) deps.log.info(`All ${rules.length} claim rule(s) hold.`);
+
+  const sessionName = settings.roleSessionName ?? deps.defaultSessionName(token.verified.claims);
+  const session = await callSts(settings, deps, sessionName, () => token, async () => {
+    token = await obtainToken(settings, deps);
+  });
+  deps.mask(session.accessKeyId);
+  deps.mask(session.secretAccessKey);
+  deps.mask(session.sessionToken);
+
+  const accountId = accountOfAssumedRole(session.assumedRoleArn) ?? settings.roleArn.accountId;
+  if (settings.maskAccountId) deps.mask(accountId);
+  assertAccountAllowed(settings.allowedAccountIds, accountId, 'The assumed role');
+  return { token: token.verified, rules, sessionName, session, accountId };
+}
+
+async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<Token> {
+  const raw = await deps.requestToken(settings.audience);
+  deps.mask(raw);
+  deps.log.debug(`Received an OIDC token (${raw.length} characters); verifying it against ${settings.issuer}.`);
+  return { raw, verified: await deps.verifyToken(raw) };
+}
+
+async function callSts(
+  settings: Settings,
+  deps: AssumeRoleDeps,
+  sessionName: string,
+  current: () => Token,
+  refreshToken: () => Promise<void>,
+): Promise<StsSession> {
+  let keyFetchFailures = 0;
+  let refreshNeeded = false;
+  let refreshed = false;
+  const decide = (error: unknown) => {
+    if (!(error instanceof StsCallFailed)) return 'stop';
+    switch (classifyStsFailure(error.failure)) {
+      case 'transient':
+        return 'retry';
+      case 'key-fetch':
+        return ++keyFetchFailures <= KEY_FETCH_RETRIES ? 'retry' : 'stop';
+      case 'expired-token':
+        refreshNeeded = !refreshed;
+        return refreshNeeded ? 'retry' : 'stop';
+      case 'permanent':
+        return 'stop';
+    }
+  };
+  try {
+    return await withRetries(
+      async () => {
+        if (refreshNeeded) {
+          [refreshNeeded, refreshed] = [false, true];
+          await refreshToken();
+        }
+        return deps.sts.assumeRoleWithWebIdentity({
+          roleArn: settings.roleArn.arn,
+          sessionName,
+          token: current().raw,
+          durationSeconds: settings.durationSeconds,
+          inlineSessionPolicy: settings.inlineSessionPolicy,
+          managedSessionPolicies: settings.managedSessionPolicies,
+        });
+      },
+      {
+        policy: stsRetryPolicy(settings),
+        clock: deps.clock,
+        decide,
+        onRetry: (error, attempt, delay) => deps.log.info(`STS attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms.`),
+      },
+    );
+  } catch (error) {
+    if (error instanceof RetriesExhausted && error.last instanceof StsCallFailed) {
+      throw explainStsExhausted(error.last.failure, error.attempts, error.elapsedMs, deps.sts.endpoint);
+    }
+    if (!(error instanceof StsCallFailed)) throw error;
+    const { roleArn, issuer, audience } = settings;
+    throw explainStsFailure(error.failure, { roleArn, issuer, audience, claims: current().verified.claims, endpoint: deps.sts.endpoint });
+  }
+}

@@ -1,0 +1,121 @@
+// JSON over HTTP(S) for the token endpoint and the issuer's discovery and keys, through
+// @actions/http-client (it honours https_proxy/no_proxy on self-hosted runners). One call
+// is one attempt with a hard deadline; retries are the caller's, via core/retry.
+import { HttpClient } from '@actions/http-client';
+import type { IncomingMessage } from 'node:http';
+import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../core/retry.js';
+
+export class HttpFailure extends Error {
+  override readonly name = 'HttpFailure';
+  constructor(
+    /** Where the request went, without its query (which may carry a job-specific id). */
+    readonly target: string,
+    /** HTTP status, or undefined when no response arrived. */
+    readonly status: number | undefined,
+    /** Why: `HTTP 503`, `ECONNRESET`, `timeout`, `not JSON`, `too large`. */
+    readonly reason: string,
+  ) {
+    super(`${target}: ${reason}`);
+  }
+
+  /** Faults that can pass with time: no response, 408, 429, 5xx, or a body cut short. */
+  get transient(): boolean {
+    if (this.status === undefined) return true;
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export type JsonGetter = (url: string, headers?: Record<string, string>) => Promise<unknown>;
+
+export interface HttpOptions {
+  readonly userAgent: string;
+  /** Deadline for one whole attempt: connect, headers and body. */
+  readonly timeoutMs: number;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createJsonGetter(options: HttpOptions): JsonGetter {
+  const client = new HttpClient(options.userAgent, [], {
+    allowRedirects: false,
+    allowRetries: false,
+    socketTimeout: options.timeoutMs,
+  });
+  return async (url, headers = {}) => {
+    const target = url.split('?')[0] ?? url;
+    const attempt = (async () => {
+      let response;
+      try {
+        response = await client.get(url, { accept: 'application/json', ...headers });
+      } catch (error) {
+        throw new HttpFailure(target, undefined, networkReason(error));
+      }
+      const status = response.message.statusCode ?? 0;
+      const body = await readLimited(response.message, target, status);
+      if (status < 200 || status > 299) throw new HttpFailure(target, status, `HTTP ${status}`);
+      try {
+        return JSON.parse(body) as unknown;
+      } catch {
+        throw new HttpFailure(target, undefined, `the response is not JSON (content-type ${response.message.headers['content-type'] ?? 'none'})`);
+      }
+    })();
+    return withDeadline(attempt, options.timeoutMs, target);
+  };
+}
+
+function networkReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message.replace(/\?.*$/, '') : 'network error';
+}
+
+async function readLimited(message: IncomingMessage, target: string, status: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of message as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        message.destroy();
+        throw new HttpFailure(target, status, `the response is larger than ${MAX_BODY_BYTES} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof HttpFailure) throw error;
+    throw new HttpFailure(target, undefined, `the response was cut short (${networkReason(error)})`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number, target: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpFailure(target, undefined, `no complete response within ${ms} ms`)), ms);
+  });
+  work.catch(() => {}); // a late failure after the deadline has nobody to tell
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+export interface RetryContext {
+  readonly policy: RetryPolicy;
+  readonly clock: Clock;
+  readonly onRetry?: (failure: HttpFailure, attempt: number, delayMs: number) => void;
+}
+
+/** `get` with retries on transient faults; the final failure says how many attempts it took. */
+export async function getJsonRetrying(get: JsonGetter, url: string, headers: Record<string, string>, retry: RetryContext): Promise<unknown> {
+  try {
+    return await withRetries(() => get(url, headers), {
+      policy: retry.policy,
+      clock: retry.clock,
+      decide: (error) => (error instanceof HttpFailure && error.transient ? 'retry' : 'stop'),
+      onRetry: (error, attempt, delay) => retry.onRetry?.(error as HttpFailure, attempt, delay),
+    });
+  } catch (error) {
+    if (!(error instanceof RetriesExhausted)) throw error;
+    const last = error.last as HttpFailure;
+    const attempts = `${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`;
+    throw new HttpFailure(last.target, last.status, `${last.reason} (after ${attempts})`);
+  }
+}

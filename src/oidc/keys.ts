@@ -1,0 +1,83 @@
+// The issuer's signing keys: discovery document → jwks_uri → JWK set, fetched once per
+// run and again only when asked (a token names a kid we do not have).
+import type { JSONWebKeySet } from 'jose';
+import { ClaimcheckError } from '../core/errors.js';
+import { parseServiceUrl } from '../core/input-values.js';
+import { getJsonRetrying, HttpFailure, type JsonGetter, type RetryContext } from '../net/http.js';
+
+export interface KeySource {
+  /** The issuer's keys; `refresh` refetches them (the discovery document stays cached). */
+  keys(refresh: boolean): Promise<JSONWebKeySet>;
+  /** Where the keys come from, for messages. */
+  readonly description: string;
+}
+
+/** Fetches and parses JSON, with retries; throws a ClaimcheckError when it cannot. */
+export type FetchJson = (url: string, what: string) => Promise<unknown>;
+
+export function issuerKeySource(issuer: string, fetchJson: FetchJson): KeySource {
+  let jwksUri: Promise<string> | undefined;
+  let cached: Promise<JSONWebKeySet> | undefined;
+  const discover = async (): Promise<string> => {
+    const url = `${issuer}/.well-known/openid-configuration`;
+    const document = await fetchJson(url, 'the discovery document');
+    return jwksUriOf(document, issuer, url);
+  };
+  const load = async (): Promise<JSONWebKeySet> => {
+    jwksUri ??= discover();
+    const uri = await jwksUri;
+    return keySetOf(await fetchJson(uri, 'the signing keys'), uri);
+  };
+  return {
+    description: `${issuer}/.well-known/openid-configuration`,
+    keys(refresh) {
+      if (refresh || !cached) {
+        cached = load();
+        cached.catch(() => (cached = undefined)); // a failed fetch is not cached
+      }
+      return cached;
+    },
+  };
+}
+
+function unreachable(message: string, hint: string): ClaimcheckError {
+  return new ClaimcheckError('ISSUER_UNREACHABLE', message, hint);
+}
+
+function jwksUriOf(document: unknown, issuer: string, url: string): string {
+  const fields = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>;
+  if (fields.issuer !== issuer) {
+    throw unreachable(
+      `The discovery document at ${url} names issuer ${JSON.stringify(fields.issuer)}, not ${issuer}.`,
+      'Set the issuer input to the exact issuer URL (scheme, host, path, no trailing slash unless the issuer has one).',
+    );
+  }
+  const uri = typeof fields.jwks_uri === 'string' ? parseServiceUrl(fields.jwks_uri) : undefined;
+  if (!uri) {
+    throw unreachable(`The discovery document at ${url} has no usable jwks_uri (https only).`, 'Check that the issuer input points at an OpenID Connect issuer.');
+  }
+  return uri;
+}
+
+function keySetOf(document: unknown, uri: string): JSONWebKeySet {
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((key) => typeof key === 'object' && key !== null)) {
+    throw unreachable(`The key set at ${uri} holds no keys.`, 'Check that the issuer input points at an OpenID Connect issuer that publishes its signing keys.');
+  }
+  return { keys } as JSONWebKeySet;
+}
+
+/** FetchJson over HTTP with retries; a failure names what could not be fetched, and from where. */
+export function issuerJsonFetcher(get: JsonGetter, retry: RetryContext): FetchJson {
+  return async (url, what) => {
+    try {
+      return await getJsonRetrying(get, url, {}, retry);
+    } catch (error) {
+      if (!(error instanceof HttpFailure)) throw error;
+      throw unreachable(
+        `Could not fetch ${what} from ${error.target}: ${error.reason}.`,
+        "Check the issuer input, and that the runner can reach the issuer (on a self-hosted runner behind a proxy: https_proxy and no_proxy).",
+      );
+    }
+  };
+}

@@ -1,0 +1,4 @@
+// GitHub Action, post step.
+import { runPost } from './platform/github/post.js';
+
+runPost();

@@ -1,0 +1,208 @@
+// GitHub's side of a job, simulated: the OIDC token endpoint (checks the bearer and signs a
+// token for the requested audience with the test issuer), and a runner that runs a bundled
+// action step the way the real one does — INPUT_* for every declared input, the command
+// files, the token request variables — and reads back what the step wrote.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { githubClaims, type Claims, type SignOptions, type TestIssuer } from './issuer.ts';
+
+export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+
+export type TokenEndpointFault = { status: number } | 'reset';
+
+export interface TokenEndpoint {
+  /** What the runner puts in ACTIONS_ID_TOKEN_REQUEST_URL (it already has a query). */
+  readonly requestUrl: string;
+  readonly bearer: string;
+  /** Claims of the next tokens; `aud` is taken from the request. */
+  claims: Claims;
+  signOptions: SignOptions;
+  readonly faults: TokenEndpointFault[];
+  readonly requests: Array<{ audience: string | null; authorized: boolean }>;
+  close(): Promise<void>;
+}
+
+export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpoint> {
+  const bearer = `ghs_${randomUUID().replaceAll('-', '')}`;
+  const path = `/_apis/distributedtask/hubs/Actions/plans/${randomUUID()}/jobs/${randomUUID()}/idtoken`;
+  const endpoint = {
+    requestUrl: '',
+    bearer,
+    claims: githubClaims(),
+    signOptions: {} as SignOptions,
+    faults: [] as TokenEndpointFault[],
+    requests: [] as Array<{ audience: string | null; authorized: boolean }>,
+    close: async () => {},
+  };
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const authorized = request.headers.authorization === `Bearer ${bearer}`;
+    const audience = url.searchParams.get('audience');
+    endpoint.requests.push({ audience, authorized });
+    const fault = endpoint.faults.shift();
+    if (fault === 'reset') return request.socket.destroy();
+    const reply = (status: number, body: object) => {
+      response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(body));
+    };
+    if (fault) return reply(fault.status, { message: 'injected fault' });
+    if (request.method !== 'GET' || url.pathname !== path || url.searchParams.get('api-version') !== '2.0') {
+      return reply(404, { message: 'not found' });
+    }
+    if (!authorized) return reply(401, { message: 'Bad credentials' });
+    // Without an audience GitHub uses the owner's URL.
+    const aud = audience ?? `https://github.com/${String(endpoint.claims.repository_owner)}`;
+    issuer.sign({ ...endpoint.claims, aud }, endpoint.signOptions).then(
+      (value) => reply(200, { value }),
+      () => reply(500, { message: 'signing failed' }),
+    );
+  });
+  await listen(server);
+  endpoint.requestUrl = `http://127.0.0.1:${port(server)}${path}?api-version=2.0`;
+  endpoint.close = () => close(server);
+  return endpoint;
+}
+
+export function listen(server: Server): Promise<void> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+}
+
+export function port(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server is not listening');
+  return address.port;
+}
+
+export function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** action.yml's inputs with their defaults, as the runner fills INPUT_* from them. */
+function declaredInputs(): Record<string, string> {
+  const action = parse(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+  return Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, String(spec.default ?? '')]));
+}
+
+export interface StepRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Variables exported through GITHUB_ENV, parsed as the runner parses the file. */
+  readonly exported: Record<string, string>;
+  readonly outputs: Record<string, string>;
+  readonly state: Record<string, string>;
+  readonly summary: string;
+  /** The raw command files, for leak scans. */
+  readonly files: Record<string, string>;
+  readonly dir: string;
+}
+
+export interface StepOptions {
+  readonly node: string;
+  readonly script: string;
+  readonly inputs?: Record<string, string>;
+  readonly env?: Record<string, string | undefined>;
+  readonly tokenEndpoint?: TokenEndpoint;
+  /** STATE_* values (from the main step) for a post step. */
+  readonly state?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+export async function runStep(options: StepOptions): Promise<StepRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'claimcheck-runner-'));
+  const files = { GITHUB_ENV: 'env', GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_PATH: 'path' };
+  const fileEnv = Object.fromEntries(Object.entries(files).map(([name, file]) => [name, join(dir, file)]));
+  for (const path of Object.values(fileEnv)) writeFileSync(path, '');
+  const inputs = { ...declaredInputs(), ...options.inputs };
+  const env: Record<string, string> = {
+    PATH: '/usr/bin:/bin',
+    HOME: dir,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    RUNNER_TEMP: dir,
+    GITHUB_REPOSITORY: 'acme/api',
+    GITHUB_RUN_ID: '4242424242',
+    ...fileEnv,
+    ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value])),
+    ...Object.fromEntries(Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
+  };
+  if (options.tokenEndpoint) {
+    env.ACTIONS_ID_TOKEN_REQUEST_URL = options.tokenEndpoint.requestUrl;
+    env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = options.tokenEndpoint.bearer;
+  }
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  const { code, stdout, stderr } = await run(options.node, [options.script], env, options.timeoutMs ?? 120_000);
+  const read = (name: string) => readFileSync(fileEnv[name] as string, 'utf8');
+  return {
+    code,
+    stdout,
+    stderr,
+    exported: parseCommandFile(read('GITHUB_ENV')),
+    outputs: parseCommandFile(read('GITHUB_OUTPUT')),
+    state: parseCommandFile(read('GITHUB_STATE')),
+    summary: read('GITHUB_STEP_SUMMARY'),
+    files: Object.fromEntries(Object.keys(files).map((name) => [name, read(name)])),
+    dir,
+  };
+}
+
+export function run(command: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * The runner's parser for GITHUB_ENV / GITHUB_OUTPUT / GITHUB_STATE: `NAME=value` lines and
+ * `NAME<<DELIMITER` … `DELIMITER` blocks. Anything else is an error, as on the runner.
+ */
+export function parseCommandFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === '') continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const end = lines.indexOf(delimiter, i + 1);
+      if (end < 0) throw new Error(`unterminated value for ${name}`);
+      result[name] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const equals = line.indexOf('=');
+    if (equals <= 0) throw new Error(`invalid command file line: ${line}`);
+    result[line.slice(0, equals)] = line.slice(equals + 1);
+  }
+  return result;
+}
+
+/** The `::add-mask::` values a step asked the runner to mask. */
+export function maskedValues(stdout: string): string[] {
+  return [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1] as string);
+}
+
+/** What the runner would show: stdout without the add-mask commands, which it consumes. */
+export function visibleOutput(run: { stdout: string; stderr: string }): string {
+  return `${run.stdout.replace(/^::add-mask::.*$/gm, '')}\n${run.stderr}`;
+}

@@ -1,0 +1,24 @@
+// The Node runtimes the bundle is tested on: Node 24 (GitHub's node24 actions runtime) and
+// Node 20, both installed from the npm registry by scripts/setup.sh.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './github.ts';
+
+export interface Runtime {
+  readonly name: string;
+  readonly node: string;
+}
+
+export function nodeRuntimes(): Runtime[] {
+  const tools = join(REPO_ROOT, '.tools');
+  const installed = existsSync(tools) ? readdirSync(tools).filter((name) => name.startsWith('node-')) : [];
+  const find = (major: string): Runtime => {
+    const dir = installed.find((name) => name.startsWith(`node-${major}.`));
+    if (!dir) throw new Error(`Node ${major} is not installed under .tools/: run scripts/setup.sh (npm test does)`);
+    return { name: `node ${dir.slice('node-'.length)}`, node: join(tools, dir, 'bin', 'node') };
+  };
+  return [find('24'), find('20')];
+}
+
+export const DEBIAN_AWS = '/usr/bin/aws';
+export const hasDebianAws = existsSync(DEBIAN_AWS);
