@@ -19,9 +19,12 @@ export interface TokenEndpoint {
   /** What the runner puts in ACTIONS_ID_TOKEN_REQUEST_URL (it already has a query). */
   readonly requestUrl: string;
   readonly bearer: string;
-  /** Claims of the next tokens; `aud` is taken from the request. */
+  /** Claims of the next tokens; `aud` is the requested audience unless `fixedAudience` is set. */
   claims: Claims;
+  fixedAudience: string | undefined;
   signOptions: SignOptions;
+  /** Every token handed out, for leak scans. */
+  readonly issued: string[];
   readonly faults: TokenEndpointFault[];
   readonly requests: Array<{ audience: string | null; authorized: boolean }>;
   close(): Promise<void>;
@@ -34,7 +37,9 @@ export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpo
     requestUrl: '',
     bearer,
     claims: githubClaims(),
+    fixedAudience: undefined as string | undefined,
     signOptions: {} as SignOptions,
+    issued: [] as string[],
     faults: [] as TokenEndpointFault[],
     requests: [] as Array<{ audience: string | null; authorized: boolean }>,
     close: async () => {},
@@ -56,9 +61,12 @@ export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpo
     }
     if (!authorized) return reply(401, { message: 'Bad credentials' });
     // Without an audience GitHub uses the owner's URL.
-    const aud = audience ?? `https://github.com/${String(endpoint.claims.repository_owner)}`;
+    const aud = endpoint.fixedAudience ?? audience ?? `https://github.com/${String(endpoint.claims.repository_owner)}`;
     issuer.sign({ ...endpoint.claims, aud }, endpoint.signOptions).then(
-      (value) => reply(200, { value }),
+      (value) => {
+        endpoint.issued.push(value);
+        reply(200, { value });
+      },
       () => reply(500, { message: 'signing failed' }),
     );
   });
