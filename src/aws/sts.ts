@@ -29,8 +29,11 @@ export interface WebIdentitySts {
 
 /** A failed call, carrying what AWS (or the network) said. */
 export class StsCallFailed extends Error {
-  constructor(readonly failure: StsFailure) {
+  readonly failure: StsFailure;
+
+  constructor(failure: StsFailure) {
     super(`${failure.code}: ${failure.message}`);
+    this.failure = failure;
   }
 }
 
@@ -51,7 +54,8 @@ export function createWebIdentitySts(options: StsClientOptions): WebIdentitySts 
     endpoint,
     maxAttempts: 1,
     customUserAgent: options.userAgent,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
+    // Without throwOnRequestTimeout the SDK only warns when the timeout passes, and waits on.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
   return {
     endpoint,
@@ -94,6 +98,8 @@ function sessionOf(output: AssumeRoleWithWebIdentityCommandOutput): StsSession {
 
 interface SdkError {
   name?: unknown;
+  /** The wire error code (the SDK renames some: IDPCommunicationError → …Exception). */
+  Code?: unknown;
   code?: unknown;
   message?: unknown;
   $fault?: unknown;
@@ -110,5 +116,6 @@ function failureOf(error: unknown): StsFailure {
   if (sdk.$fault === undefined && status === undefined && sdk.name !== 'TimeoutError') {
     return { code: 'Deserialization', message: `unreadable response (${message})`, status, requestId };
   }
-  return { code: typeof sdk.name === 'string' ? sdk.name : 'Unknown', message, status, requestId };
+  const code = typeof sdk.Code === 'string' ? sdk.Code : typeof sdk.name === 'string' ? sdk.name : 'Unknown';
+  return { code, message, status, requestId };
 }

@@ -28,12 +28,13 @@ export type ErrorCode =
 
 export class ClaimcheckError extends Error {
   override readonly name = 'ClaimcheckError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly hint: string,
-  ) {
+  readonly code: ErrorCode;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, hint: string) {
     super(message);
+    this.code = code;
+    this.hint = hint;
   }
 }
 

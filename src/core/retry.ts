@@ -37,12 +37,15 @@ export function backoffDelay(policy: RetryPolicy, failures: number, random: () =
 
 /** The failure that ended the retries, with how many attempts were made. */
 export class RetriesExhausted extends Error {
-  constructor(
-    readonly last: unknown,
-    readonly attempts: number,
-    readonly elapsedMs: number,
-  ) {
+  readonly last: unknown;
+  readonly attempts: number;
+  readonly elapsedMs: number;
+
+  constructor(last: unknown, attempts: number, elapsedMs: number) {
     super('retries exhausted');
+    this.last = last;
+    this.attempts = attempts;
+    this.elapsedMs = elapsedMs;
   }
 }
 

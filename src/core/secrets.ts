@@ -4,13 +4,16 @@
 
 export class Secrets {
   readonly #values = new Set<string>();
+  readonly #platformMask: (secret: string) => void;
 
-  constructor(private readonly platformMask: (secret: string) => void) {}
+  constructor(platformMask: (secret: string) => void) {
+    this.#platformMask = platformMask;
+  }
 
   readonly add = (secret: string): void => {
     if (secret === '' || this.#values.has(secret)) return;
     this.#values.add(secret);
-    this.platformMask(secret);
+    this.#platformMask(secret);
   };
 
   readonly redact = (text: string): string => {

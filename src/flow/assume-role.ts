@@ -58,6 +58,7 @@ export async function assumeRole(settings: Settings, deps: AssumeRoleDeps): Prom
   if (rules.length > 0) deps.log.info(`All ${rules.length} claim rule(s) hold.`);
 
   const sessionName = settings.roleSessionName ?? deps.defaultSessionName(token.verified.claims);
+  deps.log.info(`Assuming ${settings.roleArn.arn} as session ${sessionName} for ${settings.durationSeconds} s (STS ${deps.sts.endpoint}).`);
   const session = await callSts(settings, deps, sessionName, () => token, async () => {
     token = await obtainToken(settings, deps);
   });
@@ -72,10 +73,13 @@ export async function assumeRole(settings: Settings, deps: AssumeRoleDeps): Prom
 }
 
 async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<Token> {
+  deps.log.info(`Requesting an OIDC token for audience ${settings.audience}.`);
   const raw = await deps.requestToken(settings.audience);
   deps.mask(raw);
   deps.log.debug(`Received an OIDC token (${raw.length} characters); verifying it against ${settings.issuer}.`);
-  return { raw, verified: await deps.verifyToken(raw) };
+  const verified = await deps.verifyToken(raw);
+  deps.log.info(`Verified the token (${verified.algorithm}, issuer ${settings.issuer}, expires ${verified.expiresAt.toISOString()}): sub ${JSON.stringify(verified.claims.sub)}.`);
+  return { raw, verified };
 }
 
 async function callSts(

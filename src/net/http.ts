@@ -7,15 +7,18 @@ import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../
 
 export class HttpFailure extends Error {
   override readonly name = 'HttpFailure';
-  constructor(
-    /** Where the request went, without its query (which may carry a job-specific id). */
-    readonly target: string,
-    /** HTTP status, or undefined when no response arrived. */
-    readonly status: number | undefined,
-    /** Why: `HTTP 503`, `ECONNRESET`, `timeout`, `not JSON`, `too large`. */
-    readonly reason: string,
-  ) {
+  /** Where the request went, without its query (which may carry a job-specific id). */
+  readonly target: string;
+  /** HTTP status, or undefined when no response arrived. */
+  readonly status: number | undefined;
+  /** Why: `HTTP 503`, `ECONNRESET`, `no complete response within …`, `the response is not JSON`. */
+  readonly reason: string;
+
+  constructor(target: string, status: number | undefined, reason: string) {
     super(`${target}: ${reason}`);
+    this.target = target;
+    this.status = status;
+    this.reason = reason;
   }
 
   /** Faults that can pass with time: no response, 408, 429, 5xx, or a body cut short. */

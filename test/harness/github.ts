@@ -212,5 +212,5 @@ export function maskedValues(stdout: string): string[] {
 
 /** What the runner would show: stdout without the add-mask commands, which it consumes. */
 export function visibleOutput(run: { stdout: string; stderr: string }): string {
-  return `${run.stdout.replace(/^::add-mask::.*$/gm, '')}\n${run.stderr}`;
+  return `${run.stdout.replace(/^::add-mask::.*\n?/gm, '')}\n${run.stderr}`;
 }

@@ -91,14 +91,17 @@ const NO_VERIFICATION_KEY =
 const MAX_BODY_BYTES = 1 << 20;
 
 class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly type: 'Sender' | 'Receiver' = status >= 500 ? 'Receiver' : 'Sender',
-    readonly detail?: string,
-  ) {
+  readonly status: number;
+  readonly code: string;
+  readonly type: 'Sender' | 'Receiver';
+  readonly detail: string | undefined;
+
+  constructor(status: number, code: string, message: string, type?: 'Sender' | 'Receiver', detail?: string) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.type = type ?? (status >= 500 ? 'Receiver' : 'Sender');
+    this.detail = detail;
   }
 }
 

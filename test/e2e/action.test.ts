@@ -1,0 +1,244 @@
+// The built Action (dist/), run by a simulated GitHub runner against a real OIDC issuer,
+// GitHub's token endpoint and STS on loopback; a later step uses what it exported with
+// Debian's awscli. Every run is scanned for the token and the credentials.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { startSts, type StsDouble } from '../harness/sts.ts';
+
+const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+const MAIN = join(REPO_ROOT, 'dist/main/index.js');
+const POST = join(REPO_ROOT, 'dist/post/index.js');
+const [node24, node20] = nodeRuntimes();
+
+let issuer: TestIssuer;
+let endpoint: TokenEndpoint;
+let sts: StsDouble;
+
+function trustPolicy(sub: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${issuer.host}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${issuer.host}:sub`]: sub } },
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  endpoint = await startTokenEndpoint(issuer);
+  sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [] });
+});
+beforeEach(() => {
+  endpoint.claims = githubClaims();
+  endpoint.fixedAudience = undefined;
+  endpoint.signOptions = {};
+  endpoint.faults.length = 0;
+  sts.faults.length = 0;
+  sts.setRoles([{ arn: ROLE, trustPolicy: trustPolicy('repo:acme/api:ref:refs/heads/main') }]);
+});
+afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close()]));
+
+function runAction(inputs: Record<string, string> = {}, options: { node?: string; env?: Record<string, string | undefined> } = {}) {
+  return runStep({
+    node: options.node ?? node24!.node,
+    script: MAIN,
+    tokenEndpoint: endpoint,
+    inputs: { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, ...inputs },
+    // The SDK warns on Node 20 that it will need Node 22 from 2027; GitHub runs node24.
+    env: { RUNNER_DEBUG: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
+  });
+}
+
+/** Every secret of the run: tokens handed out and credentials issued. */
+function secrets(): string[] {
+  return [...endpoint.issued, ...sts.issued.flatMap((c) => [c.secretAccessKey, c.sessionToken]), endpoint.bearer];
+}
+
+/** Nothing secret in what people can see: logs, outputs, state, summary. */
+function expectNoLeak(run: StepRun) {
+  const visible = [visibleOutput(run), run.files.GITHUB_OUTPUT, run.files.GITHUB_STATE, run.summary].join('\n');
+  for (const secret of secrets()) {
+    expect(visible).not.toContain(secret);
+    expect(visible).not.toContain(encodeURIComponent(secret));
+  }
+}
+
+function errorAnnotation(run: StepRun): string {
+  const line = run.stdout.split('\n').find((text) => text.startsWith('::error::'));
+  return decodeURIComponent((line ?? '').slice('::error::'.length).replace(/%(?![0-9A-F]{2})/g, '%25'));
+}
+
+function expectFailure(run: StepRun, code: string, message: RegExp) {
+  expect(run.code).not.toBe(0);
+  const annotation = errorAnnotation(run);
+  expect(annotation).toMatch(new RegExp(`^${code}: `));
+  expect(annotation).toMatch(message);
+  expect(annotation.split('\n')).toHaveLength(2);
+  expect(annotation.split('\n')[1]).toMatch(/^Hint: \S/);
+  expect(run.exported).toEqual({});
+  expect(run.outputs).toEqual({});
+  expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  expectNoLeak(run);
+}
+
+async function callerIdentity(exported: Record<string, string>): Promise<{ Arn: string; Account: string }> {
+  const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', ...exported };
+  const { stdout } = await promisify(execFile)(DEBIAN_AWS, ['sts', 'get-caller-identity', '--endpoint-url', sts.url, '--output', 'json'], { env });
+  return JSON.parse(stdout) as { Arn: string; Account: string };
+}
+
+describe.each([node24!, node20!])('the Action on $name', (runtime) => {
+  it('exports credentials that a later step uses with the AWS CLI, and the post step blanks them', async () => {
+    const run = await runAction({ claims: 'repository=acme/api\nref=refs/heads/main|refs/tags/v*' }, { node: runtime.node });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+
+    const issued = sts.issued.at(-1)!;
+    expect(run.exported).toEqual({
+      AWS_ACCESS_KEY_ID: issued.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: issued.secretAccessKey,
+      AWS_SESSION_TOKEN: issued.sessionToken,
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+    });
+    const arn = 'arn:aws:sts::111122223333:assumed-role/deploy/acme.api@4242424242-1';
+    expect(run.outputs).toEqual({ 'aws-account-id': '111122223333', 'authenticated-arn': arn, 'aws-expiration': issued.expiration.toISOString() });
+    expect(maskedValues(run.stdout)).toEqual(expect.arrayContaining([endpoint.issued.at(-1), issued.accessKeyId, issued.secretAccessKey, issued.sessionToken]));
+    expectNoLeak(run);
+
+    expect(run.summary).toContain('claimcheck assumed deploy');
+    expect(run.summary).toContain('| Repository | acme/api |');
+    expect(run.summary).toContain('acme.api@4242424242-1');
+    expect(run.summary).toContain('ref=refs/heads/main&#124;refs/tags/v&#42;');
+    const audit = JSON.parse(/^claimcheck-audit (.*)$/m.exec(run.stdout)?.[1] ?? '{}') as Record<string, unknown>;
+    expect(audit).toMatchObject({ subject: 'repo:acme/api:ref:refs/heads/main', assumed_role: arn, account: '111122223333' });
+
+    if (hasDebianAws) expect(await callerIdentity(run.exported)).toMatchObject({ Arn: arn, Account: '111122223333' });
+
+    const post = await runStep({ node: runtime.node, script: POST, state: run.state });
+    expect(post.code).toBe(0);
+    expect(post.exported).toEqual({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+  });
+});
+
+describe('the Action', () => {
+  it('sets the credentials as outputs only when asked, masked', async () => {
+    const run = await runAction({ 'output-credentials': 'true', 'role-session-name': 'release-42' });
+    expect(run.code).toBe(0);
+    const issued = sts.issued.at(-1)!;
+    expect(run.outputs).toMatchObject({ 'aws-access-key-id': issued.accessKeyId, 'aws-secret-access-key': issued.secretAccessKey, 'aws-session-token': issued.sessionToken });
+    expect(run.outputs['authenticated-arn']).toMatch(/\/release-42$/);
+    expect(maskedValues(run.stdout)).toEqual(expect.arrayContaining([issued.secretAccessKey, issued.sessionToken]));
+  });
+
+  it('masks the account ID everywhere when asked', async () => {
+    const run = await runAction({ 'mask-aws-account-id': 'true' });
+    expect(run.code).toBe(0);
+    expect(maskedValues(run.stdout)).toContain('111122223333');
+    expect(visibleOutput(run)).not.toContain('111122223333');
+    expect(run.summary).not.toContain('111122223333');
+  });
+
+  it('leaves post alone when main exported nothing', async () => {
+    const post = await runStep({ node: node24!.node, script: POST });
+    expect(post.code).toBe(0);
+    expect(post.exported).toEqual({});
+  });
+
+  it('retries STS throttling and succeeds', async () => {
+    sts.faults.push({ kind: 'throttle' }, { kind: 'idp-communication' });
+    const before = sts.calls.length;
+    const run = await runAction();
+    expect(run.code).toBe(0);
+    expect(sts.calls.length - before).toBe(3);
+    expect(run.stdout).toMatch(/STS attempt 1 failed \(Throttling: Rate exceeded\); retrying/);
+  });
+
+  it('retries the token endpoint on 5xx and resets', async () => {
+    endpoint.faults.push({ status: 503 }, 'reset');
+    const run = await runAction();
+    expect(run.code).toBe(0);
+    expect(endpoint.requests.slice(-3).map((request) => request.audience)).toEqual(['sts.amazonaws.com', 'sts.amazonaws.com', 'sts.amazonaws.com']);
+  });
+});
+
+describe('the Action fails closed, with one line and a hint', () => {
+  it('without id-token: write', async () => {
+    const run = await runAction({}, { env: { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined } });
+    expectFailure(run, 'TOKEN_PERMISSION', /ACTIONS_ID_TOKEN_REQUEST_URL/);
+    expect(errorAnnotation(run)).toMatch(/permissions: id-token: write/);
+  });
+
+  it('on a bad input, before any request', async () => {
+    const before = endpoint.requests.length;
+    const run = await runAction({ 'role-duration-seconds': '90000' });
+    expectFailure(run, 'INPUT_INVALID', /Input role-duration-seconds is "90000", which is not a whole number of seconds from 900 to 43200\./);
+    expect(endpoint.requests.length).toBe(before);
+  });
+
+  it('on a token from another issuer', async () => {
+    const run = await runAction({ issuer: 'https://token.actions.githubusercontent.com' });
+    expectFailure(run, 'TOKEN_ISSUER', new RegExp(`issuer is "${issuer.url}"; expected https://token.actions.githubusercontent.com`));
+  });
+
+  it('on a token for another audience', async () => {
+    endpoint.fixedAudience = 'https://github.com/acme';
+    const run = await runAction();
+    expectFailure(run, 'TOKEN_AUDIENCE', /audience is "https:\/\/github.com\/acme"; expected sts.amazonaws.com/);
+  });
+
+  it('on an audience the IAM OIDC provider does not list', async () => {
+    const run = await runAction({ audience: 'api://claimcheck' });
+    expectFailure(run, 'STS_TOKEN_REJECTED', /Incorrect token audience/);
+    expect(errorAnnotation(run)).toMatch(/Add "api:\/\/claimcheck" as a client ID/);
+  });
+
+  it('on an expired token', async () => {
+    endpoint.signOptions = { expiresIn: -600 };
+    const run = await runAction();
+    expectFailure(run, 'TOKEN_EXPIRED', /The token expired 6\d\d s ago/);
+  });
+
+  it('on a claim rule that does not hold, without calling STS', async () => {
+    const before = sts.calls.length;
+    const run = await runAction({ claims: 'repository=acme/api\nenvironment=production' });
+    expectFailure(run, 'RULE_FAILED', /Claim rule environment=production does not hold: the token has no environment claim\. Rules that held: repository=acme\/api\./);
+    expect(sts.calls.length).toBe(before);
+  });
+
+  it('on AccessDenied, in one call, naming the claims and the condition that would match', async () => {
+    endpoint.claims = githubClaims({ sub: 'repo:acme/api:ref:refs/heads/dev', ref: 'refs/heads/dev' });
+    const before = sts.calls.length;
+    const started = Date.now();
+    const run = await runAction();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expectFailure(run, 'STS_ACCESS_DENIED', /sub="repo:acme\/api:ref:refs\/heads\/dev", aud="sts.amazonaws.com", iss="http:\/\/127.0.0.1:\d+", repository="acme\/api", ref="refs\/heads\/dev"/);
+    expect(errorAnnotation(run)).toContain(`{"StringEquals":{"${issuer.host}:aud":"sts.amazonaws.com","${issuer.host}:sub":"repo:acme/api:ref:refs/heads/dev"}}`);
+    expect(sts.calls.length - before).toBe(1);
+  });
+
+  it('when STS keeps failing past the retry budget', async () => {
+    sts.faults.push(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 500, code: 'InternalFailure' })));
+    const before = sts.calls.length;
+    const run = await runAction({ 'retry-max-attempts': '3' });
+    expectFailure(run, 'STS_UNAVAILABLE', /did not succeed after 3 attempts over [\d.]+ s; the last failure was InternalFailure/);
+    expect(sts.calls.length - before).toBe(3);
+  });
+
+  it('when the role is in an account that is not allowed, before any request', async () => {
+    const before = endpoint.requests.length;
+    const run = await runAction({ 'allowed-account-ids': '123456789012' });
+    expectFailure(run, 'ACCOUNT_NOT_ALLOWED', /role-to-assume is in account 111122223333/);
+    expect(endpoint.requests.length).toBe(before);
+  });
+});
