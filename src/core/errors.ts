@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'STS_REGION_DISABLED'
   | 'STS_UNAVAILABLE'
   | 'ACCOUNT_NOT_ALLOWED'
+  | 'PROFILE_WRITE'
+  | 'EXPORT_FAILED'
   | 'INTERNAL';
 
 export class ClaimcheckError extends Error {

@@ -11,6 +11,7 @@ export const INPUTS = {
   "managed-session-policies": { required: false, default: "", description: "Up to 10 managed policy ARNs, one per line or comma-separated, that narrow the session's permissions." },
   "allowed-account-ids": { required: false, default: "", description: "Comma-separated AWS account IDs the role must belong to; the step fails before any export otherwise." },
   "mask-aws-account-id": { required: false, default: "false", description: "Mask the AWS account ID in logs and the step summary (true or false)." },
+  "aws-profile": { required: false, default: "", description: "Write the credentials to this named profile in the AWS shared credentials and config files (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, else ~/.aws) instead of exporting them as environment variables, so that one job can hold several roles side by side. Letters, digits and . _ - only." },
   "output-credentials": { required: false, default: "false", description: "Also set the credentials as step outputs (true or false). They are masked either way." },
   "sts-endpoint": { required: false, default: "", description: "STS endpoint URL to call instead of the regional one (https://, or http:// for loopback only). AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL are honoured when this is empty." },
   "retry-max-attempts": { required: false, default: "5", description: "Attempts per network call (token request, key fetch, STS), 1 to 10, for faults that can pass (5xx, throttling, resets). Errors that cannot pass are never retried." },

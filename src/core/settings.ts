@@ -22,6 +22,8 @@ export interface Settings {
   readonly allowedAccountIds: readonly string[];
   readonly maskAccountId: boolean;
   readonly outputCredentials: boolean;
+  /** Write this named profile instead of exporting environment variables. */
+  readonly awsProfile: string | undefined;
   readonly stsEndpoint: string | undefined;
   readonly retryMaxAttempts: number;
   readonly clockToleranceSeconds: number;
@@ -64,6 +66,7 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
     allowedAccountIds: parseAccountIds(read('allowed-account-ids')),
     maskAccountId: boolean('mask-aws-account-id', read('mask-aws-account-id')),
     outputCredentials: boolean('output-credentials', read('output-credentials')),
+    awsProfile: mapOptional(optional('aws-profile'), parseProfileName),
     stsEndpoint: parseStsEndpoint(optional('sts-endpoint'), context),
     retryMaxAttempts: integer('retry-max-attempts', read('retry-max-attempts'), 1, 10, 'a whole number from 1 to 10'),
     clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),
@@ -120,6 +123,11 @@ function parseUrlInput(name: string, text: string): string {
 
 function parseSessionName(text: string): string {
   if (!isSessionName(text)) throw invalid('role-session-name', text, '2 to 64 characters of letters, digits and + = , . @ _ -');
+  return text;
+}
+
+function parseProfileName(text: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text)) throw invalid('aws-profile', text, 'a profile name of 1 to 64 letters, digits, dots, underscores and hyphens');
   return text;
 }
 

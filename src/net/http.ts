@@ -1,8 +1,6 @@
-// JSON over HTTP(S) for the token endpoint and the issuer's discovery and keys, through
-// @actions/http-client (it honours https_proxy/no_proxy on self-hosted runners). One call
-// is one attempt with a hard deadline; retries are the caller's, via core/retry.
-import { HttpClient } from '@actions/http-client';
-import type { IncomingMessage } from 'node:http';
+// JSON over HTTP(S) for the token endpoint and the issuer's discovery and keys: the failure
+// type, the getter interface, and retries on top of it. Getters live beside this file, one
+// per HTTP stack; one call to a getter is one attempt with a hard deadline.
 import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../core/retry.js';
 
 export class HttpFailure extends Error {
@@ -36,65 +34,38 @@ export interface HttpOptions {
   readonly timeoutMs: number;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function createJsonGetter(options: HttpOptions): JsonGetter {
-  const client = new HttpClient(options.userAgent, [], {
-    allowRedirects: false,
-    allowRetries: false,
-    socketTimeout: options.timeoutMs,
-  });
-  return async (url, headers = {}) => {
-    const target = url.split('?')[0] ?? url;
-    const attempt = (async () => {
-      let response;
-      try {
-        response = await client.get(url, { accept: 'application/json', ...headers });
-      } catch (error) {
-        throw new HttpFailure(target, undefined, networkReason(error));
-      }
-      const status = response.message.statusCode ?? 0;
-      const body = await readLimited(response.message, target, status);
-      if (status < 200 || status > 299) throw new HttpFailure(target, status, `HTTP ${status}`);
-      try {
-        return JSON.parse(body) as unknown;
-      } catch {
-        throw new HttpFailure(target, undefined, `the response is not JSON (content-type ${response.message.headers['content-type'] ?? 'none'})`);
-      }
-    })();
-    return withDeadline(attempt, options.timeoutMs, target);
-  };
+/** The target for messages: the URL without its query (which may carry a job-specific id). */
+export function targetOf(url: string): string {
+  return url.split('?')[0] ?? url;
 }
 
-function networkReason(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
+/** A complete response: its status must be 2xx and its body JSON. */
+export function parseJsonResponse(target: string, status: number, body: string, contentType: string | undefined): unknown {
+  if (status < 200 || status > 299) throw new HttpFailure(target, status, `HTTP ${status}`);
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    throw new HttpFailure(target, undefined, `the response is not JSON (content-type ${contentType ?? 'none'})`);
+  }
+}
+
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  const code = (error as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return code;
   return error instanceof Error ? error.message.replace(/\?.*$/, '') : 'network error';
 }
 
-async function readLimited(message: IncomingMessage, target: string, status: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of message as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        message.destroy();
-        throw new HttpFailure(target, status, `the response is larger than ${MAX_BODY_BYTES} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof HttpFailure) throw error;
-    throw new HttpFailure(target, undefined, `the response was cut short (${networkReason(error)})`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number, target: string): Promise<T> {
+/** Settles with `work`, or fails at the deadline; `onTimeout` cancels what is left. */
+export function withDeadline<T>(work: Promise<T>, ms: number, target: string, onTimeout: () => void = () => {}): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpFailure(target, undefined, `no complete response within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new HttpFailure(target, undefined, `no complete response within ${ms} ms`));
+    }, ms);
   });
   work.catch(() => {}); // a late failure after the deadline has nobody to tell
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));

@@ -8,9 +8,11 @@ import { systemClock, type RetryPolicy } from '../../core/retry.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type Settings } from '../../core/settings.js';
 import { VERSION } from '../../core/version.generated.js';
+import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { createWebIdentitySts } from '../../aws/sts.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
-import { createJsonGetter, type RetryContext } from '../../net/http.js';
+import { createActionsJsonGetter } from '../../net/actions-http.js';
+import type { RetryContext } from '../../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../../oidc/keys.js';
 import { verifyToken } from '../../oidc/verify.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
@@ -45,7 +47,7 @@ function networkRetry(settings: Settings, log: Log): RetryContext {
 }
 
 function wire(settings: Settings, env: NodeJS.ProcessEnv, secrets: Secrets, log: Log) {
-  const get = createJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
   const retry = networkRetry(settings, log);
   const keys = issuerKeySource(settings.issuer, issuerJsonFetcher(get, retry));
   const verifyOptions = {
@@ -67,9 +69,16 @@ function wire(settings: Settings, env: NodeJS.ProcessEnv, secrets: Secrets, log:
 
 async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {
   const { session } = assumed;
-  const values = [session.accessKeyId, session.secretAccessKey, session.sessionToken, settings.region, settings.region];
-  EXPORTED_VARIABLES.forEach((name, index) => core.exportVariable(name, values[index]));
-  core.saveState('exported', 'true');
+  if (settings.awsProfile) {
+    const files = profileFiles(env);
+    writeProfile(files, settings.awsProfile, session, settings.region);
+    core.saveState('profile', JSON.stringify({ name: settings.awsProfile, files }));
+    core.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}; use it with --profile ${settings.awsProfile} or AWS_PROFILE=${settings.awsProfile}.`);
+  } else {
+    const values = [session.accessKeyId, session.secretAccessKey, session.sessionToken, settings.region, settings.region];
+    EXPORTED_VARIABLES.forEach((name, index) => core.exportVariable(name, values[index]));
+    core.saveState('exported', 'true');
+  }
 
   core.setOutput('aws-account-id', assumed.accountId);
   core.setOutput('authenticated-arn', session.assumedRoleArn);

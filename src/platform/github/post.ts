@@ -1,14 +1,23 @@
-// The Action's post step: blank the variables the main step exported. A post step cannot
-// unset variables; SDKs and the AWS CLI treat an empty value as unset.
+// The Action's post step: undo what the main step left behind. Exported variables are
+// blanked (a post step cannot unset them; SDKs and the AWS CLI treat empty as unset) and a
+// profile it wrote is removed from the shared files.
 import * as core from '@actions/core';
+import { removeProfile, type ProfileFiles } from '../../aws/profile.js';
 import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
 
 export function runPost(): void {
   try {
-    if (core.getState('exported') !== 'true') return;
-    for (const name of EXPORTED_VARIABLES) core.exportVariable(name, '');
-    core.info(`claimcheck: cleared ${EXPORTED_VARIABLES.join(', ')}.`);
+    if (core.getState('exported') === 'true') {
+      for (const name of EXPORTED_VARIABLES) core.exportVariable(name, '');
+      core.info(`claimcheck: cleared ${EXPORTED_VARIABLES.join(', ')}.`);
+    }
+    const profile = core.getState('profile');
+    if (profile) {
+      const { name, files } = JSON.parse(profile) as { name: string; files: ProfileFiles };
+      removeProfile(files, name);
+      core.info(`claimcheck: removed profile ${name} from ${files.credentials} and ${files.config}.`);
+    }
   } catch (error) {
-    core.warning(`claimcheck could not clear the exported credentials: ${(error as Error).message}`);
+    core.warning(`claimcheck could not clean up: ${(error as Error).message}`);
   }
 }

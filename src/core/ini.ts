@@ -1,0 +1,53 @@
+// The AWS shared config and credentials files are INI: `[section]` headers, `key = value`
+// lines. We replace or remove whole sections of our own and leave every other byte alone.
+
+function isHeader(line: string): boolean {
+  return /^\s*\[[^\]]*\]\s*(?:[#;].*)?$/.test(line);
+}
+
+function headerName(line: string): string {
+  return line.trim().replace(/^\[\s*|\s*\](?:\s*[#;].*)?$/g, '');
+}
+
+/** Splits the text into the lines before the section, the section's lines, and the rest. */
+function locate(lines: string[], section: string): { start: number; end: number } | undefined {
+  const start = lines.findIndex((line) => isHeader(line) && headerName(line) === section);
+  if (start < 0) return undefined;
+  const next = lines.findIndex((line, index) => index > start && isHeader(line));
+  return { start, end: next < 0 ? lines.length : next };
+}
+
+function toLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+function fromLines(lines: string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** The text with `[section]` holding exactly `entries` (replaced in place, or appended). */
+export function upsertSection(text: string, section: string, entries: ReadonlyArray<readonly [string, string]>, comment?: string): string {
+  const lines = toLines(text);
+  const block = [`[${section}]`, ...(comment ? [`# ${comment}`] : []), ...entries.map(([key, value]) => `${key} = ${value}`)];
+  const found = locate(lines, section);
+  if (found) {
+    const blankAfter = lines.slice(found.start, found.end).findLastIndex((line) => line.trim() !== '') + found.start + 1;
+    lines.splice(found.start, blankAfter - found.start, ...block);
+  } else {
+    if (lines.length > 0 && lines.at(-1)?.trim() !== '') lines.push('');
+    lines.push(...block);
+  }
+  return fromLines(lines);
+}
+
+/** The text without `[section]`; unchanged if there is none. */
+export function removeSection(text: string, section: string): string {
+  const lines = toLines(text);
+  const found = locate(lines, section);
+  if (!found) return text;
+  lines.splice(found.start, found.end - found.start);
+  while (lines.at(-1)?.trim() === '') lines.pop();
+  return fromLines(lines);
+}
