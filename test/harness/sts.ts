@@ -11,7 +11,7 @@ import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
 import type { RawRequest } from './sigv4.ts';
 import { evaluateTrustPolicy } from './trust-policy.ts';
-import type { ConditionValues, TrustPrincipal } from './trust-policy.ts';
+import type { ConditionValues, TrustRequest } from './trust-policy.ts';
 
 export interface StsProvider {
   /** Issuer URL exactly as in the tokens' `iss`; discovery is fetched from it. */
@@ -79,39 +79,41 @@ export interface StsDouble {
   close(): Promise<void>;
 }
 
-const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
-const API_VERSION = '2011-06-15';
-const DEFAULT_ACCOUNT = '111122223333';
-/** The documented token algorithms: RSA (RS256/384/512) or ECDSA (ES256/384/512). */
-const TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
-const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
-const SESSION_NAME_PATTERN = '[\\w+=,.@-]*';
-const NO_VERIFICATION_KEY =
-  "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
-const MAX_BODY_BYTES = 1 << 20;
-
-class StsError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly type: 'Sender' | 'Receiver';
-  readonly detail: string | undefined;
-
-  constructor(status: number, code: string, message: string, type?: 'Sender' | 'Receiver', detail?: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.type = type ?? (status >= 500 ? 'Receiver' : 'Sender');
-    this.detail = detail;
-  }
+export async function startSts(options: StsOptions): Promise<StsDouble> {
+  const state: StsState = {
+    options,
+    now: options.now ?? Date.now,
+    roles: [...options.roles],
+    sessions: new Map(),
+    calls: [],
+    faults: [],
+    issued: [],
+  };
+  const server = await serve(state);
+  return {
+    url: server.url,
+    calls: state.calls,
+    faults: state.faults,
+    issued: state.issued,
+    setRoles(next) {
+      state.roles = [...next];
+    },
+    close: server.close,
+  };
 }
 
-interface Reply {
-  status: number;
-  body: string;
-  requestId: string;
-  errorCode?: string;
-  signedBy?: string;
-  detail?: string;
+/** Everything the double knows; the action handlers read it and add to it. */
+interface StsState {
+  readonly options: StsOptions;
+  /** options.now or Date.now, in ms. */
+  readonly now: () => number;
+  /** Replaced wholesale by setRoles. */
+  roles: StsRole[];
+  /** Every session issued, by its access key id, so signed calls can be verified. */
+  readonly sessions: Map<string, Session>;
+  readonly calls: StsCall[];
+  readonly faults: StsFault[];
+  readonly issued: IssuedCredentials[];
 }
 
 /** What the double knows about a session it issued (more than the public `issued` record). */
@@ -123,201 +125,15 @@ interface Session {
   sourceIdentity?: string;
 }
 
-interface ParsedRoleArn {
-  arn: string;
-  partition: string;
-  accountId: string;
-  name: string;
-}
+// --- HTTP ----------------------------------------------------------------------------------------
 
-type Action = (params: Record<string, string>, raw: RawRequest) => Promise<{ result: string; signedBy?: string }>;
-
-export async function startSts(options: StsOptions): Promise<StsDouble> {
-  const now = options.now ?? Date.now;
-  let roles = [...options.roles];
-  const calls: StsCall[] = [];
-  const faults: StsFault[] = [];
-  const issued: IssuedCredentials[] = [];
-  const sessions = new Map<string, Session>();
+/** Listens on an ephemeral loopback port. */
+async function serve(state: StsState): Promise<{ url: string; close: () => Promise<void> }> {
+  // Tracked so close() ends keep-alive connections and pending slow bodies instead of waiting.
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-
-  const issue = (role: ParsedRoleArn, sessionName: string, durationSeconds: number, sourceIdentity?: string) => {
-    const lifetime = options.credentialLifetimeSeconds ?? durationSeconds;
-    const credentials: IssuedCredentials = {
-      accessKeyId: `ASIA${base32(randomBytes(10)).slice(0, 16)}`,
-      secretAccessKey: randomBytes(30).toString('base64'),
-      sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(600).toString('base64')}`,
-      expiration: new Date(Math.floor(now() / 1000 + lifetime) * 1000),
-      roleArn: role.arn,
-      sessionName,
-    };
-    const session: Session = {
-      credentials,
-      role,
-      assumedRoleArn: `arn:${role.partition}:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`,
-      assumedRoleId: `${roleId(role.arn)}:${sessionName}`,
-      ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
-    };
-    issued.push(credentials);
-    sessions.set(credentials.accessKeyId, session);
-    return session;
-  };
-
-  const findRole = (arn: string) => roles.find((r) => r.arn === arn);
-
-  // --- AssumeRoleWithWebIdentity -------------------------------------------------------------
-  const assumeRoleWithWebIdentity: Action = async (params) => {
-    const request = validateAssumeParams(params, true);
-    const token = params.WebIdentityToken ?? '';
-    const { claims, provider, host } = await verifyWebIdentityToken(token, options.providers, now());
-    const role = parseRoleArn(request.roleArn);
-    const roleConfig = role && findRole(role.arn);
-    const providerArn = `arn:${role?.partition ?? 'aws'}:iam::${provider.accountId ?? DEFAULT_ACCOUNT}:oidc-provider/${host}`;
-    const decision =
-      roleConfig &&
-      evaluateTrustPolicy(roleConfig.trustPolicy, {
-        action: 'sts:AssumeRoleWithWebIdentity',
-        principal: { kind: 'Federated', arn: providerArn },
-        context: tokenContext(host, claims, request.sessionName),
-      });
-    if (!role || !roleConfig || !decision?.allowed) {
-      const detail = decision?.reason ?? `no role ${request.roleArn}`;
-      throw new StsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 'Sender', detail);
-    }
-    checkMaxSessionDuration(request.durationSeconds, roleConfig);
-    const sourceIdentity = stringClaim(claims, SOURCE_IDENTITY_CLAIM);
-    const session = issue(role, request.sessionName, request.durationSeconds, sourceIdentity);
-    const audience = audiences(claims).find((a) => provider.clientIds.includes(a)) ?? '';
-    return {
-      result: xmlFields([
-        ['Credentials', credentialsXml(session.credentials)],
-        ['SubjectFromWebIdentityToken', escapeXml(String(claims.sub ?? ''))],
-        ['AssumedRoleUser', assumedRoleUserXml(session)],
-        ...packedPolicySize(params),
-        ['Provider', escapeXml(providerArn)],
-        ['Audience', escapeXml(audience)],
-        ...(sourceIdentity === undefined ? [] : [['SourceIdentity', escapeXml(sourceIdentity)] as const]),
-      ]),
-    };
-  };
-
-  // --- Signed actions ------------------------------------------------------------------------
-  const authenticate = (raw: RawRequest): Session => {
-    const header = firstHeader(raw.headers, 'authorization');
-    const parsed = header === undefined ? undefined : parseAuthorization(header);
-    const session = parsed && typeof parsed !== 'string' ? sessions.get(parsed.accessKeyId) : undefined;
-    // Like STS, the session token is unwrapped (and its expiry checked) before the signature.
-    if (session) checkSessionToken(session, raw, now());
-    const verdict = verifySigV4(raw, {
-      lookupSecret: (id) => sessions.get(id)?.credentials.secretAccessKey,
-      now: now(),
-    });
-    if (!verdict.ok) throw new StsError(verdict.status, verdict.code, verdict.message);
-    const signer = sessions.get(verdict.accessKeyId);
-    if (!signer) throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-    return signer;
-  };
-
-  const getCallerIdentity: Action = async (_params, raw) => {
-    const caller = authenticate(raw);
-    return {
-      signedBy: caller.credentials.accessKeyId,
-      result: xmlFields([
-        ['Arn', escapeXml(caller.assumedRoleArn)],
-        ['UserId', escapeXml(caller.assumedRoleId)],
-        ['Account', caller.role.accountId],
-      ]),
-    };
-  };
-
-  const assumeRole: Action = async (params, raw) => {
-    const caller = authenticate(raw);
-    const request = validateAssumeParams(params, false);
-    const role = parseRoleArn(request.roleArn);
-    const roleConfig = role && findRole(role.arn);
-    const principal: TrustPrincipal = {
-      kind: 'AWS',
-      roleArn: caller.role.arn,
-      sessionArn: caller.assumedRoleArn,
-      accountId: caller.role.accountId,
-      partition: caller.role.partition,
-    };
-    const decision =
-      roleConfig &&
-      evaluateTrustPolicy(roleConfig.trustPolicy, {
-        action: 'sts:AssumeRole',
-        principal,
-        context: { 'aws:PrincipalArn': caller.role.arn, 'aws:PrincipalAccount': caller.role.accountId, 'sts:RoleSessionName': request.sessionName },
-      });
-    if (!role || !roleConfig || !decision?.allowed) {
-      const message = `User: ${caller.assumedRoleArn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`;
-      throw new StsError(403, 'AccessDenied', message, 'Sender', decision?.reason ?? `no role ${request.roleArn}`);
-    }
-    // The caller is itself a role session, so this is role chaining: at most one hour.
-    if (request.durationSeconds > 3600) {
-      throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
-    }
-    checkMaxSessionDuration(request.durationSeconds, roleConfig);
-    const session = issue(role, request.sessionName, request.durationSeconds, caller.sourceIdentity);
-    return {
-      signedBy: caller.credentials.accessKeyId,
-      result: xmlFields([
-        ['Credentials', credentialsXml(session.credentials)],
-        ['AssumedRoleUser', assumedRoleUserXml(session)],
-        ...packedPolicySize(params),
-        ...(session.sourceIdentity === undefined ? [] : [['SourceIdentity', escapeXml(session.sourceIdentity)] as const]),
-      ]),
-    };
-  };
-
-  const actions: Record<string, Action> = {
-    AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
-    GetCallerIdentity: getCallerIdentity,
-    AssumeRole: assumeRole,
-  };
-
-  // --- HTTP ----------------------------------------------------------------------------------
-  const dispatch = async (params: Record<string, string>, raw: RawRequest): Promise<Reply> => {
-    const requestId = randomUUID();
-    const action = params.Action ?? '';
-    try {
-      const run = params.Version === API_VERSION ? actions[action] : undefined;
-      if (!run) {
-        const version = params.Version ?? 'NO_VERSION_SPECIFIED';
-        throw new StsError(400, 'InvalidAction', `Could not find operation ${action} for version ${version}`);
-      }
-      const { result, signedBy } = await run(params, raw);
-      const body = successXml(action, result, requestId);
-      return { status: 200, body, requestId, ...(signedBy === undefined ? {} : { signedBy }) };
-    } catch (error) {
-      const e = error instanceof StsError ? error : new StsError(500, 'InternalFailure', String(error));
-      const reply: Reply = { status: e.status, body: errorXml(e, requestId), requestId, errorCode: e.code };
-      if (e.detail !== undefined) reply.detail = e.detail;
-      return reply;
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const body = await readBody(req);
-    const url = new URL(req.url ?? '/', 'http://sts.invalid');
-    const params = requestParams(req, url, body);
-    const call: StsCall = { action: params.Action ?? '', params, status: 0 };
-    calls.push(call);
-    const fault = faults.shift();
-    if (fault && replaceWithFault(fault, req, res, call)) return;
-
-    const raw: RawRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers: rawHeaders(req), body };
-    const reply = await dispatch(params, raw);
-    call.status = reply.status;
-    if (reply.errorCode !== undefined) call.errorCode = reply.errorCode;
-    if (reply.signedBy !== undefined) call.signedBy = reply.signedBy;
-    if (reply.detail !== undefined) call.detail = reply.detail;
-    deliver(res, reply, fault, timers);
-  };
-
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(state, timers, req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end(String(error));
     });
@@ -328,65 +144,300 @@ export async function startSts(options: StsOptions): Promise<StsDouble> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    faults,
-    issued,
-    setRoles(next) {
-      roles = [...next];
-    },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+  const close = async () => {
+    for (const timer of timers) clearTimeout(timer);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   };
+  return { url: `http://127.0.0.1:${port}`, close };
+}
+
+/** Records the call, lets the next queued fault take it over, else dispatches and delivers. */
+async function handle(state: StsState, timers: Set<NodeJS.Timeout>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const url = new URL(req.url ?? '/', 'http://sts.invalid');
+  const params = requestParams(req, url, body);
+  const call: StsCall = { action: params.Action ?? '', params, status: 0 };
+  state.calls.push(call);
+  const fault = state.faults.shift();
+  if (fault && replaceWithFault(fault, req, res, call)) return;
+
+  const raw: RawRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers: rawHeaders(req), body };
+  const reply = await dispatch(state, params, raw);
+  recordReply(call, reply);
+  deliver(res, reply, fault, timers);
+}
+
+function recordReply(call: StsCall, reply: Reply): void {
+  call.status = reply.status;
+  if (reply.errorCode !== undefined) call.errorCode = reply.errorCode;
+  if (reply.signedBy !== undefined) call.signedBy = reply.signedBy;
+  if (reply.detail !== undefined) call.detail = reply.detail;
+}
+
+// --- Dispatch ------------------------------------------------------------------------------------
+
+const API_VERSION = '2011-06-15';
+
+/** The Result element's inner XML, and the access key id of a signed call that verified. */
+interface ActionResult {
+  result: string;
+  signedBy?: string;
+}
+
+type Action = (state: StsState, params: Record<string, string>, raw: RawRequest) => Promise<ActionResult>;
+
+const ACTIONS: Record<string, Action> = {
+  AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
+  GetCallerIdentity: getCallerIdentity,
+  AssumeRole: assumeRole,
+};
+
+/** A reply ready to send, plus what `calls` records about it. */
+interface Reply {
+  status: number;
+  body: string;
+  requestId: string;
+  errorCode?: string;
+  signedBy?: string;
+  detail?: string;
+}
+
+/** Runs the action the Query parameters name; any failure becomes an AWS error reply. */
+async function dispatch(state: StsState, params: Record<string, string>, raw: RawRequest): Promise<Reply> {
+  const requestId = randomUUID();
+  const action = params.Action ?? '';
+  try {
+    const run = params.Version === API_VERSION ? (Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined) : undefined;
+    if (!run) {
+      const version = params.Version ?? 'NO_VERSION_SPECIFIED';
+      throw new StsError(400, 'InvalidAction', `Could not find operation ${action} for version ${version}`);
+    }
+    const { result, signedBy } = await run(state, params, raw);
+    const body = successXml(action, result, requestId);
+    return { status: 200, body, requestId, ...(signedBy === undefined ? {} : { signedBy }) };
+  } catch (error) {
+    return errorReply(error, requestId);
+  }
+}
+
+/** Errors the double did not anticipate are the service's fault: 500 InternalFailure. */
+function errorReply(error: unknown, requestId: string): Reply {
+  const e = error instanceof StsError ? error : new StsError(500, 'InternalFailure', String(error));
+  const reply: Reply = { status: e.status, body: errorXml(e, requestId), requestId, errorCode: e.code };
+  if (e.detail !== undefined) reply.detail = e.detail;
+  return reply;
+}
+
+class StsError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly type: 'Sender' | 'Receiver';
+  /** Why the double refused, beyond what AWS says; recorded in `calls`, never sent. */
+  readonly detail: string | undefined;
+
+  constructor(status: number, code: string, message: string, type?: 'Sender' | 'Receiver', detail?: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.type = type ?? (status >= 500 ? 'Receiver' : 'Sender');
+    this.detail = detail;
+  }
+}
+
+// --- Actions -------------------------------------------------------------------------------------
+
+const DEFAULT_ACCOUNT = '111122223333';
+
+async function assumeRoleWithWebIdentity(state: StsState, params: Record<string, string>): Promise<ActionResult> {
+  const request = validateAssumeParams(params, true);
+  const token = params.WebIdentityToken ?? '';
+  const { claims, provider, host } = await verifyWebIdentityToken(token, state.options.providers, state.now());
+  const role = parseRoleArn(request.roleArn);
+  const providerArn = `arn:${role?.partition ?? 'aws'}:iam::${provider.accountId ?? DEFAULT_ACCOUNT}:oidc-provider/${host}`;
+  const trust: TrustRequest = {
+    action: 'sts:AssumeRoleWithWebIdentity',
+    principal: { kind: 'Federated', arn: providerArn },
+    context: tokenContext(host, claims, request.sessionName),
+  };
+  const trusted = requireTrust(state, request.roleArn, role, trust, 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+  checkMaxSessionDuration(request.durationSeconds, trusted.config);
+  const sourceIdentity = stringClaim(claims, SOURCE_IDENTITY_CLAIM);
+  const session = issue(state, trusted.role, request.sessionName, request.durationSeconds, sourceIdentity);
+  const audience = audiences(claims).find((a) => provider.clientIds.includes(a)) ?? '';
+  return {
+    result: xmlFields([
+      ['Credentials', credentialsXml(session.credentials)],
+      ['SubjectFromWebIdentityToken', escapeXml(String(claims.sub ?? ''))],
+      ['AssumedRoleUser', assumedRoleUserXml(session)],
+      ...packedPolicySize(params),
+      ['Provider', escapeXml(providerArn)],
+      ['Audience', escapeXml(audience)],
+      ...optionalField('SourceIdentity', sourceIdentity),
+    ]),
+  };
+}
+
+async function getCallerIdentity(state: StsState, _params: Record<string, string>, raw: RawRequest): Promise<ActionResult> {
+  const caller = authenticate(state, raw);
+  return {
+    signedBy: caller.credentials.accessKeyId,
+    result: xmlFields([
+      ['Arn', escapeXml(caller.assumedRoleArn)],
+      ['UserId', escapeXml(caller.assumedRoleId)],
+      ['Account', caller.role.accountId],
+    ]),
+  };
+}
+
+async function assumeRole(state: StsState, params: Record<string, string>, raw: RawRequest): Promise<ActionResult> {
+  const caller = authenticate(state, raw);
+  const request = validateAssumeParams(params, false);
+  const trust: TrustRequest = {
+    action: 'sts:AssumeRole',
+    principal: { kind: 'AWS', roleArn: caller.role.arn, sessionArn: caller.assumedRoleArn, accountId: caller.role.accountId, partition: caller.role.partition },
+    context: { 'aws:PrincipalArn': caller.role.arn, 'aws:PrincipalAccount': caller.role.accountId, 'sts:RoleSessionName': request.sessionName },
+  };
+  const denied = `User: ${caller.assumedRoleArn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`;
+  const trusted = requireTrust(state, request.roleArn, parseRoleArn(request.roleArn), trust, denied);
+  // The caller is itself a role session, so this is role chaining: at most one hour.
+  if (request.durationSeconds > 3600) {
+    throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+  }
+  checkMaxSessionDuration(request.durationSeconds, trusted.config);
+  const session = issue(state, trusted.role, request.sessionName, request.durationSeconds, caller.sourceIdentity);
+  return {
+    signedBy: caller.credentials.accessKeyId,
+    result: xmlFields([
+      ['Credentials', credentialsXml(session.credentials)],
+      ['AssumedRoleUser', assumedRoleUserXml(session)],
+      ...packedPolicySize(params),
+      ...optionalField('SourceIdentity', session.sourceIdentity),
+    ]),
+  };
+}
+
+// --- Roles and sessions --------------------------------------------------------------------------
+
+/** The role, if it exists and its trust policy admits `trust`; AccessDenied otherwise. */
+function requireTrust(
+  state: StsState,
+  roleArn: string,
+  role: ParsedRoleArn | undefined,
+  trust: TrustRequest,
+  deniedMessage: string,
+): { role: ParsedRoleArn; config: StsRole } {
+  const config = role && state.roles.find((r) => r.arn === role.arn);
+  const decision = config && evaluateTrustPolicy(config.trustPolicy, trust);
+  if (!role || !config || !decision?.allowed) {
+    throw new StsError(403, 'AccessDenied', deniedMessage, 'Sender', decision?.reason ?? `no role ${roleArn}`);
+  }
+  return { role, config };
+}
+
+/** Mints credentials for a new role session and remembers the session for signed calls. */
+function issue(state: StsState, role: ParsedRoleArn, sessionName: string, durationSeconds: number, sourceIdentity?: string): Session {
+  const lifetime = state.options.credentialLifetimeSeconds ?? durationSeconds;
+  const credentials: IssuedCredentials = {
+    accessKeyId: `ASIA${base32(randomBytes(10)).slice(0, 16)}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+    sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(600).toString('base64')}`,
+    expiration: new Date(Math.floor(state.now() / 1000 + lifetime) * 1000),
+    roleArn: role.arn,
+    sessionName,
+  };
+  const session: Session = {
+    credentials,
+    role,
+    assumedRoleArn: `arn:${role.partition}:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`,
+    assumedRoleId: `${roleId(role.arn)}:${sessionName}`,
+    ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
+  };
+  state.issued.push(credentials);
+  state.sessions.set(credentials.accessKeyId, session);
+  return session;
+}
+
+/** The session that signed `raw`, or the error STS gives for a bad, expired or unsigned call. */
+function authenticate(state: StsState, raw: RawRequest): Session {
+  const header = firstHeader(raw.headers, 'authorization');
+  const parsed = header === undefined ? undefined : parseAuthorization(header);
+  const session = parsed && typeof parsed !== 'string' ? state.sessions.get(parsed.accessKeyId) : undefined;
+  // Like STS, the session token is unwrapped (and its expiry checked) before the signature.
+  if (session) checkSessionToken(session, raw, state.now());
+  const verdict = verifySigV4(raw, {
+    lookupSecret: (id) => state.sessions.get(id)?.credentials.secretAccessKey,
+    now: state.now(),
+  });
+  if (!verdict.ok) throw new StsError(verdict.status, verdict.code, verdict.message);
+  const signer = state.sessions.get(verdict.accessKeyId);
+  if (!signer) throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+  return signer;
+}
+
+function checkSessionToken(session: Session, raw: RawRequest, nowMs: number): void {
+  if (firstHeader(raw.headers, 'x-amz-security-token') !== session.credentials.sessionToken) {
+    throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+  }
+  if (session.credentials.expiration.getTime() <= nowMs) {
+    throw new StsError(403, 'ExpiredToken', 'The security token included in the request is expired');
+  }
 }
 
 // --- Faults and delivery -------------------------------------------------------------------------
 
 /** Faults that replace the response entirely. Returns false for faults applied at delivery. */
 function replaceWithFault(fault: StsFault, req: IncomingMessage, res: ServerResponse, call: StsCall): boolean {
-  const requestId = randomUUID();
-  const sendError = (e: StsError) => {
-    call.status = e.status;
-    call.errorCode = e.code;
-    sendXml(res, e.status, errorXml(e, requestId), requestId);
-  };
   switch (fault.kind) {
     case 'status':
-      sendError(new StsError(fault.status, fault.code, fault.message ?? fault.code, fault.type));
-      return true;
     case 'throttle':
-      sendError(new StsError(400, 'Throttling', 'Rate exceeded'));
-      return true;
     case 'idp-communication':
-      sendError(
-        new StsError(
-          400,
-          'IDPCommunicationError',
-          'The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached.',
-        ),
-      );
+      sendFaultError(res, call, faultError(fault));
       return true;
     case 'reset':
       req.socket.destroy();
       return true;
     case 'hang':
       return true;
-    case 'wrong-content-type': {
+    case 'wrong-content-type':
       call.status = 200;
-      const html = '<!DOCTYPE html>\n<html><head><title>Network Login</title></head><body><h1>Please sign in to continue</h1></body></html>\n';
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
-      res.end(html);
+      sendLoginPage(res);
       return true;
-    }
     case 'slow-body':
     case 'truncated':
       return false;
   }
+}
+
+type ErrorFault = Extract<StsFault, { kind: 'status' | 'throttle' | 'idp-communication' }>;
+
+function faultError(fault: ErrorFault): StsError {
+  switch (fault.kind) {
+    case 'status':
+      return new StsError(fault.status, fault.code, fault.message ?? fault.code, fault.type);
+    case 'throttle':
+      return new StsError(400, 'Throttling', 'Rate exceeded');
+    case 'idp-communication':
+      return new StsError(
+        400,
+        'IDPCommunicationError',
+        'The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached.',
+      );
+  }
+}
+
+function sendFaultError(res: ServerResponse, call: StsCall, error: StsError): void {
+  const requestId = randomUUID();
+  call.status = error.status;
+  call.errorCode = error.code;
+  sendXml(res, error.status, errorXml(error, requestId), requestId);
+}
+
+/** What a captive portal or proxy answers in place of STS. */
+function sendLoginPage(res: ServerResponse): void {
+  const html = '<!DOCTYPE html>\n<html><head><title>Network Login</title></head><body><h1>Please sign in to continue</h1></body></html>\n';
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
+  res.end(html);
 }
 
 /** Sends the reply, or breaks its delivery as a `slow-body` / `truncated` fault asks. */
@@ -420,6 +471,8 @@ function writeXmlHead(res: ServerResponse, status: number, length: number, reque
 }
 
 // --- Request parsing -----------------------------------------------------------------------------
+
+const MAX_BODY_BYTES = 1 << 20;
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -458,6 +511,8 @@ function firstHeader(headers: RawRequest['headers'], name: string): string | und
 }
 
 // --- Validation (Coral-style ValidationError messages) ---------------------------------------------
+
+const SESSION_NAME_PATTERN = '[\\w+=,.@-]*';
 
 interface AssumeRequest {
   roleArn: string;
@@ -530,6 +585,12 @@ function checkMaxSessionDuration(durationSeconds: number, role: StsRole): void {
 }
 
 // --- Web identity token ----------------------------------------------------------------------------
+
+/** The documented token algorithms: RSA (RS256/384/512) or ECDSA (ES256/384/512). */
+const TOKEN_ALGS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
+const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
+const NO_VERIFICATION_KEY =
+  "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
 
 async function verifyWebIdentityToken(
   token: string,
@@ -619,16 +680,14 @@ function issuerHost(issuer: string): string {
   return issuer.replace(/^https?:\/\//, '').replace(/\/$/, '');
 }
 
-function checkSessionToken(session: Session, raw: RawRequest, nowMs: number): void {
-  if (firstHeader(raw.headers, 'x-amz-security-token') !== session.credentials.sessionToken) {
-    throw new StsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-  }
-  if (session.credentials.expiration.getTime() <= nowMs) {
-    throw new StsError(403, 'ExpiredToken', 'The security token included in the request is expired');
-  }
-}
-
 // --- Identifiers -----------------------------------------------------------------------------------
+
+interface ParsedRoleArn {
+  arn: string;
+  partition: string;
+  accountId: string;
+  name: string;
+}
 
 function parseRoleArn(arn: string): ParsedRoleArn | undefined {
   const m = /^arn:([\w-]+):iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/.exec(arn);
@@ -660,6 +719,8 @@ function base32(bytes: Buffer): string {
 
 // --- XML -------------------------------------------------------------------------------------------
 
+const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
 type Field = readonly [string, string];
 
 /** Escapes element text. Quotes stay as they are: values never go into attributes, and STS leaves them too. */
@@ -670,6 +731,11 @@ function escapeXml(value: string): string {
 /** Children are already escaped (or nested XML). */
 function xmlFields(fields: readonly Field[]): string {
   return fields.map(([name, inner]) => `<${name}>${inner}</${name}>`).join('\n    ');
+}
+
+/** The element, or nothing when there is no value. */
+function optionalField(name: string, value: string | undefined): Field[] {
+  return value === undefined ? [] : [[name, escapeXml(value)]];
 }
 
 function credentialsXml(c: IssuedCredentials): string {
