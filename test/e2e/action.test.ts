@@ -2,6 +2,8 @@
 // GitHub's token endpoint and STS on loopback; a later step uses what it exported with
 // Debian's awscli. Every run is scanned for the token and the credentials.
 import { execFile } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -147,6 +149,26 @@ describe('the Action', () => {
     expect(maskedValues(run.stdout)).toContain('111122223333');
     expect(visibleOutput(run)).not.toContain('111122223333');
     expect(run.summary).not.toContain('111122223333');
+  });
+
+  it('writes a named profile instead of exporting, which the AWS CLI uses and post removes', async () => {
+    const credentialsFile = join(mkdtempSync(join(tmpdir(), 'claimcheck-aws-')), 'credentials');
+    writeFileSync(credentialsFile, '[other]\naws_access_key_id = AKIAOTHER\n');
+    const run = await runAction({ 'aws-profile': 'ci' }, { env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile } });
+    expect(run.code).toBe(0);
+    expect(run.exported).toEqual({});
+    expect(lstatSync(credentialsFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(credentialsFile, 'utf8')).toContain('[other]\naws_access_key_id = AKIAOTHER\n');
+    const configFile = join(run.dir, '.aws', 'config');
+    if (hasDebianAws) {
+      const env = { PATH: '/usr/bin:/bin', HOME: run.dir, AWS_SHARED_CREDENTIALS_FILE: credentialsFile, AWS_CONFIG_FILE: configFile };
+      const { stdout } = await promisify(execFile)(DEBIAN_AWS, ['sts', 'get-caller-identity', '--profile', 'ci', '--endpoint-url', sts.url], { env });
+      expect(JSON.parse(stdout)).toMatchObject({ Arn: run.outputs['authenticated-arn'] });
+    }
+    const post = await runStep({ node: node24!.node, script: POST, state: run.state });
+    expect(post.code).toBe(0);
+    expect(readFileSync(credentialsFile, 'utf8')).toBe('[other]\naws_access_key_id = AKIAOTHER\n');
+    expect(readFileSync(configFile, 'utf8')).toBe('');
   });
 
   it('leaves post alone when main exported nothing', async () => {
