@@ -1,17 +1,20 @@
 // The build: files derived from action.yml and package.json, then tsc → build/ and ncc →
-// dist/. `--check` builds into a temporary folder and fails if anything committed differs
-// (CI runs it through the tests), so dist/ is always the build of src/.
+// dist/, then the orb packed from orb/src with the CircleCI bundle's SHA-256. `--check`
+// builds into a temporary folder and fails if anything committed differs (CI runs it
+// through the tests), so dist/ and orb/orb.yml are always the build of the sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
+import { packOrb } from './pack-orb.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const BUNDLES = ['main', 'post'];
+const BUNDLES = ['main', 'post', 'circleci'];
 
 function inputsModule(action) {
   const entries = Object.entries(action.inputs).map(([name, spec]) => {
@@ -102,6 +105,13 @@ function differences(expectedDir, actualDir) {
   return [...stale, ...extra];
 }
 
+function packedOrb(distDir) {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const bundleSha256 = createHash('sha256').update(readFileSync(join(distDir, 'circleci', 'index.js'))).digest('hex');
+  return packOrb(join(root, 'orb', 'src'), { version, bundleSha256 });
+}
+
+const ORB = 'orb/orb.yml';
 const derived = derivedFiles();
 if (check) {
   const stale = Object.entries(derived).filter(([path, content]) => readFileSync(join(root, path), 'utf8') !== content).map(([path]) => path);
@@ -110,6 +120,7 @@ if (check) {
   try {
     compile(distDir);
     stale.push(...differences(distDir, join(root, 'dist')).map((file) => `dist/${file}`));
+    if (!existsSync(join(root, ORB)) || readFileSync(join(root, ORB), 'utf8') !== packedOrb(distDir)) stale.push(ORB);
   } finally {
     rmSync(distDir, { recursive: true, force: true });
   }
@@ -117,9 +128,10 @@ if (check) {
     console.error(`Stale build output (run npm run build and commit): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log('dist/ and the generated files match a fresh build.');
+  console.log('dist/, orb/orb.yml and the generated files match a fresh build.');
 } else {
   for (const [path, content] of Object.entries(derived)) writeFileSync(join(root, path), content);
   for (const name of BUNDLES) rmSync(join(root, 'dist', name), { recursive: true, force: true });
   compile(join(root, 'dist'));
+  writeFileSync(join(root, ORB), packedOrb(join(root, 'dist')));
 }

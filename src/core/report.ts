@@ -66,3 +66,18 @@ export function auditRecord(report: RunReport): string {
     rules: report.rules,
   });
 }
+
+/** The summary as plain log lines, for platforms without a step summary. */
+export function summaryText(report: RunReport, now: number): string {
+  const rows: Array<readonly [string, string]> = [
+    ...report.job,
+    ['Role', report.roleArn],
+    ['Session', report.sessionName],
+    ['Account', report.accountId],
+    ['Region', report.region],
+    ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
+    ...report.rules.map((rule): readonly [string, string] => ['Rule held', rule.rule]),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${value.replace(/[\r\n]+/g, ' ')}`).join('\n');
+}

@@ -103,3 +103,23 @@ export function githubClaims(overrides: Claims = {}): Claims {
     ...overrides,
   };
 }
+
+export const CIRCLE_ORGANIZATION_ID = 'c3b3a1d2-5f4e-4c1a-9a3b-2d1e0f9c8b7a';
+export const CIRCLE_PROJECT_ID = '8f1d9c0e-0a9b-4f0e-9c59-0c5e2c1f3a77';
+export const CIRCLE_CONTEXT_ID = '5b2a7f7e-3c1d-4e8a-9f0b-6d2c1e4a8b90';
+
+/** Claims as CircleCI puts them in a job's v2 token. */
+export function circleciClaims(overrides: Claims = {}): Claims {
+  const origin = 'github.com/acme/api';
+  const ref = 'refs/heads/main';
+  return {
+    sub: `org/${CIRCLE_ORGANIZATION_ID}/project/${CIRCLE_PROJECT_ID}/user/6b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e/vcs-origin/${origin}/vcs-ref/${ref}`,
+    aud: CIRCLE_ORGANIZATION_ID,
+    'oidc.circleci.com/project-id': CIRCLE_PROJECT_ID,
+    'oidc.circleci.com/context-ids': ['0d5e6f70-1a2b-4c3d-8e9f-a0b1c2d3e4f5', CIRCLE_CONTEXT_ID],
+    'oidc.circleci.com/vcs-origin': origin,
+    'oidc.circleci.com/vcs-ref': ref,
+    'oidc.circleci.com/ssh-rerun': false,
+    ...overrides,
+  };
+}

@@ -1,0 +1,73 @@
+// The parts every front door assembles the same way: retries for network calls, the
+// issuer's keys and token verification, the STS client, and the run report. A front door
+// brings only what is its own: how it gets a token, logs, masks and names sessions.
+import { systemClock, type RetryPolicy } from '../core/retry.js';
+import type { RunReport } from '../core/report.js';
+import type { Settings } from '../core/settings.js';
+import { VERSION } from '../core/version.generated.js';
+import { createWebIdentitySts } from '../aws/sts.js';
+import type { JsonGetter, RetryContext } from '../net/http.js';
+import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
+import { verifyToken } from '../oidc/verify.js';
+import type { Assumed, AssumeRoleDeps, Log } from './assume-role.js';
+
+export const USER_AGENT = `claimcheck/${VERSION}`;
+
+/** Where a custom STS endpoint may come from besides the sts-endpoint input, as the SDKs read it. */
+export function stsEndpointFromEnvironment(env: Readonly<Record<string, string | undefined>>): { variable: string; value: string } | undefined {
+  const variable = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'].find((name) => env[name]);
+  return variable ? { variable, value: env[variable] ?? '' } : undefined;
+}
+
+export function networkRetry(settings: Settings, log: Log): RetryContext {
+  const policy: RetryPolicy = { maxAttempts: settings.retryMaxAttempts, baseDelayMs: 250, maxDelayMs: 4_000, budgetMs: 30_000 };
+  return {
+    policy,
+    clock: systemClock,
+    onRetry: (failure, attempt, delay) => log.info(`Attempt ${attempt} at ${failure.target} failed (${failure.reason}); retrying in ${delay} ms.`),
+  };
+}
+
+export interface FrontDoor {
+  readonly get: JsonGetter;
+  readonly log: Log;
+  readonly mask: (secret: string) => void;
+  readonly requestToken: AssumeRoleDeps['requestToken'];
+  readonly defaultSessionName: AssumeRoleDeps['defaultSessionName'];
+}
+
+export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleDeps {
+  const keys = issuerKeySource(settings.issuer, issuerJsonFetcher(door.get, networkRetry(settings, door.log)));
+  const verifyOptions = {
+    issuer: settings.issuer,
+    audience: settings.audience,
+    clockToleranceSeconds: settings.clockToleranceSeconds,
+    now: () => systemClock.now(),
+  };
+  return {
+    requestToken: door.requestToken,
+    verifyToken: (token) => verifyToken(token, verifyOptions, keys),
+    sts: createWebIdentitySts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT }),
+    mask: door.mask,
+    log: door.log,
+    clock: systemClock,
+    defaultSessionName: door.defaultSessionName,
+  };
+}
+
+export function runReport(settings: Settings, assumed: Assumed, job: RunReport['job']): RunReport {
+  const { claims } = assumed.token;
+  return {
+    version: VERSION,
+    job,
+    issuer: settings.issuer,
+    subject: typeof claims.sub === 'string' ? claims.sub : '',
+    roleArn: settings.roleArn.arn,
+    assumedRoleArn: assumed.session.assumedRoleArn,
+    accountId: assumed.accountId,
+    sessionName: assumed.sessionName,
+    region: settings.region,
+    expiration: assumed.session.expiration,
+    rules: assumed.rules.map((result) => ({ rule: result.rule.source, held: result.held })),
+  };
+}

@@ -1,0 +1,234 @@
+// The packed orb, end to end: bash runs assume_role's command as CircleCI compiles it, with
+// the job's environment; the command fetches the npm tarball of this build from loopback,
+// checks its SHA-256 and runs it; later steps source $BASH_ENV and use the credentials with
+// Debian's awscli. Every run is scanned for the token and the credentials.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadOrb, newJob, renderCommand, runBashStep, runOrbStep, startBundleServer, type BundleServer, type Job, type JobOptions, type StepResult } from '../harness/circleci.ts';
+import { REPO_ROOT, startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
+import { CIRCLE_CONTEXT_ID, CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { startSts, type StsDouble } from '../harness/sts.ts';
+
+const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const [node24, node20] = nodeRuntimes();
+const orb = loadOrb();
+
+let issuer: TestIssuer;
+let endpoint: TokenEndpoint;
+let sts: StsDouble;
+let bundle: BundleServer;
+let tarball: Buffer;
+
+beforeAll(async () => {
+  const packDir = mkdtempSync(join(tmpdir(), 'claimcheck-pack-'));
+  await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: REPO_ROOT });
+  tarball = readFileSync(join(packDir, `claimcheck-${VERSION}.tgz`));
+  [issuer, bundle] = await Promise.all([startIssuer(), startBundleServer(tarball, VERSION)]);
+  endpoint = await startTokenEndpoint(issuer);
+  sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: [CIRCLE_ORGANIZATION_ID, 'sts.amazonaws.com'] }], roles: [] });
+});
+beforeEach(() => {
+  endpoint.claims = circleciClaims();
+  bundle.body = tarball;
+  const subject = `org/${CIRCLE_ORGANIZATION_ID}/project/${CIRCLE_PROJECT_ID}/user/*`;
+  sts.setRoles([
+    {
+      arn: ROLE,
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringLike: { [`${issuer.host}:sub`]: subject } } }],
+      },
+    },
+  ]);
+});
+afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close(), bundle?.close()]));
+
+async function job(options: Partial<JobOptions> = {}): Promise<Job> {
+  const token = await issuer.sign(circleciClaims(), { expiresIn: 3600 });
+  endpoint.issued.push(token);
+  return newJob({ nodeDir: dirname(node24!.node), token, tokenEndpoint: endpoint, bundleUrl: bundle.url, ...options });
+}
+
+async function assumeRole(target: Job, parameters: Record<string, unknown> = {}): Promise<StepResult> {
+  const [step] = renderCommand(orb, 'assume_role', { role_to_assume: ROLE, aws_region: 'us-east-1', issuer: issuer.url, sts_endpoint: sts.url, ...parameters });
+  return runOrbStep(target, step!);
+}
+
+/** The same tarball with one comment added to the CircleCI bundle: valid, but not the packed bytes. */
+async function tamperedTarball(): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'claimcheck-tamper-'));
+  writeFileSync(join(dir, 'in.tgz'), tarball);
+  const sh = promisify(execFile);
+  await sh('tar', ['-xzf', 'in.tgz'], { cwd: dir });
+  writeFileSync(join(dir, 'package/dist/circleci/index.js'), `${readFileSync(join(dir, 'package/dist/circleci/index.js'), 'utf8')}\n// changed\n`);
+  await sh('tar', ['-czf', 'out.tgz', 'package'], { cwd: dir });
+  return readFileSync(join(dir, 'out.tgz'));
+}
+
+function secrets(): string[] {
+  return [...endpoint.issued, ...sts.issued.flatMap((c) => [c.secretAccessKey, c.sessionToken]), endpoint.bearer];
+}
+
+function expectNoLeak(result: StepResult) {
+  for (const secret of secrets()) expect(`${result.stdout}\n${result.stderr}`).not.toContain(secret);
+}
+
+function expectFailure(result: StepResult, target: Job, code: string, message: RegExp) {
+  expect(result.code).not.toBe(0);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(new RegExp(`^${code}: `));
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(/^Hint: \S/);
+  expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
+  expectNoLeak(result);
+}
+
+async function callerIdentity(target: Job, args = ''): Promise<{ Arn: string }> {
+  const later = await runBashStep(target, `${DEBIAN_AWS} sts get-caller-identity --endpoint-url ${sts.url} --output json ${args}`);
+  expect(later.stderr).toBe('');
+  return JSON.parse(later.stdout) as { Arn: string };
+}
+
+describe.each([node24!, node20!])('assume_role on $name', (runtime) => {
+  it('exports quoted credentials to $BASH_ENV that later steps use; cleanup unsets them', async () => {
+    const target = await job({ nodeDir: dirname(runtime.node) });
+    const claims = `oidc.circleci.com/project-id=${CIRCLE_PROJECT_ID}\noidc.circleci.com/vcs-ref=refs/heads/main\noidc.circleci.com/context-ids=${CIRCLE_CONTEXT_ID}`;
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, claims });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('All 3 claim rule(s) hold.');
+    expect(result.stdout).toMatch(/Project: +github.com\/acme\/api/);
+    expectNoLeak(result);
+
+    const issued = sts.issued.at(-1)!;
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe(
+      `export AWS_ACCESS_KEY_ID='${issued.accessKeyId}'\nexport AWS_SECRET_ACCESS_KEY='${issued.secretAccessKey}'\nexport AWS_SESSION_TOKEN='${issued.sessionToken}'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n`,
+    );
+    expect(issued.sessionName).toBe('acme.api@318');
+    if (hasDebianAws) expect((await callerIdentity(target)).Arn).toBe('arn:aws:sts::111122223333:assumed-role/deploy/acme.api@318');
+
+    const [cleanup] = renderCommand(orb, 'cleanup');
+    expect(cleanup!.when).toBe('always');
+    const cleaned = await runOrbStep(target, cleanup!);
+    expect(cleaned.code).toBe(0);
+    const after = await runBashStep(target, 'echo "${AWS_ACCESS_KEY_ID:-unset} ${AWS_SESSION_TOKEN:-unset}"');
+    expect(after.stdout.trim()).toBe('unset unset');
+  });
+});
+
+describe('assume_role', () => {
+  it('gets a token for a custom audience from circleci run oidc get', async () => {
+    const target = await job({ token: '' });
+    const before = endpoint.requests.length;
+    const result = await assumeRole(target, { audience: 'sts.amazonaws.com' });
+    expect(result.code).toBe(0);
+    expect(endpoint.requests.slice(before)).toEqual([{ audience: 'sts.amazonaws.com', authorized: true }]);
+    expectNoLeak(result);
+  });
+
+  it('fetches the bundle once per job and reuses it', async () => {
+    const target = await job();
+    const before = bundle.requests.length;
+    expect((await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID })).code).toBe(0);
+    expect((await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID })).code).toBe(0);
+    expect(bundle.requests.length - before).toBe(1);
+  });
+
+  it('refuses a bundle whose SHA-256 differs from the one packed into the orb, and runs nothing', async () => {
+    const target = await job();
+    bundle.body = await tamperedTarball();
+    const before = sts.calls.length;
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID });
+    expect(result.code).not.toBe(0);
+    expectFailure(result, target, 'BUNDLE_CHECKSUM', /does not match the SHA-256 this orb was packed with; it was not run/);
+    expect(sts.calls.length).toBe(before);
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
+  });
+
+  it('writes named profiles side by side, which cleanup removes', async () => {
+    const target = await job();
+    expect((await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, profile_name: 'staging' })).code).toBe(0);
+    expect((await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, profile_name: 'production', role_session_name: 'promote' })).code).toBe(0);
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
+    const credentials = readFileSync(join(target.dir, '.aws', 'credentials'), 'utf8');
+    expect(credentials).toMatch(/\[staging\][\s\S]*\[production\]/);
+    if (hasDebianAws) expect((await callerIdentity(target, '--profile production')).Arn).toMatch(/assumed-role\/deploy\/promote$/);
+
+    expect((await runOrbStep(target, renderCommand(orb, 'cleanup')[0]!)).code).toBe(0);
+    expect(readFileSync(join(target.dir, '.aws', 'credentials'), 'utf8')).toBe('');
+  });
+
+  it('keeps hostile parameter values out of the shell: nothing runs, no variable appears', async () => {
+    const target = await job();
+    const marker = join(target.dir, 'pwned');
+    const hostile = `x'; touch ${marker}; echo '$(touch ${marker})\`touch ${marker}\`\nexport INJECTED=1`;
+    for (const parameters of [{ role_session_name: hostile }, { profile_name: hostile }, { claims: `oidc.circleci.com/vcs-ref=${hostile}` }]) {
+      const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, ...parameters });
+      expect(result.code).not.toBe(0);
+      expectNoLeak(result);
+    }
+    const ok = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, claims: 'oidc.circleci.com/vcs-ref=refs/heads/*' });
+    expect(ok.code).toBe(0);
+    const names = await runBashStep(target, 'compgen -e | sort');
+    const baseline = await runBashStep({ ...target, env: { ...target.env, BASH_ENV: '/dev/null' } }, 'compgen -e | sort');
+    const added = names.stdout.split('\n').filter((name) => !baseline.stdout.split('\n').includes(name));
+    expect(added).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('assume_role fails closed, with one line and a hint', () => {
+  it('when the audience is not a client ID of the IAM OIDC provider', async () => {
+    const target = await job();
+    expectFailure(await assumeRole(target, { audience: 'api://unknown' }), target, 'STS_TOKEN_REJECTED', /Incorrect token audience/);
+  });
+
+  it('when a claim rule does not hold, without calling STS', async () => {
+    const target = await job();
+    const before = sts.calls.length;
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, claims: 'oidc.circleci.com/vcs-ref=refs/heads/release' });
+    expectFailure(result, target, 'RULE_FAILED', /oidc.circleci.com\/vcs-ref is "refs\/heads\/main"/);
+    expect(sts.calls.length).toBe(before);
+  });
+
+  it('on AccessDenied, naming the claims presented', async () => {
+    const target = await job();
+    sts.setRoles([]);
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID });
+    expectFailure(result, target, 'STS_ACCESS_DENIED', /sub="org\/c3b3a1d2[^"]*vcs-ref\/refs\/heads\/main", aud="c3b3a1d2-5f4e-4c1a-9a3b-2d1e0f9c8b7a".*oidc.circleci.com\/project-id="8f1d9c0e/);
+  });
+
+  it('when circleci is missing for a custom audience', async () => {
+    const target = await job({ tokenEndpoint: undefined });
+    const result = await assumeRole(target, { audience: 'sts.amazonaws.com' });
+    expectFailure(result, target, 'TOKEN_REQUEST_FAILED', /the circleci command was not found/);
+  });
+
+  it('when the executor has no node', async () => {
+    const target = newJob({ bundleUrl: bundle.url });
+    const result = await assumeRole(target);
+    expectFailure(result, target, 'NODE_MISSING', /needs Node.js 20 or later/);
+    expect(result.stderr).toMatch(/cimg\/node/);
+  });
+
+  it('on a bad parameter, before any request', async () => {
+    const target = await job();
+    const before = sts.calls.length;
+    expectFailure(await assumeRole(target, { role_duration_seconds: 60 }), target, 'INPUT_INVALID', /Input role-duration-seconds is "60"/);
+    expect(sts.calls.length).toBe(before);
+  });
+});
+
+describe('the packed orb', () => {
+  it('costs little per use: the compiled assume_role step is a few kilobytes', () => {
+    const [step] = renderCommand(orb, 'assume_role', { role_to_assume: ROLE, aws_region: 'us-east-1' });
+    expect(Buffer.byteLength(JSON.stringify(step))).toBeLessThan(16 * 1024);
+  });
+});
