@@ -51,6 +51,15 @@ function outputsTable(action) {
   return ['| Output | Description |', '| --- | --- |', ...rows].join('\n');
 }
 
+function orbParametersTable() {
+  const command = parse(readFileSync(join(root, 'orb', 'src', 'commands', 'assume_role.yml'), 'utf8'));
+  const rows = Object.entries(command.parameters).map(([name, spec]) => {
+    const value = spec.default === undefined ? '**required**' : spec.default === '' ? '' : `\`${spec.default}\``;
+    return `| \`${name}\` | ${spec.type} | ${value} | ${cell(spec.description)} |`;
+  });
+  return ['| Parameter | Type | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
 function replaceBetween(text, marker, body) {
   const start = `<!-- ${marker}:start -->`;
   const end = `<!-- ${marker}:end -->`;
@@ -67,6 +76,7 @@ function derivedFiles() {
   let readme = readFileSync(join(root, 'README.md'), 'utf8');
   readme = replaceBetween(readme, 'inputs', inputsTable(action));
   readme = replaceBetween(readme, 'outputs', outputsTable(action));
+  readme = replaceBetween(readme, 'orb-parameters', orbParametersTable());
   return {
     'src/core/inputs.generated.ts': inputsModule(action),
     'src/core/version.generated.ts': `// Generated from package.json by scripts/build.mjs. Do not edit.\nexport const VERSION = ${JSON.stringify(version)};\n`,
