@@ -104,6 +104,8 @@ export function newJob(options: JobOptions): Job {
     BASH_ENV: bashEnv,
     CIRCLECI: 'true',
     CI: 'true',
+    // Debug lines on, so that the leak scans cover them too.
+    CLAIMCHECK_DEBUG: '1',
     CIRCLE_ORGANIZATION_ID,
     CIRCLE_PROJECT_USERNAME: 'acme',
     CIRCLE_PROJECT_REPONAME: 'api',
