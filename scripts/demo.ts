@@ -10,6 +10,7 @@ import { REPO_ROOT, runStep, startTokenEndpoint, visibleOutput } from '../test/h
 import { githubClaims, startIssuer } from '../test/harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws } from '../test/harness/runtimes.ts';
 import { startSts } from '../test/harness/sts.ts';
+import { webIdentityTrustPolicy } from '../test/harness/trust-policy.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const heading = (text: string) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);
@@ -17,18 +18,7 @@ const indent = (text: string) => text.trim().replace(/^/gm, '   ');
 
 const issuer = await startIssuer();
 const endpoint = await startTokenEndpoint(issuer);
-const trust = (sub: string) => ({
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { [`${issuer.host}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${issuer.host}:sub`]: sub } },
-    },
-  ],
-});
-const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: trust('repo:acme/api:ref:refs/heads/main') }] });
+const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com') }] });
 
 const inputs = { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, claims: 'repository=acme/api\nref=refs/heads/main' };
 let failed = false;

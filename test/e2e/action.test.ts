@@ -11,6 +11,7 @@ import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, ty
 import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
+import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
@@ -20,20 +21,6 @@ const [node24, node20] = nodeRuntimes();
 let issuer: TestIssuer;
 let endpoint: TokenEndpoint;
 let sts: StsDouble;
-
-function trustPolicy(sub: string) {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${issuer.host}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${issuer.host}:sub`]: sub } },
-      },
-    ],
-  };
-}
 
 beforeAll(async () => {
   issuer = await startIssuer();
@@ -46,7 +33,7 @@ beforeEach(() => {
   endpoint.signOptions = {};
   endpoint.faults.length = 0;
   sts.faults.length = 0;
-  sts.setRoles([{ arn: ROLE, trustPolicy: trustPolicy('repo:acme/api:ref:refs/heads/main') }]);
+  sts.setRoles([{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com') }]);
 });
 afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close()]));
 

@@ -13,6 +13,7 @@ import { REPO_ROOT, startTokenEndpoint, type TokenEndpoint } from '../harness/gi
 import { CIRCLE_CONTEXT_ID, CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
+import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -37,15 +38,7 @@ beforeEach(() => {
   endpoint.claims = circleciClaims();
   bundle.body = tarball;
   const subject = `org/${CIRCLE_ORGANIZATION_ID}/project/${CIRCLE_PROJECT_ID}/user/*`;
-  sts.setRoles([
-    {
-      arn: ROLE,
-      trustPolicy: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringLike: { [`${issuer.host}:sub`]: subject } } }],
-      },
-    },
-  ]);
+  sts.setRoles([{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, subject) }]);
 });
 afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close(), bundle?.close()]));
 

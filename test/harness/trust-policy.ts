@@ -139,3 +139,25 @@ function listOf(value: ConditionValues | undefined): string[] {
 function lowerKeys(context: Record<string, ConditionValues>): Map<string, string[]> {
   return new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), listOf(v)]));
 }
+
+/**
+ * A role trust policy for tokens of one issuer, as users write them: the federated
+ * principal of the issuer's IAM OIDC provider (account 111122223333) and a subject pattern,
+ * plus the audience when given.
+ */
+export function webIdentityTrustPolicy(issuerHost: string, sub: string, aud?: string): TrustPolicy {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::111122223333:oidc-provider/${issuerHost}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          ...(aud === undefined ? {} : { StringEquals: { [`${issuerHost}:aud`]: aud } }),
+          StringLike: { [`${issuerHost}:sub`]: sub },
+        },
+      },
+    ],
+  };
+}
