@@ -43,7 +43,7 @@ interface Token {
 /** Key-fetch failures at STS are retried only this often: they rarely pass. */
 const KEY_FETCH_RETRIES = 2;
 
-export function stsRetryPolicy(settings: Settings): RetryPolicy {
+function stsRetryPolicy(settings: Settings): RetryPolicy {
   return { maxAttempts: settings.retryMaxAttempts, baseDelayMs: 300, maxDelayMs: 5_000, budgetMs: 60_000 };
 }
 
@@ -51,16 +51,11 @@ export async function assumeRole(settings: Settings, deps: AssumeRoleDeps): Prom
   if (settings.maskAccountId) deps.mask(settings.roleArn.accountId);
   assertAccountAllowed(settings.allowedAccountIds, settings.roleArn.accountId, 'role-to-assume');
 
-  let token = await obtainToken(settings, deps);
-  const rules = checkClaimRules(settings.rules, token.verified.claims);
-  const failed = rules.find((result) => !result.held);
-  if (failed) throw ruleFailure(failed, rules);
-  if (rules.length > 0) deps.log.info(`All ${rules.length} claim rule(s) hold.`);
-
+  let { token, rules } = await obtainCheckedToken(settings, deps);
   const sessionName = settings.roleSessionName ?? deps.defaultSessionName(token.verified.claims);
   deps.log.info(`Assuming ${settings.roleArn.arn} as session ${sessionName} for ${settings.durationSeconds} s (STS ${deps.sts.endpoint}).`);
   const session = await callSts(settings, deps, sessionName, () => token, async () => {
-    token = await obtainToken(settings, deps);
+    ({ token, rules } = await obtainCheckedToken(settings, deps));
   });
   deps.mask(session.accessKeyId);
   deps.mask(session.secretAccessKey);
@@ -70,6 +65,16 @@ export async function assumeRole(settings: Settings, deps: AssumeRoleDeps): Prom
   if (settings.maskAccountId) deps.mask(accountId);
   assertAccountAllowed(settings.allowedAccountIds, accountId, 'The assumed role');
   return { token: token.verified, rules, sessionName, session, accountId };
+}
+
+/** A fresh, verified token whose claims meet every rule; the rules are checked on every token. */
+async function obtainCheckedToken(settings: Settings, deps: AssumeRoleDeps): Promise<{ token: Token; rules: RuleResult[] }> {
+  const token = await obtainToken(settings, deps);
+  const rules = checkClaimRules(settings.rules, token.verified.claims);
+  const failed = rules.find((result) => !result.held);
+  if (failed) throw ruleFailure(failed, rules);
+  if (rules.length > 0) deps.log.info(`All ${rules.length} claim rule(s) hold.`);
+  return { token, rules };
 }
 
 async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<Token> {
