@@ -115,10 +115,17 @@ function differences(expectedDir, actualDir) {
   return [...stale, ...extra];
 }
 
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** What the orb's launcher checks: SHA-256 over each bundle file's name and SHA-256, in name order. */
+function bundleDigest(dir) {
+  const lines = listFiles(dir).sort().map((name) => `${name}\0${sha256(readFileSync(join(dir, name)))}\n`);
+  return sha256(lines.join(''));
+}
+
 function packedOrb(distDir) {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const bundleSha256 = createHash('sha256').update(readFileSync(join(distDir, 'circleci', 'index.js'))).digest('hex');
-  return packOrb(join(root, 'orb', 'src'), { version, bundleSha256 });
+  return packOrb(join(root, 'orb', 'src'), { version, bundleDigest: bundleDigest(join(distDir, 'circleci')) });
 }
 
 const ORB = 'orb/orb.yml';

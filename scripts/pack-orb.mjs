@@ -2,7 +2,7 @@
 // @orb.yml is the root; each file in commands/, jobs/, executors/ and examples/ becomes an
 // entry named after the file; a string that is exactly <<include(path)>> in a command, job
 // or executor becomes that file's text with every `<<` escaped as `\<<`. Then the version
-// and the bundle's SHA-256 replace their placeholders, pinning the orb to one release.
+// and the bundle's digest replace their placeholders, pinning the orb to one release.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -27,7 +27,7 @@ function resolveIncludes(value, srcDir) {
 }
 
 /** The packed orb as YAML text. */
-export function packOrb(srcDir, { version, bundleSha256 }) {
+export function packOrb(srcDir, { version, bundleDigest }) {
   const orb = parse(readFileSync(join(srcDir, '@orb.yml'), 'utf8'));
   for (const component of COMPONENTS) {
     const dir = join(srcDir, component);
@@ -42,5 +42,5 @@ export function packOrb(srcDir, { version, bundleSha256 }) {
     );
   }
   const text = `# Packed from orb/src by scripts/pack-orb.mjs. Do not edit: change orb/src and run npm run build.\n${stringify(orb, { lineWidth: 0, blockQuote: 'literal' })}`;
-  return text.replaceAll('@@VERSION@@', version).replaceAll('@@BUNDLE_SHA256@@', bundleSha256);
+  return text.replaceAll('@@VERSION@@', version).replaceAll('@@BUNDLE_DIGEST@@', bundleDigest);
 }

@@ -1,9 +1,10 @@
 // Generated from action.yml by scripts/build.mjs. Do not edit: change action.yml.
 export const INPUTS = {
-  "role-to-assume": { required: true, default: "", description: "ARN of the IAM role to assume, in any partition (arn:aws:iam::123456789012:role/deploy)." },
+  "role-to-assume": { required: false, default: "", description: "ARN of the IAM role to assume, in any partition (arn:aws:iam::123456789012:role/deploy). Required unless rules-file holds a role map." },
   "aws-region": { required: true, default: "", description: "AWS region for STS and for the exported AWS_REGION / AWS_DEFAULT_REGION (us-east-1)." },
   "audience": { required: false, default: "sts.amazonaws.com", description: "Audience to request the OIDC token for; must be a client ID of the role's IAM OIDC provider. Use sts.amazonaws.com.cn in the China partition." },
   "claims": { required: false, default: "", description: "Rules the token's claims must meet before STS is called, one per line, all must hold: claim=value, with * matching within a path segment (not across / or :), ** matching anything, and a|b for alternatives. Example: repository=acme/api and ref=refs/heads/main|refs/tags/v*." },
+  "rules-file": { required: false, default: "", description: "Path to a rules file (YAML or JSON; schema/rules.schema.json): claim rules that must all hold, and optionally a role map, an ordered list of roles each with its own claim rules, of which the first that matches decides the role." },
   "issuer": { required: false, default: "https://token.actions.githubusercontent.com", description: "Expected token issuer. GitHub Enterprise Cloud with a custom issuer: https://token.actions.githubusercontent.com/<enterprise>; GitHub Enterprise Server: https://<host>/_services/token. http:// only for loopback hosts." },
   "role-session-name": { required: false, default: "", description: "Name of the role session (2-64 characters of letters, digits and +=,.@_-). Default: derived from the repository, run id and attempt, so CloudTrail shows which run it was." },
   "role-duration-seconds": { required: false, default: "3600", description: "Lifetime of the credentials in seconds, 900 to 43200, at most the role's maximum." },

@@ -1,16 +1,20 @@
 // Claim rules: `claim=value` lines, all of which must hold before STS is called.
 // `*` matches within one segment (never across `/` or `:`), `**` matches anything,
 // `a|b` lists alternatives, and a backslash escapes `*`, `|` or `\`. Matching is anchored,
-// exact and case-sensitive, and runs in time linear in the claim (no regex backtracking).
+// exact and case-sensitive, and globs run in time linear in the claim (no backtracking).
+// Rules files (rules-file.ts) add exact values and anchored regular expressions.
 import { ClaimcheckError } from './errors.js';
 
 export type PatternToken = { readonly literal: string } | { readonly star: 'segment' | 'any' };
+
+/** One acceptable form of a claim's value. */
+export type Alternative = { readonly glob: readonly PatternToken[] } | { readonly exact: string } | { readonly regex: RegExp };
 
 export interface ClaimRule {
   /** The rule as written, for messages. */
   readonly source: string;
   readonly claim: string;
-  readonly alternatives: readonly (readonly PatternToken[])[];
+  readonly alternatives: readonly Alternative[];
 }
 
 export interface RuleResult {
@@ -47,7 +51,7 @@ function parseRuleLine(line: string, lineNumber: number): ClaimRule {
   if (value === '') throw new RuleSyntaxError(`${where} has an empty value`);
   if (value.length > MAX_VALUE_LENGTH) throw new RuleSyntaxError(`${where} is longer than ${MAX_VALUE_LENGTH} characters`);
   if (/\p{Cc}/u.test(value)) throw new RuleSyntaxError(`${where} contains a control character`);
-  const alternatives = splitAlternatives(value, where).map((alternative) => tokenize(alternative, where));
+  const alternatives = splitAlternatives(value, where).map((alternative) => ({ glob: tokenize(alternative, where) }));
   return { source: `${claim}=${value}`, claim, alternatives };
 }
 
@@ -69,6 +73,11 @@ function splitAlternatives(value: string, where: string): string[] {
   parts.push(current);
   if (parts.some((part) => part.trim() === '')) throw new RuleSyntaxError(`${where} has an empty alternative around "|"`);
   return parts.map((part) => part.trim());
+}
+
+/** A glob alternative from its text (escapes as in the claims input; `|` is literal only escaped). */
+export function globAlternative(pattern: string, where: string): Alternative {
+  return { glob: tokenize(pattern, where) };
 }
 
 function tokenize(pattern: string, where: string): PatternToken[] {
@@ -139,11 +148,15 @@ export function describeClaim(value: unknown): string | undefined {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+function matchesAlternative(alternative: Alternative, value: string): boolean {
+  if ('glob' in alternative) return matchesPattern(alternative.glob, value);
+  if ('exact' in alternative) return alternative.exact === value;
+  return alternative.regex.test(value);
+}
+
 export function checkRule(rule: ClaimRule, claims: Readonly<Record<string, unknown>>): RuleResult {
   const value = Object.hasOwn(claims, rule.claim) ? claims[rule.claim] : undefined;
-  const held = candidateValues(value).some((candidate) =>
-    rule.alternatives.some((alternative) => matchesPattern(alternative, candidate)),
-  );
+  const held = candidateValues(value).some((candidate) => rule.alternatives.some((alternative) => matchesAlternative(alternative, candidate)));
   return { rule, held, presented: describeClaim(value) };
 }
 
@@ -157,11 +170,11 @@ export function ruleFailure(failed: RuleResult, results: readonly RuleResult[]):
   const what = presented === undefined ? `the token has no ${rule.claim} claim` : `the token's ${rule.claim} is ${JSON.stringify(presented)}`;
   const held = results.filter((result) => result.held).map((result) => result.rule.source);
   const wouldMatchWithAny = presented !== undefined && rule.alternatives.some((alternative) =>
-    matchesPattern(alternative.map((token) => ('star' in token ? { star: 'any' as const } : token)), presented),
+    'glob' in alternative && matchesPattern(alternative.glob.map((token) => ('star' in token ? { star: 'any' as const } : token)), presented),
   );
   const hint = wouldMatchWithAny
     ? 'A * stops at / and :, use ** to match across them (e.g. refs/heads/**).'
-    : 'Run the job where the rule holds (branch, environment, workflow), or change the claims input if the rule is wrong.';
+    : 'Run the job where the rule holds (branch, environment, workflow), or change the rule if it is wrong.';
   return new ClaimcheckError(
     'RULE_FAILED',
     `Claim rule ${rule.source} does not hold: ${what}.${held.length > 0 ? ` Rules that held: ${held.join(', ')}.` : ''}`,

@@ -5,14 +5,20 @@ import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion, type RoleArn } 
 import { ClaimcheckError } from './errors.js';
 import { parseBoolean, parseInteger, parseList, parseServiceUrl } from './input-values.js';
 import { INPUTS, type InputName } from './inputs.generated.js';
+import { mutableNameWarnings, readRulesDocument, RulesFileError, type RoleEntry, type RulesDocument } from './rules-file.js';
 import { parseClaimRules, RuleSyntaxError, type ClaimRule } from './rules.js';
 import { isSessionName } from './session-name.js';
 
 export interface Settings {
-  readonly roleArn: RoleArn;
+  /** The role to assume, unless a role map (roleMap) chooses it per token. */
+  readonly roleArn: RoleArn | undefined;
+  readonly roleMap: readonly RoleEntry[];
   readonly region: string;
   readonly audience: string;
+  /** Rules every token must meet: the claims input's, then the rules file's. */
   readonly rules: readonly ClaimRule[];
+  /** Advice that does not stop the run (rules on renamable names). */
+  readonly warnings: readonly string[];
   readonly issuer: string;
   /** Undefined: derive one from the token's claims. */
   readonly roleSessionName: string | undefined;
@@ -33,6 +39,8 @@ export interface Settings {
 export type InputSource = (name: InputName) => string | undefined;
 
 export interface SettingsContext {
+  /** Reads and parses the rules file at a path (YAML or JSON); throws a ClaimcheckError when it cannot. */
+  readonly readRulesFile?: (path: string) => unknown;
   /** A custom STS endpoint from the environment, and the variable it came from. */
   readonly endpointFromEnvironment?: { readonly variable: string; readonly value: string } | undefined;
 }
@@ -51,13 +59,23 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   };
   const optional = (name: InputName): string | undefined => read(name) || undefined;
 
-  const roleArn = parseRole(read('role-to-assume'));
-  const region = parseRegion(read('aws-region'), roleArn);
+  const roleArn = mapOptional(optional('role-to-assume'), parseRole);
+  const rulesFile = mapOptional(optional('rules-file'), (path) => loadRulesFile(path, context));
+  const roleMap = rulesFile?.roles ?? [];
+  checkRoleSource(roleArn, roleMap);
+  const region = parseRegion(read('aws-region'), roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn));
+  const claimsRules = parseRules(read('claims'));
   return {
     roleArn,
+    roleMap,
     region,
     audience: parseAudience(read('audience')),
-    rules: parseRules(read('claims')),
+    rules: [...claimsRules, ...(rulesFile?.rules ?? [])],
+    warnings: [
+      ...mutableNameWarnings(claimsRules, 'The claims input'),
+      ...mutableNameWarnings(rulesFile?.rules ?? [], 'The rules file'),
+      ...roleMap.flatMap((entry) => mutableNameWarnings([...(rulesFile?.rules ?? []), ...entry.rules], `Role map entry ${entry.name}`)),
+    ],
     issuer: parseUrlInput('issuer', read('issuer')),
     roleSessionName: mapOptional(optional('role-session-name'), parseSessionName),
     durationSeconds: integer('role-duration-seconds', read('role-duration-seconds'), 900, 43200, 'a whole number of seconds from 900 to 43200'),
@@ -82,19 +100,40 @@ function invalid(name: string, value: string, expected: string): ClaimcheckError
   return new ClaimcheckError('INPUT_INVALID', `Input ${name} is ${JSON.stringify(shown)}, which is not ${expected}.`, `Set ${name} to ${expected}.`);
 }
 
+function loadRulesFile(path: string, context: SettingsContext): RulesDocument {
+  if (!context.readRulesFile) throw new ClaimcheckError('INPUT_INVALID', 'Input rules-file is set, but rules files cannot be read here.', 'Remove rules-file.');
+  const document = context.readRulesFile(path);
+  try {
+    return readRulesDocument(document, (text, where) => policyDocument(text, `${path}: ${where}`));
+  } catch (error) {
+    if (!(error instanceof RulesFileError)) throw error;
+    throw new ClaimcheckError('INPUT_INVALID', `Rules file ${path}: ${error.message}.`, 'See schema/rules.schema.json for the format of rules files.');
+  }
+}
+
+function checkRoleSource(roleArn: RoleArn | undefined, roleMap: readonly RoleEntry[]): void {
+  if (!roleArn && roleMap.length === 0) {
+    throw new ClaimcheckError('INPUT_REQUIRED', 'Input role-to-assume is required but was not set (and rules-file holds no role map).', 'Set role-to-assume to the ARN of the role to assume, or give rules-file a roles list.');
+  }
+  if (roleArn && roleMap.length > 0) {
+    throw new ClaimcheckError('INPUT_INVALID', 'Both role-to-assume and a role map in rules-file name the role to assume.', 'Keep one: role-to-assume for a single role, or the role map to choose a role by claims.');
+  }
+}
+
 function parseRole(text: string): RoleArn {
   const arn = parseRoleArn(text);
   if (!arn) throw invalid('role-to-assume', text, 'an IAM role ARN such as arn:aws:iam::123456789012:role/deploy');
   return arn;
 }
 
-function parseRegion(text: string, role: RoleArn): string {
+function parseRegion(text: string, roles: readonly RoleArn[]): string {
   if (!isRegion(text)) throw invalid('aws-region', text, 'an AWS region name such as us-east-1');
   const partition = partitionOfRegion(text);
-  if (partition !== role.partition) {
+  const other = roles.find((role) => role.partition !== partition);
+  if (other) {
     throw new ClaimcheckError(
       'INPUT_INVALID',
-      `Input aws-region is ${text} (partition ${partition}) but role-to-assume is in partition ${role.partition}.`,
+      `Input aws-region is ${text} (partition ${partition}) but the role ${other.arn} is in partition ${other.partition}.`,
       `Use a region of the role's partition, or the role ARN of that partition (arn:${partition}:iam::…).`,
     );
   }
@@ -144,19 +183,24 @@ function boolean(name: string, text: string): boolean {
 }
 
 function parseInlinePolicy(text: string): string {
+  return policyDocument(text, 'Input inline-session-policy');
+}
+
+/** A session policy: JSON of an object, sent compact, within STS's 2048 characters. */
+function policyDocument(text: string, what: string): string {
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch {
-    throw invalid('inline-session-policy', text, 'an IAM policy document in JSON');
+    document = undefined;
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw invalid('inline-session-policy', text, 'an IAM policy document in JSON (an object)');
+    throw new ClaimcheckError('INPUT_INVALID', `${what} is not an IAM policy document in JSON (an object).`, 'Write the policy as JSON: {"Version": "2012-10-17", "Statement": [...]}.');
   }
   // STS counts the characters it is sent, so send the compact form.
   const compact = JSON.stringify(document);
   if (compact.length > MAX_INLINE_POLICY) {
-    throw new ClaimcheckError('INPUT_INVALID', `Input inline-session-policy is ${compact.length} characters even without whitespace; STS accepts at most ${MAX_INLINE_POLICY}.`, 'Shorten the policy, or move part of it into a managed policy listed in managed-session-policies.');
+    throw new ClaimcheckError('INPUT_INVALID', `${what} is ${compact.length} characters even without whitespace; STS accepts at most ${MAX_INLINE_POLICY}.`, 'Shorten the policy, or move part of it into a managed policy listed in managed-session-policies.');
   }
   return compact;
 }

@@ -3,6 +3,7 @@
 // the result only when every step has succeeded, so a failure never leaves a partial export.
 import { accountOfAssumedRole } from '../core/arn.js';
 import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../core/retry.js';
+import { chooseRole, type RoleTarget } from '../core/role-map.js';
 import { checkClaimRules, ruleFailure, type RuleResult } from '../core/rules.js';
 import { assertAccountAllowed, type Settings } from '../core/settings.js';
 import { classifyStsFailure, explainStsExhausted, explainStsFailure } from '../core/sts-failure.js';
@@ -11,6 +12,7 @@ import type { VerifiedToken } from '../oidc/verify.js';
 
 export interface Log {
   info(message: string): void;
+  warning(message: string): void;
   debug(message: string): void;
 }
 
@@ -29,6 +31,8 @@ export interface AssumeRoleDeps {
 
 export interface Assumed {
   readonly token: VerifiedToken;
+  /** The role assumed, and the role map entry that chose it. */
+  readonly target: RoleTarget;
   readonly rules: readonly RuleResult[];
   readonly sessionName: string;
   readonly session: StsSession;
@@ -48,23 +52,29 @@ function stsRetryPolicy(settings: Settings): RetryPolicy {
 }
 
 export async function assumeRole(settings: Settings, deps: AssumeRoleDeps): Promise<Assumed> {
-  if (settings.maskAccountId) deps.mask(settings.roleArn.accountId);
-  assertAccountAllowed(settings.allowedAccountIds, settings.roleArn.accountId, 'role-to-assume');
+  const candidates = settings.roleArn ? [settings.roleArn] : settings.roleMap.map((entry) => entry.roleArn);
+  for (const role of candidates) {
+    if (settings.maskAccountId) deps.mask(role.accountId);
+    assertAccountAllowed(settings.allowedAccountIds, role.accountId, settings.roleArn ? 'role-to-assume' : `The role ${role.arn} of the role map`);
+  }
+  for (const warning of settings.warnings) deps.log.warning(warning);
 
   let { token, rules } = await obtainCheckedToken(settings, deps);
+  const target = chooseRole(settings, token.verified.claims);
+  if (target.entry !== undefined) deps.log.info(`Role map entry ${target.entry} matches: ${target.roleArn.arn}.`);
   const sessionName = settings.roleSessionName ?? deps.defaultSessionName(token.verified.claims);
-  deps.log.info(`Assuming ${settings.roleArn.arn} as session ${sessionName} for ${settings.durationSeconds} s (STS ${deps.sts.endpoint}).`);
-  const session = await callSts(settings, deps, sessionName, () => token, async () => {
+  deps.log.info(`Assuming ${target.roleArn.arn} as session ${sessionName} for ${target.durationSeconds} s (STS ${deps.sts.endpoint}).`);
+  const session = await callSts(settings, target, deps, sessionName, () => token, async () => {
     ({ token, rules } = await obtainCheckedToken(settings, deps));
   });
   deps.mask(session.accessKeyId);
   deps.mask(session.secretAccessKey);
   deps.mask(session.sessionToken);
 
-  const accountId = accountOfAssumedRole(session.assumedRoleArn) ?? settings.roleArn.accountId;
+  const accountId = accountOfAssumedRole(session.assumedRoleArn) ?? target.roleArn.accountId;
   if (settings.maskAccountId) deps.mask(accountId);
   assertAccountAllowed(settings.allowedAccountIds, accountId, 'The assumed role');
-  return { token: token.verified, rules, sessionName, session, accountId };
+  return { token: token.verified, target, rules: [...rules, ...target.rules], sessionName, session, accountId };
 }
 
 /** A fresh, verified token whose claims meet every rule; the rules are checked on every token. */
@@ -89,6 +99,7 @@ async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<To
 
 async function callSts(
   settings: Settings,
+  target: RoleTarget,
   deps: AssumeRoleDeps,
   sessionName: string,
   current: () => Token,
@@ -119,11 +130,11 @@ async function callSts(
           await refreshToken();
         }
         return deps.sts.assumeRoleWithWebIdentity({
-          roleArn: settings.roleArn.arn,
+          roleArn: target.roleArn.arn,
           sessionName,
           token: current().raw,
-          durationSeconds: settings.durationSeconds,
-          inlineSessionPolicy: settings.inlineSessionPolicy,
+          durationSeconds: target.durationSeconds,
+          inlineSessionPolicy: target.inlineSessionPolicy,
           managedSessionPolicies: settings.managedSessionPolicies,
         });
       },
@@ -139,7 +150,7 @@ async function callSts(
       throw explainStsExhausted(error.last.failure, error.attempts, error.elapsedMs, deps.sts.endpoint);
     }
     if (!(error instanceof StsCallFailed)) throw error;
-    const { roleArn, issuer, audience } = settings;
-    throw explainStsFailure(error.failure, { roleArn, issuer, audience, claims: current().verified.claims, endpoint: deps.sts.endpoint });
+    const { issuer, audience } = settings;
+    throw explainStsFailure(error.failure, { roleArn: target.roleArn, issuer, audience, claims: current().verified.claims, endpoint: deps.sts.endpoint });
   }
 }

@@ -62,7 +62,7 @@ export function runReport(settings: Settings, assumed: Assumed, job: RunReport['
     job,
     issuer: settings.issuer,
     subject: typeof claims.sub === 'string' ? claims.sub : '',
-    roleArn: settings.roleArn.arn,
+    roleArn: assumed.target.roleArn.arn,
     assumedRoleArn: assumed.session.assumedRoleArn,
     accountId: assumed.accountId,
     sessionName: assumed.sessionName,

@@ -134,13 +134,13 @@ describe('assume_role', () => {
     expect(bundle.requests.length - before).toBe(1);
   });
 
-  it('refuses a bundle whose SHA-256 differs from the one packed into the orb, and runs nothing', async () => {
+  it('refuses a bundle whose digest differs from the one packed into the orb, and runs nothing', async () => {
     const target = await job();
     bundle.body = await tamperedTarball();
     const before = sts.calls.length;
     const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID });
     expect(result.code).not.toBe(0);
-    expectFailure(result, target, 'BUNDLE_CHECKSUM', /does not match the SHA-256 this orb was packed with; it was not run/);
+    expectFailure(result, target, 'BUNDLE_CHECKSUM', /does not match the digest this orb was packed with; it was not run/);
     expect(sts.calls.length).toBe(before);
     expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
   });

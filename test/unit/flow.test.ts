@@ -42,7 +42,7 @@ function harness(outcomes: Array<StsSession | StsCallFailed>, claims: Record<str
       },
     },
     mask: (secret) => events.push(`mask ${secret}`),
-    log: { info: () => {}, debug: () => {} },
+    log: { info: () => {}, warning: () => {}, debug: () => {} },
     clock: { now: () => 0, sleep: async () => {} },
     defaultSessionName: () => 'derived',
   };

@@ -38,12 +38,15 @@ describe('the packed orb', () => {
     }
   });
 
-  it('is what the packer makes of orb/src, pinned to this version and this build\'s CircleCI bundle', () => {
-    const digest = createHash('sha256').update(readFileSync(join(REPO_ROOT, 'dist/circleci/index.js'))).digest('hex');
+  it('is pinned to this version and to every file of this build\'s CircleCI bundle', () => {
+    const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+    const dir = join(REPO_ROOT, 'dist/circleci');
+    const files = readdirSync(dir).sort();
+    expect(files).toContain('index.js');
+    const digest = sha256(files.map((name) => `${name}\0${sha256(readFileSync(join(dir, name)))}\n`).join(''));
     expect(packedText).toContain(`const VERSION = '${version}';`);
-    expect(packedText).toContain(`const SHA256 = '${digest}';`);
+    expect(packedText).toContain(`const DIGEST = '${digest}';`);
     expect(packedText).not.toContain('@@');
-    expect(readdirSync(join(REPO_ROOT, 'dist/circleci')).sort()).toEqual(['index.js', 'package.json']);
   });
 
   it('meets the orb-tools review rules', () => {

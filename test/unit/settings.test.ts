@@ -104,7 +104,7 @@ describe('settings', () => {
 
   it('rejects a region outside the role partition', () => {
     const error = errorFrom({ 'aws-region': 'cn-north-1' });
-    expect(error.message).toMatch(/aws-region is cn-north-1 \(partition aws-cn\) but role-to-assume is in partition aws/);
+    expect(error.message).toMatch(/aws-region is cn-north-1 \(partition aws-cn\) but the role arn:aws:iam::123456789012:role\/deploy is in partition aws/);
   });
 
   it('compacts the inline session policy and enforces the 2048-character limit after compaction', () => {

@@ -1,19 +1,20 @@
-// Runs claimcheck @@VERSION@@, the release this orb version was packed with: the bundle is
-// fetched once per job (npm registry tarball, or CLAIMCHECK_BUNDLE_URL for a mirror) and run
-// only if its SHA-256 is the one fixed here at pack time.
+// Runs claimcheck @@VERSION@@, the release this orb version was packed with: the CircleCI
+// bundle (the files of dist/circleci) is fetched once per job from the npm registry tarball,
+// or CLAIMCHECK_BUNDLE_URL for a mirror, and run only if its digest is the one fixed here at
+// pack time: SHA-256 over each file's name and SHA-256, in name order.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 const VERSION = '@@VERSION@@';
-const SHA256 = '@@BUNDLE_SHA256@@';
-const ENTRY = 'package/dist/circleci/index.js';
+const DIGEST = '@@BUNDLE_DIGEST@@';
+const PREFIX = 'package/dist/circleci/';
 const url = process.env.CLAIMCHECK_BUNDLE_URL || `https://registry.npmjs.org/claimcheck/-/claimcheck-${VERSION}.tgz`;
-const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'claimcheck');
-const cached = join(cacheDir, `claimcheck-${VERSION}-${SHA256.slice(0, 16)}.mjs`);
+const cacheRoot = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'claimcheck');
+const cached = join(cacheRoot, `claimcheck-${VERSION}-${DIGEST.slice(0, 16)}`);
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -22,8 +23,9 @@ function fail(code, message, hint) {
   process.exit(1);
 }
 
-/** The bytes of `path` in an uncompressed tar (ustar, as npm packs). */
-function fromTar(tar, path) {
+/** The files under PREFIX in an uncompressed tar (ustar, as npm packs), by relative name. */
+function filesFromTar(tar) {
+  const files = new Map();
   for (let offset = 0; offset + 512 <= tar.length; ) {
     const header = tar.subarray(offset, offset + 512);
     const field = (start, length) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
@@ -31,11 +33,17 @@ function fromTar(tar, path) {
     if (name === '') break;
     const prefix = field(345, 155);
     const size = parseInt(field(124, 12).trim() || '0', 8);
+    const path = prefix ? `${prefix}/${name}` : name;
     const start = offset + 512;
-    if ((prefix ? `${prefix}/${name}` : name) === path) return tar.subarray(start, start + size);
+    if (path.startsWith(PREFIX) && field(156, 1) !== '5') files.set(path.slice(PREFIX.length), tar.subarray(start, start + size));
     offset = start + Math.ceil(size / 512) * 512;
   }
-  return undefined;
+  return files;
+}
+
+function digestOf(files) {
+  const lines = [...files.keys()].sort().map((name) => `${name}\0${sha256(files.get(name))}\n`);
+  return sha256(lines.join(''));
 }
 
 async function download() {
@@ -44,8 +52,7 @@ async function download() {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = Buffer.from(await response.arrayBuffer());
-      return /\.t?gz$/.test(new URL(url).pathname) ? fromTar(gunzipSync(body), ENTRY) : body;
+      return filesFromTar(gunzipSync(Buffer.from(await response.arrayBuffer())));
     } catch (error) {
       lastError = error;
       if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
@@ -55,16 +62,18 @@ async function download() {
 }
 
 async function bundle() {
-  if (existsSync(cached) && sha256(readFileSync(cached)) === SHA256) return cached;
-  const code = await download();
-  if (!code || sha256(code) !== SHA256) {
-    fail('BUNDLE_CHECKSUM', `The claimcheck ${VERSION} bundle from ${url} does not match the SHA-256 this orb was packed with; it was not run.`, 'Use the official npm registry or an exact mirror of it; a changed file is refused by design.');
+  // The cache is only ever written whole, after the check: its existence is the check.
+  if (existsSync(join(cached, 'index.js'))) return join(cached, 'index.js');
+  const files = await download();
+  if (!files.has('index.js') || digestOf(files) !== DIGEST) {
+    fail('BUNDLE_CHECKSUM', `The claimcheck ${VERSION} bundle from ${url} does not match the digest this orb was packed with; it was not run.`, 'Use the official npm registry or an exact mirror of it; a changed file is refused by design.');
   }
-  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   const partial = `${cached}.${process.pid}`;
-  writeFileSync(partial, code, { mode: 0o600 });
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true, mode: 0o700 });
+  for (const [name, bytes] of files) writeFileSync(join(partial, name), bytes, { mode: 0o600 });
   renameSync(partial, cached);
-  return cached;
+  return join(cached, 'index.js');
 }
 
 await import(pathToFileURL(await bundle()).href);

@@ -16,6 +16,7 @@ import { exportLines, unsetLine } from '../../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, networkRetry, runReport, stsEndpointFromEnvironment, USER_AGENT } from '../../flow/wiring.js';
 import { createFetchJsonGetter } from '../../net/fetch-http.js';
+import { preloadRulesFile } from '../shared/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource } from './inputs.js';
 import { circleciTokenRequester } from './token.js';
@@ -32,6 +33,7 @@ export async function runOrbCommand(env: Environment, print: (line: string) => v
   const secrets = new Secrets(() => {});
   const log: Log = {
     info: (text) => print(secrets.redact(text)),
+    warning: (text) => print(`Warning: ${secrets.redact(text)}`),
     debug: (text) => (env.CLAIMCHECK_DEBUG === '1' || env.CLAIMCHECK_DEBUG === 'true' ? print(`[debug] ${secrets.redact(text)}`) : undefined),
   };
   try {
@@ -45,7 +47,9 @@ export async function runOrbCommand(env: Environment, print: (line: string) => v
 }
 
 async function assume(env: Environment, secrets: Secrets, log: Log): Promise<void> {
-  const settings = parseSettings(orbInputSource(env), { endpointFromEnvironment: stsEndpointFromEnvironment(env) });
+  const inputs = orbInputSource(env);
+  const readRulesFile = await preloadRulesFile(inputs);
+  const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
   const bashEnv = env.BASH_ENV;
   if (!settings.awsProfile && !bashEnv) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');

@@ -5,19 +5,26 @@ import { asClaimcheckError, formatError } from '../../core/errors.js';
 import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
 import { auditRecord, summaryMarkdown } from '../../core/report.js';
 import { Secrets } from '../../core/secrets.js';
-import { parseSettings, type Settings } from '../../core/settings.js';
+import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, networkRetry, runReport, stsEndpointFromEnvironment, USER_AGENT } from '../../flow/wiring.js';
 import { createActionsJsonGetter } from '../../net/actions-http.js';
+import { preloadRulesFile } from '../shared/rules-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
 import { githubTokenRequester } from './token.js';
 
 export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secrets = new Secrets(core.setSecret);
-  const log: Log = { info: (text) => core.info(secrets.redact(text)), debug: (text) => core.debug(secrets.redact(text)) };
+  const log: Log = {
+    info: (text) => core.info(secrets.redact(text)),
+    warning: (text) => core.warning(secrets.redact(text)),
+    debug: (text) => core.debug(secrets.redact(text)),
+  };
   try {
-    const settings = parseSettings((name) => core.getInput(name), { endpointFromEnvironment: stsEndpointFromEnvironment(env) });
+    const inputs: InputSource = (name) => core.getInput(name);
+    const readRulesFile = await preloadRulesFile(inputs);
+    const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
     const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
     const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
       get,
