@@ -8,6 +8,8 @@ export interface RunReport {
   readonly issuer: string;
   readonly subject: string;
   readonly roleArn: string;
+  /** The role map entry that chose the role, if a map did. */
+  readonly roleEntry: string | undefined;
   readonly assumedRoleArn: string;
   readonly accountId: string;
   readonly sessionName: string;
@@ -29,7 +31,7 @@ function minutesUntil(when: Date, now: number): string {
 export function summaryMarkdown(report: RunReport, now: number): string {
   const rows: Array<[string, string]> = [
     ...report.job.map(([label, value]): [string, string] => [label, cell(value)]),
-    ['Role', `<code>${cell(report.roleArn)}</code>`],
+    ['Role', `<code>${cell(report.roleArn)}</code>${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
     ['Session', `<code>${cell(report.sessionName)}</code>`],
     ['Account', cell(report.accountId)],
     ['Region', cell(report.region)],
@@ -58,6 +60,7 @@ export function auditRecord(report: RunReport): string {
     subject: report.subject,
     job: Object.fromEntries(report.job),
     role: report.roleArn,
+    ...(report.roleEntry === undefined ? {} : { role_map_entry: report.roleEntry }),
     assumed_role: report.assumedRoleArn,
     account: report.accountId,
     session: report.sessionName,
@@ -71,7 +74,7 @@ export function auditRecord(report: RunReport): string {
 export function summaryText(report: RunReport, now: number): string {
   const rows: Array<readonly [string, string]> = [
     ...report.job,
-    ['Role', report.roleArn],
+    ['Role', report.roleEntry === undefined ? report.roleArn : `${report.roleArn} (role map entry ${report.roleEntry})`],
     ['Session', report.sessionName],
     ['Account', report.accountId],
     ['Region', report.region],

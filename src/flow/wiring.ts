@@ -63,6 +63,7 @@ export function runReport(settings: Settings, assumed: Assumed, job: RunReport['
     issuer: settings.issuer,
     subject: typeof claims.sub === 'string' ? claims.sub : '',
     roleArn: assumed.target.roleArn.arn,
+    roleEntry: assumed.target.entry,
     assumedRoleArn: assumed.session.assumedRoleArn,
     accountId: assumed.accountId,
     sessionName: assumed.sessionName,

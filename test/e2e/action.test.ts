@@ -158,6 +158,28 @@ describe('the Action', () => {
     expect(readFileSync(configFile, 'utf8')).toBe('');
   });
 
+  it('picks the role from a role map in a YAML rules file, and warns about renamable names', async () => {
+    const rulesFile = join(mkdtempSync(join(tmpdir(), 'claimcheck-rules-')), 'claimcheck.yml');
+    writeFileSync(rulesFile, [
+      'version: 1',
+      'platform: github',
+      'claims: { repository: acme/api }',
+      'roles:',
+      '  - { name: deploy, role: "arn:aws:iam::111122223333:role/deploy", claims: { ref: refs/heads/main, event_name: push } }',
+      '  - { name: pull-requests, role: "arn:aws:iam::111122223333:role/read-only", claims: { event_name: pull_request } }',
+    ].join('\n'));
+    const readOnly = 'arn:aws:iam::111122223333:role/read-only';
+    sts.setRoles([{ arn: readOnly, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:pull_request', 'sts.amazonaws.com') }]);
+    endpoint.claims = githubClaims({ sub: 'repo:acme/api:pull_request', event_name: 'pull_request', ref: 'refs/pull/7/merge' });
+    const run = await runAction({ 'role-to-assume': '', 'rules-file': rulesFile });
+    expect(run.code).toBe(0);
+    expect(run.outputs['authenticated-arn']).toMatch(/:assumed-role\/read-only\//);
+    expect(run.stdout).toContain('Role map entry pull-requests matches: arn:aws:iam::111122223333:role/read-only.');
+    expect(run.stdout).toMatch(/^::warning::The rules file checks repository but not repository_id/m);
+    expect(run.summary).toContain('<code>event&#95;name="pull&#95;request"</code>');
+    expect(run.summary).toContain('(role map entry pull-requests)');
+  });
+
   it('leaves post alone when main exported nothing', async () => {
     const post = await runStep({ node: node24!.node, script: POST });
     expect(post.code).toBe(0);

@@ -10,6 +10,7 @@ const report: RunReport = {
   issuer: 'https://token.actions.githubusercontent.com',
   subject: 'repo:acme/api:ref:refs/heads/main',
   roleArn: 'arn:aws:iam::123456789012:role/deploy',
+  roleEntry: undefined,
   assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/deploy/acme.api@1-1',
   accountId: '123456789012',
   sessionName: 'acme.api@1-1',
