@@ -14,7 +14,7 @@ import { packOrb } from './pack-orb.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const BUNDLES = ['main', 'post', 'circleci'];
+const BUNDLES = ['main', 'post', 'circleci', 'cli'];
 
 function inputsModule(action) {
   const entries = Object.entries(action.inputs).map(([name, spec]) => {

@@ -100,7 +100,8 @@ function invalid(name: string, value: string, expected: string): ClaimcheckError
   return new ClaimcheckError('INPUT_INVALID', `Input ${name} is ${JSON.stringify(shown)}, which is not ${expected}.`, `Set ${name} to ${expected}.`);
 }
 
-function loadRulesFile(path: string, context: SettingsContext): RulesDocument {
+/** The rules file at `path`, read through the context and checked strictly. */
+export function loadRulesFile(path: string, context: SettingsContext): RulesDocument {
   if (!context.readRulesFile) throw new ClaimcheckError('INPUT_INVALID', 'Input rules-file is set, but rules files cannot be read here.', 'Remove rules-file.');
   const document = context.readRulesFile(path);
   try {

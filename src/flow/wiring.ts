@@ -19,8 +19,8 @@ export function stsEndpointFromEnvironment(env: Readonly<Record<string, string |
   return variable ? { variable, value: env[variable] ?? '' } : undefined;
 }
 
-export function networkRetry(settings: Settings, log: Log): RetryContext {
-  const policy: RetryPolicy = { maxAttempts: settings.retryMaxAttempts, baseDelayMs: 250, maxDelayMs: 4_000, budgetMs: 30_000 };
+export function networkRetry(maxAttempts: number, log: Log): RetryContext {
+  const policy: RetryPolicy = { maxAttempts, baseDelayMs: 250, maxDelayMs: 4_000, budgetMs: 30_000 };
   return {
     policy,
     clock: systemClock,
@@ -37,7 +37,7 @@ export interface FrontDoor {
 }
 
 export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleDeps {
-  const keys = issuerKeySource(settings.issuer, issuerJsonFetcher(door.get, networkRetry(settings, door.log)));
+  const keys = issuerKeySource(settings.issuer, issuerJsonFetcher(door.get, networkRetry(settings.retryMaxAttempts, door.log)));
   const verifyOptions = {
     issuer: settings.issuer,
     audience: settings.audience,

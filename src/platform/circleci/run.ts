@@ -54,7 +54,7 @@ async function assume(env: Environment, secrets: Secrets, log: Log): Promise<voi
   if (!settings.awsProfile && !bashEnv) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
-  const retry = networkRetry(settings, log);
+  const retry = networkRetry(settings.retryMaxAttempts, log);
   const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
     get: createFetchJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 }),
     log,

@@ -30,7 +30,7 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
       get,
       log,
       mask: secrets.add,
-      requestToken: githubTokenRequester(env, get, networkRetry(settings, log), secrets.add),
+      requestToken: githubTokenRequester(env, get, networkRetry(settings.retryMaxAttempts, log), secrets.add),
       defaultSessionName: githubSessionName,
     }));
     await publish(settings, assumed, secrets, env);

@@ -1,0 +1,94 @@
+// `claimcheck assume`: the same exchange as the Action and the orb, for any CI: the token
+// from a file, a variable or a command; every Action input as a flag of the same name;
+// the credentials as shell exports, JSON, credential_process output or CI env files.
+import { appendFileSync } from 'node:fs';
+import { profileFiles, writeProfile } from '../aws/profile.js';
+import { INPUTS, type InputName } from '../core/inputs.generated.js';
+import { isBooleanInput } from '../core/orb-parameters.js';
+import { Secrets } from '../core/secrets.js';
+import { sessionNameFrom } from '../core/session-name.js';
+import { parseSettings, type InputSource, type Settings } from '../core/settings.js';
+import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
+import { assumeRoleDeps, stsEndpointFromEnvironment, USER_AGENT } from '../flow/wiring.js';
+import { createFetchJsonGetter } from '../net/fetch-http.js';
+import { circleciSessionName } from '../platform/circleci/claims.js';
+import { githubSessionName } from '../platform/github/claims.js';
+import { preloadRulesFile } from '../platform/shared/rules-file.js';
+import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
+import { credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
+import type { CliIo } from './io.js';
+import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+
+/** Inputs that mean nothing outside a GitHub step. */
+const NOT_CLI: readonly InputName[] = ['output-credentials'];
+
+function inputFlags(): Flags {
+  const names = (Object.keys(INPUTS) as InputName[]).filter((name) => !NOT_CLI.includes(name));
+  return Object.fromEntries(names.map((name) => [name, { kind: isBooleanInput(name) ? 'boolean' : 'string', description: INPUTS[name].description }]));
+}
+
+export const ASSUME_FLAGS: Flags = {
+  ...TOKEN_FLAGS,
+  ...inputFlags(),
+  format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
+};
+
+export const ASSUME_USAGE = 'claimcheck assume --token-file <path> --issuer <url> --audience <aud> --role-to-assume <arn> --aws-region <region> [options]';
+
+export function cliSessionName(claims: Readonly<Record<string, unknown>>, env: CliIo['env']): string {
+  if (typeof claims.repository === 'string') return githubSessionName(claims);
+  if (typeof claims['oidc.circleci.com/project-id'] === 'string') return circleciSessionName(env, claims);
+  return sessionNameFrom('claimcheck', Date.now().toString(36));
+}
+
+function formatOf(flags: ParsedFlags): OutputFormat {
+  const format = flags.strings.get('format') ?? 'env';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+  return format as OutputFormat;
+}
+
+export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets): Promise<void> {
+  const flags = parseFlags(argv, ASSUME_FLAGS);
+  const format = formatOf(flags);
+  for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
+  const readToken = tokenSource(flags, io);
+  const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
+  const readRulesFile = await preloadRulesFile(inputs);
+  const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
+  const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
+    get: createFetchJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 }),
+    log,
+    mask: secrets.add,
+    requestToken: readToken,
+    defaultSessionName: (claims) => cliSessionName(claims, io.env),
+  }));
+  log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);
+  handOver(settings, assumed, format, io, log);
+}
+
+function handOver(settings: Settings, assumed: Assumed, format: OutputFormat, io: CliIo, log: Log): void {
+  const credentials: IssuedCredentials = { ...assumed.session, region: settings.region };
+  if (settings.awsProfile) {
+    const files = profileFiles(io.env);
+    writeProfile(files, settings.awsProfile, assumed.session, settings.region);
+    log.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}.`);
+    return;
+  }
+  if (format === 'env') io.stdout(shellExports(credentials));
+  else if (format === 'json') io.stdout(credentialsJson(credentials));
+  else if (format === 'credential-process') io.stdout(credentialProcessJson(credentials));
+  else if (format === 'github') {
+    for (const secret of [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken]) io.stdout(`::add-mask::${secret}\n`);
+    appendFileSync(requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(credentials));
+    log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
+  } else {
+    appendFileSync(requiredFile(io.env, 'BASH_ENV'), shellExports(credentials));
+    log.info('Exported the credentials to $BASH_ENV for the steps that follow.');
+  }
+}
+
+function requiredFile(env: CliIo['env'], name: string): string {
+  const path = env[name];
+  if (!path) throw new UsageError(`--format ${name === 'GITHUB_ENV' ? 'github' : 'circleci'} needs $${name}, which is not set`);
+  return path;
+}

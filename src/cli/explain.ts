@@ -1,0 +1,115 @@
+// `claimcheck explain`: what a token says and what claimcheck would make of it — its
+// claims, which rules hold, which role map entry it gets, and the trust-policy condition
+// that would accept it. The token itself is never printed.
+import { decodeJwt, errors } from 'jose';
+import { ClaimcheckError } from '../core/errors.js';
+import { systemClock } from '../core/retry.js';
+import { chooseRole } from '../core/role-map.js';
+import { checkClaimRules, describeClaim, parseClaimRules, RuleSyntaxError, type ClaimRule, type RuleResult } from '../core/rules.js';
+import type { RoleEntry } from '../core/rules-file.js';
+import { loadRulesFile, type InputSource } from '../core/settings.js';
+import { trustConditionFor } from '../core/trust-policy.js';
+import type { Log } from '../flow/assume-role.js';
+import { networkRetry, USER_AGENT } from '../flow/wiring.js';
+import { createFetchJsonGetter } from '../net/fetch-http.js';
+import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
+import { verifyToken } from '../oidc/verify.js';
+import { preloadRulesFile } from '../platform/shared/rules-file.js';
+import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
+import type { CliIo } from './io.js';
+import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+
+export const EXPLAIN_FLAGS: Flags = {
+  ...TOKEN_FLAGS,
+  issuer: { kind: 'string', value: 'url', description: 'The issuer the token must come from; its keys verify the signature.' },
+  audience: { kind: 'string', value: 'aud', description: 'The audience the token must have.' },
+  'no-verify': { kind: 'boolean', description: 'Only decode the token: no signature, issuer, audience or time checks (said loudly).' },
+  claims: { kind: 'string', value: 'rules', description: 'Claim rules to check, as in the claims input (one per line).' },
+  'rules-file': { kind: 'string', value: 'path', description: 'A rules file whose rules and role map to check.' },
+  'clock-tolerance': { kind: 'string', value: 'seconds', description: 'Allowed clock skew for exp, nbf and iat (default 60).' },
+};
+
+export const EXPLAIN_USAGE = 'claimcheck explain --token-file <path> (--issuer <url> --audience <aud> | --no-verify) [--claims <rules>] [--rules-file <path>]';
+
+type Claims = Readonly<Record<string, unknown>>;
+
+async function readClaims(flags: ParsedFlags, token: string, io: CliIo, log: Log): Promise<{ claims: Claims; status: string }> {
+  if (flags.booleans.has('no-verify')) {
+    io.stderr('WARNING: --no-verify: the signature, issuer, audience and expiry of this token were NOT checked.\n');
+    try {
+      return { claims: decodeJwt(token), status: 'NOT VERIFIED (decoded only)' };
+    } catch (error) {
+      if (!(error instanceof errors.JOSEError)) throw error;
+      throw new ClaimcheckError('TOKEN_MALFORMED', 'The token is not a JWT: its payload is not base64url-encoded JSON.', 'Pass the OIDC ID token itself, unmodified.');
+    }
+  }
+  const issuer = flags.strings.get('issuer');
+  const audience = flags.strings.get('audience');
+  if (!issuer || !audience) throw new UsageError('--issuer and --audience are required to verify the token (or pass --no-verify to only decode it)');
+  const tolerance = Number(flags.strings.get('clock-tolerance') ?? '60');
+  if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) throw new UsageError('--clock-tolerance must be a whole number of seconds from 0 to 300');
+  const get = createFetchJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  const retry = networkRetry(3, log);
+  const keys = issuerKeySource(issuer, issuerJsonFetcher(get, retry));
+  const verified = await verifyToken(token, { issuer, audience, clockToleranceSeconds: tolerance, now: systemClock.now }, keys);
+  return { claims: verified.claims, status: `verified (${verified.algorithm}, issuer ${issuer}, audience ${audience})` };
+}
+
+function claimsTable(claims: Claims): string {
+  const width = Math.min(32, Math.max(...Object.keys(claims).map((name) => name.length)) + 2);
+  return Object.entries(claims)
+    .map(([name, value]) => {
+      const shown = describeClaim(value) ?? '';
+      const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? ` (${new Date(value * 1000).toISOString()})` : '';
+      return `  ${name.padEnd(width)}${shown.replace(/[\r\n]+/g, ' ')}${time}`;
+    })
+    .join('\n');
+}
+
+function resultLines(results: readonly RuleResult[]): string[] {
+  return results.map(({ rule, held, presented }) =>
+    held ? `  held    ${rule.source}` : `  FAILED  ${rule.source}: ${presented === undefined ? `no ${rule.claim} claim` : `${rule.claim} is ${JSON.stringify(presented)}`}`,
+  );
+}
+
+async function rulesOf(flags: ParsedFlags): Promise<{ rules: ClaimRule[]; roles: readonly RoleEntry[] }> {
+  let rules: ClaimRule[] = [];
+  try {
+    rules = parseClaimRules(flags.strings.get('claims') ?? '');
+  } catch (error) {
+    if (error instanceof RuleSyntaxError) throw new UsageError(`--claims: ${error.message}`);
+    throw error;
+  }
+  const path = flags.strings.get('rules-file');
+  if (!path) return { rules, roles: [] };
+  const source: InputSource = (name) => (name === 'rules-file' ? path : undefined);
+  const document = loadRulesFile(path, { readRulesFile: await preloadRulesFile(source) });
+  return { rules: [...rules, ...document.rules], roles: document.roles };
+}
+
+export async function explainCommand(argv: readonly string[], io: CliIo, log: Log): Promise<number> {
+  const flags = parseFlags(argv, EXPLAIN_FLAGS);
+  const token = await tokenSource(flags, io)();
+  const { rules, roles } = await rulesOf(flags);
+  const { claims, status } = await readClaims(flags, token, io, log);
+  const results = checkClaimRules(rules, claims);
+  const lines = [`Token: ${status}`, '', 'Claims', claimsTable(claims)];
+  if (results.length > 0) lines.push('', 'Rules', ...resultLines(results));
+  let roleOk = true;
+  if (roles.length > 0) {
+    lines.push('', 'Role map');
+    try {
+      const target = chooseRole({ roleArn: undefined, roleMap: roles, durationSeconds: 3600, inlineSessionPolicy: undefined }, claims);
+      lines.push(`  matched ${target.entry ?? ''}: ${target.roleArn.arn}`);
+    } catch (error) {
+      if (!(error instanceof ClaimcheckError)) throw error;
+      roleOk = false;
+      lines.push(`  FAILED  ${error.message}`);
+    }
+  }
+  if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && typeof claims.aud === 'string') {
+    lines.push('', 'Trust-policy condition that accepts this token', `  ${JSON.stringify(trustConditionFor(claims.iss, claims.aud, claims.sub))}`);
+  }
+  io.stdout(`${lines.join('\n')}\n`);
+  return results.every((result) => result.held) && roleOk ? 0 : 1;
+}

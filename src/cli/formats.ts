@@ -1,0 +1,59 @@
+// How `claimcheck assume` hands the credentials over: shell exports, JSON, the AWS
+// credential_process format, or the GitHub/CircleCI environment files.
+import { randomUUID } from 'node:crypto';
+import { EXPORTED_VARIABLES } from '../core/exported-variables.js';
+import { exportLines } from '../core/shell.js';
+
+export const OUTPUT_FORMATS = ['env', 'json', 'credential-process', 'github', 'circleci'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface IssuedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: Date;
+  readonly region: string;
+  readonly assumedRoleArn: string;
+}
+
+function variables(credentials: IssuedCredentials): Array<[string, string]> {
+  const values = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, credentials.region, credentials.region];
+  return EXPORTED_VARIABLES.map((name, index) => [name, values[index] ?? '']);
+}
+
+/** `export NAME='value'` lines, for `eval "$(claimcheck assume …)"` or $BASH_ENV. */
+export function shellExports(credentials: IssuedCredentials): string {
+  return exportLines(variables(credentials));
+}
+
+export function credentialsJson(credentials: IssuedCredentials): string {
+  return `${JSON.stringify({
+    AccessKeyId: credentials.accessKeyId,
+    SecretAccessKey: credentials.secretAccessKey,
+    SessionToken: credentials.sessionToken,
+    Expiration: credentials.expiration.toISOString(),
+    Region: credentials.region,
+    AssumedRoleArn: credentials.assumedRoleArn,
+  })}\n`;
+}
+
+/** The documented credential_process output that AWS SDKs and the CLI read. */
+export function credentialProcessJson(credentials: IssuedCredentials): string {
+  return `${JSON.stringify({
+    Version: 1,
+    AccessKeyId: credentials.accessKeyId,
+    SecretAccessKey: credentials.secretAccessKey,
+    SessionToken: credentials.sessionToken,
+    Expiration: credentials.expiration.toISOString(),
+  })}\n`;
+}
+
+/** GITHUB_ENV entries in the runner's heredoc form, with a delimiter no value contains. */
+export function githubEnvEntries(credentials: IssuedCredentials, delimiter = `ghadelimiter_${randomUUID()}`): string {
+  return variables(credentials)
+    .map(([name, value]) => {
+      if (value.includes(delimiter)) throw new Error('a value contains the delimiter');
+      return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+    })
+    .join('');
+}

@@ -1,0 +1,57 @@
+// Where the CLI gets the OIDC token: a file (or - for standard input), an environment
+// variable, or a command whose standard output is the token (run again for a fresh one).
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { ClaimcheckError } from '../core/errors.js';
+import { UsageError, type Flags, type ParsedFlags } from './args.js';
+
+export const TOKEN_FLAGS: Flags = {
+  'token-file': { kind: 'string', value: 'path', description: 'Read the OIDC token from this file (- for standard input).' },
+  'token-env': { kind: 'string', value: 'name', description: 'Read the OIDC token from this environment variable.' },
+  'token-command': { kind: 'string', value: 'command', description: 'Run this shell command; its output is the OIDC token (run again when a fresh token is needed).' },
+};
+
+export interface TokenContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readStdin: () => Promise<string>;
+}
+
+function failed(what: string, hint: string): ClaimcheckError {
+  return new ClaimcheckError('TOKEN_REQUEST_FAILED', `Could not read the OIDC token: ${what}.`, hint);
+}
+
+function runCommand(command: string, env: TokenContext['env']): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', command], { env: env as NodeJS.ProcessEnv, timeout: 60_000, maxBuffer: 256 * 1024 }, (error, stdout) => {
+      if (error) reject(failed(`--token-command exited with ${String(error.code ?? error.signal)}`, 'Run the command by hand to see why it fails.'));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** The token reader the flags name; exactly one of the three must be given. */
+export function tokenSource(flags: ParsedFlags, context: TokenContext): () => Promise<string> {
+  const given = Object.keys(TOKEN_FLAGS).filter((name) => flags.strings.has(name));
+  if (given.length !== 1) throw new UsageError('give exactly one of --token-file, --token-env or --token-command');
+  const [name] = given as [string];
+  const value = flags.strings.get(name) as string;
+  const read = async (): Promise<string> => {
+    if (name === 'token-env') {
+      const token = context.env[value];
+      if (!token) throw failed(`the environment variable ${value} is empty or not set`, 'Export the token into that variable, or use --token-file or --token-command.');
+      return token;
+    }
+    if (name === 'token-command') return runCommand(value, context.env);
+    if (value === '-') return context.readStdin();
+    try {
+      return await readFile(value, 'utf8');
+    } catch (error) {
+      throw failed(`${value} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the path given to --token-file.');
+    }
+  };
+  return async () => {
+    const token = (await read()).trim();
+    if (token === '') throw failed(`--${name} gave nothing`, 'Check that the source holds the token.');
+    return token;
+  };
+}
