@@ -126,6 +126,24 @@ describe('assume_role', () => {
     expectNoLeak(result);
   });
 
+  it('takes claim rules and a role map from a rules file, with CircleCI\'s short claim names', async () => {
+    const target = await job();
+    const rulesFile = join(target.dir, 'claimcheck.yml');
+    writeFileSync(rulesFile, [
+      'version: 1',
+      'platform: circleci',
+      `claims: { project-id: ${CIRCLE_PROJECT_ID} }`,
+      'roles:',
+      '  - { name: release, role: "arn:aws:iam::111122223333:role/release", claims: { vcs-ref: "refs/tags/v*" } }',
+      `  - { name: main, role: "${ROLE}", claims: { vcs-ref: refs/heads/main, context-ids: ${CIRCLE_CONTEXT_ID} } }`,
+    ].join('\n'));
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, role_to_assume: '', rules_file: rulesFile });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Role map entry main matches: ${ROLE}.`);
+    expect(result.stdout).toMatch(/Role: +arn:aws:iam::111122223333:role\/deploy \(role map entry main\)/);
+  });
+
   it('fetches the bundle once per job and reuses it', async () => {
     const target = await job();
     const before = bundle.requests.length;
