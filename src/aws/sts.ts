@@ -1,6 +1,7 @@
-// AssumeRoleWithWebIdentity through the real AWS SDK client. One call is one attempt (the
-// SDK's own retries are off); which failures to retry is decided in core/sts-failure.
-import { AssumeRoleWithWebIdentityCommand, STSClient, type AssumeRoleWithWebIdentityCommandOutput } from '@aws-sdk/client-sts';
+// STS through the real AWS SDK client: AssumeRoleWithWebIdentity (unsigned), and AssumeRole
+// signed with the previous session's credentials for role chaining. One call is one attempt
+// (the SDK's own retries are off); which failures to retry is decided in core/sts-failure.
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Credentials, type AssumedRoleUser } from '@aws-sdk/client-sts';
 import type { StsFailure } from '../core/sts-failure.js';
 
 export interface WebIdentityRequest {
@@ -21,8 +22,17 @@ export interface StsSession {
   readonly assumedRoleId: string;
 }
 
-export interface WebIdentitySts {
+export interface ChainRequest {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly durationSeconds: number;
+  /** The session whose credentials sign the call. */
+  readonly from: StsSession;
+}
+
+export interface Sts {
   assumeRoleWithWebIdentity(request: WebIdentityRequest): Promise<StsSession>;
+  assumeRole(request: ChainRequest): Promise<StsSession>;
   /** The endpoint called, for messages. */
   readonly endpoint: string;
 }
@@ -47,40 +57,47 @@ export function regionalStsEndpoint(region: string): string {
   return `https://sts.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 }
 
-export function createWebIdentitySts(options: StsClientOptions): WebIdentitySts {
+const CLIENT_SETTINGS = {
+  maxAttempts: 1,
+  // Without throwOnRequestTimeout the SDK only warns when the timeout passes, and waits on.
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+};
+
+export function createSts(options: StsClientOptions): Sts {
   const endpoint = options.endpoint ?? regionalStsEndpoint(options.region);
-  const client = new STSClient({
-    region: options.region,
-    endpoint,
-    maxAttempts: 1,
-    customUserAgent: options.userAgent,
-    // Without throwOnRequestTimeout the SDK only warns when the timeout passes, and waits on.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
-  });
+  const base = { ...CLIENT_SETTINGS, region: options.region, endpoint, customUserAgent: options.userAgent };
+  const unsigned = new STSClient(base);
   return {
     endpoint,
     async assumeRoleWithWebIdentity(request) {
-      let output;
-      try {
-        output = await client.send(
-          new AssumeRoleWithWebIdentityCommand({
-            RoleArn: request.roleArn,
-            RoleSessionName: request.sessionName,
-            WebIdentityToken: request.token,
-            DurationSeconds: request.durationSeconds,
-            ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
-            ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
-          }),
-        );
-      } catch (error) {
-        throw new StsCallFailed(failureOf(error));
-      }
-      return sessionOf(output);
+      const command = new AssumeRoleWithWebIdentityCommand({
+        RoleArn: request.roleArn,
+        RoleSessionName: request.sessionName,
+        WebIdentityToken: request.token,
+        DurationSeconds: request.durationSeconds,
+        ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
+        ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
+      });
+      return sessionOf(await send(() => unsigned.send(command)));
+    },
+    async assumeRole(request) {
+      const { accessKeyId, secretAccessKey, sessionToken } = request.from;
+      const signed = new STSClient({ ...base, credentials: { accessKeyId, secretAccessKey, sessionToken } });
+      const command = new AssumeRoleCommand({ RoleArn: request.roleArn, RoleSessionName: request.sessionName, DurationSeconds: request.durationSeconds });
+      return sessionOf(await send(() => signed.send(command)));
     },
   };
 }
 
-function sessionOf(output: AssumeRoleWithWebIdentityCommandOutput): StsSession {
+async function send<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new StsCallFailed(failureOf(error));
+  }
+}
+
+function sessionOf(output: { Credentials?: Credentials | undefined; AssumedRoleUser?: AssumedRoleUser | undefined }): StsSession {
   const credentials = output.Credentials;
   const session = {
     accessKeyId: credentials?.AccessKeyId ?? '',

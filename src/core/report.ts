@@ -10,6 +10,8 @@ export interface RunReport {
   readonly roleArn: string;
   /** The role map entry that chose the role, if a map did. */
   readonly roleEntry: string | undefined;
+  /** Roles assumed after roleArn by role chaining, in order; the last one's credentials were handed over. */
+  readonly roleChain: readonly string[];
   readonly assumedRoleArn: string;
   readonly accountId: string;
   readonly sessionName: string;
@@ -32,6 +34,7 @@ export function summaryMarkdown(report: RunReport, now: number): string {
   const rows: Array<[string, string]> = [
     ...report.job.map(([label, value]): [string, string] => [label, cell(value)]),
     ['Role', `<code>${cell(report.roleArn)}</code>${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
+    ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.map((arn) => `<code>${cell(arn)}</code>`).join(' → ')] as [string, string]]),
     ['Session', `<code>${cell(report.sessionName)}</code>`],
     ['Account', cell(report.accountId)],
     ['Region', cell(report.region)],
@@ -61,6 +64,7 @@ export function auditRecord(report: RunReport): string {
     job: Object.fromEntries(report.job),
     role: report.roleArn,
     ...(report.roleEntry === undefined ? {} : { role_map_entry: report.roleEntry }),
+    ...(report.roleChain.length === 0 ? {} : { role_chain: report.roleChain }),
     assumed_role: report.assumedRoleArn,
     account: report.accountId,
     session: report.sessionName,
@@ -75,6 +79,7 @@ export function summaryText(report: RunReport, now: number): string {
   const rows: Array<readonly [string, string]> = [
     ...report.job,
     ['Role', report.roleEntry === undefined ? report.roleArn : `${report.roleArn} (role map entry ${report.roleEntry})`],
+    ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.join(' -> ')] as const]),
     ['Session', report.sessionName],
     ['Account', report.accountId],
     ['Region', report.region],

@@ -13,6 +13,8 @@ export interface Settings {
   /** The role to assume, unless a role map (roleMap) chooses it per token. */
   readonly roleArn: RoleArn | undefined;
   readonly roleMap: readonly RoleEntry[];
+  /** Roles assumed after the first, each with the previous session's credentials. */
+  readonly roleChain: readonly RoleArn[];
   readonly region: string;
   readonly audience: string;
   /** Rules every token must meet: the claims input's, then the rules file's. */
@@ -63,11 +65,17 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   const rulesFile = mapOptional(optional('rules-file'), (path) => loadRulesFile(path, context));
   const roleMap = rulesFile?.roles ?? [];
   checkRoleSource(roleArn, roleMap);
-  const region = parseRegion(read('aws-region'), roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn));
+  const roleChain = parseList(read('role-chain')).map((text) => {
+    const arn = parseRoleArn(text);
+    if (!arn) throw invalid('role-chain', text, 'a list of IAM role ARNs such as arn:aws:iam::123456789012:role/deploy');
+    return arn;
+  });
+  const region = parseRegion(read('aws-region'), [...(roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn)), ...roleChain]);
   const claimsRules = parseRules(read('claims'));
   return {
     roleArn,
     roleMap,
+    roleChain,
     region,
     audience: parseAudience(read('audience')),
     rules: [...claimsRules, ...(rulesFile?.rules ?? [])],

@@ -118,3 +118,25 @@ export function explainStsExhausted(failure: StsFailure, attempts: number, elaps
     'This is usually passing (throttling or an AWS outage): re-run the job. If it persists, check the network path to STS, sts-endpoint, and retry-max-attempts.',
   );
 }
+
+/** The role ARN behind an assumed-role session ARN (without its path, which the session ARN drops). */
+function roleOfSession(sessionArn: string): string {
+  const match = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(sessionArn);
+  return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : sessionArn;
+}
+
+/** A failed AssumeRole in a role chain. */
+export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string): ClaimcheckError {
+  const caller = roleOfSession(callerSessionArn);
+  if (failure.code === 'AccessDenied') {
+    return new ClaimcheckError(
+      'STS_ACCESS_DENIED',
+      `STS refused to let ${callerSessionArn} assume ${roleArn.arn} in the role chain ${awsDetail(failure)}.`,
+      `The trust policy of ${roleArn.arn} must allow "AWS": "${caller}" (with the role's path, if it has one) to sts:AssumeRole, and the permissions of ${caller} must allow sts:AssumeRole on ${roleArn.arn}.`,
+    );
+  }
+  if (failure.code === 'ValidationError' && /chaining|1 hour/i.test(failure.message)) {
+    return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused a chained session longer than 1 hour ${awsDetail(failure)}.`, 'Role chaining caps sessions at 3600 s: set role-duration-seconds to at most 3600.');
+  }
+  return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused AssumeRole for ${roleArn.arn} in the role chain ${awsDetail(failure)}.`, 'The AWS message names the problem; see the STS AssumeRole documentation for its error codes.');
+}

@@ -5,7 +5,7 @@ import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report.js';
 import type { Settings } from '../core/settings.js';
 import { VERSION } from '../core/version.generated.js';
-import { createWebIdentitySts } from '../aws/sts.js';
+import { createSts } from '../aws/sts.js';
 import type { JsonGetter, RetryContext } from '../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
@@ -47,7 +47,7 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
   return {
     requestToken: door.requestToken,
     verifyToken: (token) => verifyToken(token, verifyOptions, keys),
-    sts: createWebIdentitySts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT }),
+    sts: createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT }),
     mask: door.mask,
     log: door.log,
     clock: systemClock,
@@ -64,6 +64,7 @@ export function runReport(settings: Settings, assumed: Assumed, job: RunReport['
     subject: typeof claims.sub === 'string' ? claims.sub : '',
     roleArn: assumed.target.roleArn.arn,
     roleEntry: assumed.target.entry,
+    roleChain: settings.roleChain.map((role) => role.arn),
     assumedRoleArn: assumed.session.assumedRoleArn,
     accountId: assumed.accountId,
     sessionName: assumed.sessionName,

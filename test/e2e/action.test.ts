@@ -180,6 +180,29 @@ describe('the Action', () => {
     expect(run.summary).toContain('(role map entry pull-requests)');
   });
 
+  it('chains to a further role with AssumeRole signed by the first session, and exports the last', async () => {
+    const chained = 'arn:aws:iam::111122223333:role/team/chained';
+    sts.setRoles([
+      { arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') },
+      { arn: chained, trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'sts:AssumeRole' }] } },
+    ]);
+    const before = sts.calls.length;
+    const run = await runAction({ 'role-chain': chained });
+    expect(run.code).toBe(0);
+    const calls = sts.calls.slice(before);
+    expect(calls.map((call) => [call.action, call.status])).toEqual([['AssumeRoleWithWebIdentity', 200], ['AssumeRole', 200]]);
+    expect(calls[1]!.signedBy).toBe(sts.issued.at(-2)!.accessKeyId);
+    expect(run.outputs['authenticated-arn']).toBe('arn:aws:sts::111122223333:assumed-role/chained/acme.api@4242424242-1');
+    expect(run.exported.AWS_ACCESS_KEY_ID).toBe(sts.issued.at(-1)!.accessKeyId);
+    expect(maskedValues(run.stdout)).toEqual(expect.arrayContaining([sts.issued.at(-2)!.secretAccessKey, sts.issued.at(-1)!.secretAccessKey]));
+    if (hasDebianAws) expect((await callerIdentity(run.exported)).Arn).toBe(run.outputs['authenticated-arn']);
+
+    const denied = await runAction({ 'role-chain': 'arn:aws:iam::111122223333:role/untrusting' });
+    expectFailure(denied, 'STS_ACCESS_DENIED', /refused to let arn:aws:sts::111122223333:assumed-role\/deploy\/\S+ assume arn:aws:iam::111122223333:role\/untrusting in the role chain/);
+    const tooLong = await runAction({ 'role-chain': chained, 'role-duration-seconds': '7200' });
+    expectFailure(tooLong, 'INPUT_INVALID', /role chaining \(role-chain\) caps every chained session at 1 hour \(3600 s\)/);
+  });
+
   it('leaves post alone when main exported nothing', async () => {
     const post = await runStep({ node: node24!.node, script: POST });
     expect(post.code).toBe(0);

@@ -40,6 +40,13 @@ function harness(outcomes: Array<StsSession | StsCallFailed>, claims: Record<str
         if (next instanceof StsCallFailed) throw next;
         return next;
       },
+      async assumeRole(request) {
+        events.push(`chain ${request.roleArn} from ${request.from.accessKeyId}`);
+        const next = outcomes.shift();
+        if (!next) throw new Error('no more outcomes');
+        if (next instanceof StsCallFailed) throw next;
+        return next;
+      },
     },
     mask: (secret) => events.push(`mask ${secret}`),
     log: { info: () => {}, warning: () => {}, debug: () => {} },

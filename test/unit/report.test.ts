@@ -11,6 +11,7 @@ const report: RunReport = {
   subject: 'repo:acme/api:ref:refs/heads/main',
   roleArn: 'arn:aws:iam::123456789012:role/deploy',
   roleEntry: undefined,
+  roleChain: [],
   assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/deploy/acme.api@1-1',
   accountId: '123456789012',
   sessionName: 'acme.api@1-1',
