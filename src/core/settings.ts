@@ -32,6 +32,8 @@ export interface Settings {
   readonly outputCredentials: boolean;
   /** Write this named profile instead of exporting environment variables. */
   readonly awsProfile: string | undefined;
+  /** Write a self-renewing (credential_process) profile instead of static credentials. */
+  readonly refresh: boolean;
   readonly stsEndpoint: string | undefined;
   readonly retryMaxAttempts: number;
   readonly clockToleranceSeconds: number;
@@ -93,6 +95,7 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
     maskAccountId: boolean('mask-aws-account-id', read('mask-aws-account-id')),
     outputCredentials: boolean('output-credentials', read('output-credentials')),
     awsProfile: mapOptional(optional('aws-profile'), parseProfileName),
+    refresh: boolean('refresh', read('refresh')),
     stsEndpoint: parseStsEndpoint(optional('sts-endpoint'), context),
     retryMaxAttempts: integer('retry-max-attempts', read('retry-max-attempts'), 1, 10, 'a whole number from 1 to 10'),
     clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),

@@ -6,15 +6,26 @@ import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
 import { auditRecord, summaryMarkdown } from '../../core/report.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, networkRetry, runReport, stsEndpointFromEnvironment, USER_AGENT } from '../../flow/wiring.js';
 import { createActionsJsonGetter } from '../../net/actions-http.js';
+import { runCredentialProcess } from '../shared/credential-process.js';
+import { installRefresh, pinnedInputs, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
-import { githubTokenRequester } from './token.js';
+import { githubTokenRequester, type TokenRequestEnvironment } from './token.js';
 
-export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** What the credential process and the main step share: HTTP through @actions/http-client, GitHub's token endpoint. */
+function githubDoor(tokenEnv: TokenRequestEnvironment, maxAttempts: number, log: Log, mask: (secret: string) => void) {
+  const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  return { get, requestToken: githubTokenRequester(tokenEnv, get, networkRetry(maxAttempts, log), mask), defaultSessionName: githubSessionName };
+}
+
+export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secrets = new Secrets(core.setSecret);
   const log: Log = {
     info: (text) => core.info(secrets.redact(text)),
@@ -25,23 +36,34 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     const inputs: InputSource = (name) => core.getInput(name);
     const readRulesFile = await preloadRulesFile(inputs);
     const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
-    const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
-    const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
-      get,
-      log,
-      mask: secrets.add,
-      requestToken: githubTokenRequester(env, get, networkRetry(settings.retryMaxAttempts, log), secrets.add),
-      defaultSessionName: githubSessionName,
-    }));
+    const door = githubDoor(env, settings.retryMaxAttempts, log, secrets.add);
+    const assumed = await assumeRole(settings, assumeRoleDeps(settings, { ...door, log, mask: secrets.add }));
+    handOver(settings, assumed, env, { self, inputs });
     await publish(settings, assumed, secrets, env);
   } catch (error) {
     core.setFailed(secrets.redact(formatError(asClaimcheckError(error))));
   }
 }
 
-async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {
+/** The credentials reach later steps as a self-renewing profile, a named profile, or variables. */
+function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, refresh: { self: SelfCommand; inputs: InputSource }): void {
   const { session } = assumed;
-  if (settings.awsProfile) {
+  if (settings.refresh) {
+    const bearer = { url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' };
+    const setup = installRefresh({
+      dir: join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`),
+      profile: settings.awsProfile ?? 'claimcheck',
+      env,
+      self: refresh.self,
+      inputs: pinnedInputs(refresh.inputs, settings),
+      token: { kind: 'github', ...bearer },
+      session,
+      region: settings.region,
+    });
+    core.saveState('refresh', JSON.stringify(setup));
+    for (const [name, value] of [['AWS_PROFILE', setup.profile], ['AWS_REGION', settings.region], ['AWS_DEFAULT_REGION', settings.region]] as const) core.exportVariable(name, value);
+    core.info(`Wrote profile ${setup.profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
+  } else if (settings.awsProfile) {
     const files = profileFiles(env);
     writeProfile(files, settings.awsProfile, session, settings.region);
     core.saveState('profile', JSON.stringify({ name: settings.awsProfile, files }));
@@ -51,7 +73,10 @@ async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, e
     EXPORTED_VARIABLES.forEach((name, index) => core.exportVariable(name, values[index]));
     core.saveState('exported', 'true');
   }
+}
 
+async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {
+  const { session } = assumed;
   core.setOutput('aws-account-id', assumed.accountId);
   core.setOutput('authenticated-arn', session.assumedRoleArn);
   core.setOutput('aws-expiration', session.expiration.toISOString());
@@ -71,4 +96,16 @@ async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, e
       core.warning(`Could not write the step summary: ${(error as Error).message}`);
     }
   }
+}
+
+/** `credential-process <config>`: run by the AWS CLI and SDKs through the refresh profile. */
+export function runCredentialProcessCommand(configPath: string): Promise<number> {
+  return runCredentialProcess(
+    configPath,
+    (token, settings, log) => {
+      if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
+      return githubDoor({ ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, settings.retryMaxAttempts, log, () => {});
+    },
+    { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
+  );
 }

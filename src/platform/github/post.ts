@@ -4,12 +4,20 @@
 import * as core from '@actions/core';
 import { removeProfile, type ProfileFiles } from '../../aws/profile.js';
 import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
+import { uninstallRefresh, type RefreshSetup } from '../shared/refresh.js';
 
 export function runPost(): void {
   try {
     if (core.getState('exported') === 'true') {
       for (const name of EXPORTED_VARIABLES) core.exportVariable(name, '');
       core.info(`claimcheck: cleared ${EXPORTED_VARIABLES.join(', ')}.`);
+    }
+    const refresh = core.getState('refresh');
+    if (refresh) {
+      const setup = JSON.parse(refresh) as RefreshSetup;
+      uninstallRefresh(setup);
+      for (const name of ['AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) core.exportVariable(name, '');
+      core.info(`claimcheck: removed the renewing profile ${setup.profile} and its files; cleared AWS_PROFILE.`);
     }
     const profile = core.getState('profile');
     if (profile) {

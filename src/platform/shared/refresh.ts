@@ -1,0 +1,101 @@
+// Credentials that outlive their session: a profile whose credential_process runs this very
+// bundle again (`<node> <bundle> credential-process <config>`). Every AWS SDK and the AWS CLI
+// run it when they need credentials; it answers from a private cache while the session has
+// time left, and otherwise gets a fresh OIDC token and assumes the role again, with the same
+// verification and rules. What it needs to get a token (on GitHub: the request URL and its
+// bearer, which live for the job) is kept in a 0600 file, never in the environment or a log.
+import { rmSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { writePrivateFile } from '../../aws/private-file.js';
+import { profileFiles, removeProfile, writeProcessProfile, type ProfileFiles } from '../../aws/profile.js';
+import type { StsSession } from '../../aws/sts.js';
+import { ClaimcheckError } from '../../core/errors.js';
+import { INPUTS, type InputName } from '../../core/inputs.generated.js';
+import type { InputSource, Settings } from '../../core/settings.js';
+
+/** How the credential process gets a fresh token; each platform's bundle knows its own kind. */
+export type TokenSpec =
+  | { readonly kind: 'github'; readonly url: string; readonly bearer: string }
+  | { readonly kind: 'circleci' }
+  | { readonly kind: 'command'; readonly command: string }
+  | { readonly kind: 'file'; readonly path: string };
+
+export interface RefreshConfig {
+  readonly version: 1;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly token: TokenSpec;
+}
+
+export interface CachedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: string;
+}
+
+export interface RefreshSetup {
+  readonly dir: string;
+  readonly profile: string;
+  readonly files: ProfileFiles;
+}
+
+/** How this bundle is started again: the node binary and the bundle's own path. */
+export interface SelfCommand {
+  readonly node: string;
+  readonly script: string;
+}
+
+const CONFIG = 'config.json';
+/** The credentials the process last got, beside its config. */
+export const CACHE = 'credentials.json';
+
+/** A path for the credential_process line: AWS's CLI splits it like a shell, the JS SDK runs it in one. */
+function commandWord(path: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(path)) return path;
+  if (/^[^"$`\\\n]+$/.test(path)) return `"${path}"`;
+  throw new ClaimcheckError('PROFILE_WRITE', `Cannot use ${JSON.stringify(path)} in a credential_process command.`, 'Run claimcheck from a path without quotes, $, backticks or backslashes.');
+}
+
+/** The inputs the credential process re-reads: as given, with what depended on the moment pinned. */
+export function pinnedInputs(source: InputSource, settings: Settings): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const name of Object.keys(INPUTS) as InputName[]) inputs[name] = source(name) ?? '';
+  const rulesFile = inputs['rules-file'];
+  if (rulesFile) inputs['rules-file'] = isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile);
+  inputs['sts-endpoint'] = settings.stsEndpoint ?? '';
+  inputs.refresh = 'false';
+  inputs['aws-profile'] = '';
+  return inputs;
+}
+
+export function cacheOf(session: StsSession): CachedCredentials {
+  const { accessKeyId, secretAccessKey, sessionToken } = session;
+  return { accessKeyId, secretAccessKey, sessionToken, expiration: session.expiration.toISOString() };
+}
+
+export interface InstallOptions {
+  readonly dir: string;
+  readonly profile: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly self: SelfCommand;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly token: TokenSpec;
+  readonly session: StsSession;
+  readonly region: string;
+}
+
+export function installRefresh(options: InstallOptions): RefreshSetup {
+  const configPath = join(options.dir, CONFIG);
+  const config: RefreshConfig = { version: 1, inputs: options.inputs, token: options.token };
+  writePrivateFile(configPath, JSON.stringify(config));
+  writePrivateFile(join(options.dir, CACHE), JSON.stringify(cacheOf(options.session)));
+  const command = [options.self.node, options.self.script, 'credential-process', configPath].map(commandWord).join(' ');
+  const files = profileFiles(options.env);
+  writeProcessProfile(files, options.profile, command, options.region);
+  return { dir: options.dir, profile: options.profile, files };
+}
+
+export function uninstallRefresh(setup: RefreshSetup): void {
+  removeProfile(setup.files, setup.profile);
+  rmSync(setup.dir, { recursive: true, force: true });
+}

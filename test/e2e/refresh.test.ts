@@ -1,0 +1,138 @@
+// Credentials that outlive their session: the Action's refresh mode writes a profile whose
+// credential_process renews them. STS here issues credentials of a few seconds; the AWS CLI
+// and the JS SDK keep working past their expiry because a second AssumeRoleWithWebIdentity
+// happens behind them.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { startSts, type StsDouble } from '../harness/sts.ts';
+import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
+
+const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+const [node24] = nodeRuntimes();
+const LIFETIME_SECONDS = 3;
+
+let issuer: TestIssuer;
+let endpoint: TokenEndpoint;
+let shortLived: StsDouble;
+let longLived: StsDouble;
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  endpoint = await startTokenEndpoint(issuer);
+  endpoint.signOptions = { expiresIn: 30 }; // short tokens too: each renewal needs a fresh one
+  const options = { providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }] };
+  [shortLived, longLived] = await Promise.all([startSts({ ...options, credentialLifetimeSeconds: LIFETIME_SECONDS }), startSts(options)]);
+});
+afterAll(async () => Promise.all([shortLived?.close(), longLived?.close(), endpoint?.close(), issuer?.close()]));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const webIdentityCalls = (sts: StsDouble) => sts.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity' && call.status === 200).length;
+
+function runRefresh(sts: StsDouble, inputs: Record<string, string> = {}) {
+  return runStep({
+    node: node24!.node,
+    script: join(REPO_ROOT, 'dist/main/index.js'),
+    tokenEndpoint: endpoint,
+    inputs: { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, refresh: 'true', ...inputs },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', RUNNER_DEBUG: '1' },
+  });
+}
+
+/** A later step's environment: the runner's, plus what the step exported. */
+function laterStep(run: StepRun): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', HOME: run.dir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...run.exported };
+}
+
+async function awsCallerArn(run: StepRun, sts: StsDouble): Promise<string> {
+  const { stdout } = await promisify(execFile)(DEBIAN_AWS, ['sts', 'get-caller-identity', '--endpoint-url', sts.url, '--query', 'Arn', '--output', 'text'], { env: laterStep(run) });
+  return stdout.trim();
+}
+
+describe('refresh: true', () => {
+  it('exports AWS_PROFILE, not keys, and keeps no secret where later steps or logs can see it', async () => {
+    const run = await runRefresh(shortLived);
+    expect(run.code).toBe(0);
+    expect(run.exported).toEqual({ AWS_PROFILE: 'claimcheck', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' });
+    const config = readFileSync(join(run.dir, '.aws', 'config'), 'utf8');
+    expect(config).toMatch(/\[profile claimcheck\]\n# written by claimcheck; renews its credentials\nregion = us-east-1\ncredential_process = \S+\/node \S+\/dist\/main\/index.js credential-process \S+\/config.json\n/);
+    const configPath = /credential-process (\S+)$/m.exec(config)![1]!;
+    expect(statSync(configPath).mode & 0o777).toBe(0o600);
+    expect(readFileSync(configPath, 'utf8')).toContain(endpoint.bearer); // where it must be, and only there
+    expect(maskedValues(run.stdout)).toContain(endpoint.bearer);
+    for (const secret of [endpoint.bearer, ...endpoint.issued, ...shortLived.issued.map((c) => c.secretAccessKey)]) {
+      expect(`${visibleOutput(run)}${run.files.GITHUB_ENV}${run.files.GITHUB_STATE}${run.summary}${config}`).not.toContain(secret);
+    }
+  });
+
+  it.skipIf(!hasDebianAws)('keeps the AWS CLI working after the credentials expire, by assuming the role again', async () => {
+    const run = await runRefresh(shortLived);
+    expect(run.code).toBe(0);
+    const before = webIdentityCalls(shortLived);
+    expect(await awsCallerArn(run, shortLived)).toMatch(/assumed-role\/deploy\//);
+    const afterFirst = webIdentityCalls(shortLived);
+    expect(afterFirst).toBeGreaterThan(before);
+    const first = shortLived.issued.at(-1)!;
+    await sleep((LIFETIME_SECONDS + 1) * 1000);
+    expect(first.expiration.getTime()).toBeLessThan(Date.now());
+    // botocore may ask twice per run for credentials this short; what matters is that it got new ones.
+    expect(await awsCallerArn(run, shortLived)).toMatch(/assumed-role\/deploy\//);
+    expect(webIdentityCalls(shortLived)).toBeGreaterThan(afterFirst);
+    expect(shortLived.issued.at(-1)!.accessKeyId).not.toBe(first.accessKeyId);
+  });
+
+  it('keeps the JS SDK\'s default credential chain working past expiry', async () => {
+    const run = await runRefresh(shortLived);
+    const before = webIdentityCalls(shortLived);
+    const script = `
+      import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+      const client = new STSClient({ endpoint: ${JSON.stringify(shortLived.url)} });
+      const first = await client.send(new GetCallerIdentityCommand({}));
+      await new Promise((resolve) => setTimeout(resolve, ${(LIFETIME_SECONDS + 1) * 1000}));
+      const second = await client.send(new GetCallerIdentityCommand({}));
+      console.log(JSON.stringify([first.Arn, second.Arn]));`;
+    const { stdout } = await promisify(execFile)(node24!.node, ['--input-type=module', '--eval', script], { cwd: REPO_ROOT, env: laterStep(run) });
+    expect(JSON.parse(stdout)).toEqual([expect.stringMatching(/assumed-role\/deploy\//), expect.stringMatching(/assumed-role\/deploy\//)]);
+    expect(webIdentityCalls(shortLived) - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it.skipIf(!hasDebianAws)('answers from its cache while the session has time left', async () => {
+    const run = await runRefresh(longLived);
+    const before = webIdentityCalls(longLived);
+    await awsCallerArn(run, longLived);
+    await awsCallerArn(run, longLived);
+    expect(webIdentityCalls(longLived)).toBe(before);
+  });
+
+  it('fails a renewal with the error on standard error when the role no longer trusts the job', async () => {
+    const run = await runRefresh(shortLived, { 'aws-profile': 'deploy' });
+    expect(run.exported.AWS_PROFILE).toBe('deploy');
+    const config = readFileSync(join(run.dir, '.aws', 'config'), 'utf8');
+    const command = /credential_process = (.*)$/m.exec(config)![1]!.split(' ');
+    await sleep((LIFETIME_SECONDS + 1) * 1000);
+    shortLived.setRoles([]);
+    try {
+      const result = await promisify(execFile)(command[0]!, command.slice(1), { env: laterStep(run) }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect((result as { stderr: string }).stderr).toMatch(/^claimcheck credential-process: STS_ACCESS_DENIED: /);
+    } finally {
+      shortLived.setRoles([{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }]);
+    }
+  });
+
+  it('post removes the profile, the private files, and AWS_PROFILE', async () => {
+    const run = await runRefresh(shortLived);
+    const configPath = /credential-process (\S+)$/m.exec(readFileSync(join(run.dir, '.aws', 'config'), 'utf8'))![1]!;
+    const post = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/post/index.js'), state: run.state });
+    expect(post.code).toBe(0);
+    expect(post.exported).toEqual({ AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+    expect(existsSync(configPath)).toBe(false);
+    expect(existsSync(join(configPath, '..'))).toBe(false);
+    expect(readFileSync(join(run.dir, '.aws', 'config'), 'utf8')).toBe('');
+  });
+});
