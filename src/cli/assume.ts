@@ -2,17 +2,21 @@
 // from a file, a variable or a command; every Action input as a flag of the same name;
 // the credentials as shell exports, JSON, credential_process output or CI env files.
 import { appendFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { profileFiles, writeProfile } from '../aws/profile.js';
 import { INPUTS, type InputName } from '../core/inputs.generated.js';
 import { isBooleanInput } from '../core/orb-parameters.js';
 import { Secrets } from '../core/secrets.js';
 import { sessionNameFrom } from '../core/session-name.js';
 import { parseSettings, type InputSource, type Settings } from '../core/settings.js';
+import { exportLines } from '../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
 import { assumeRoleDeps, stsEndpointFromEnvironment, USER_AGENT } from '../flow/wiring.js';
 import { createFetchJsonGetter } from '../net/fetch-http.js';
 import { circleciSessionName } from '../platform/circleci/claims.js';
 import { githubSessionName } from '../platform/github/claims.js';
+import { installRefresh, pinnedInputs, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
@@ -47,9 +51,20 @@ function formatOf(flags: ParsedFlags): OutputFormat {
   return format as OutputFormat;
 }
 
-export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets): Promise<void> {
+/** How a renewal reads the token again: only a file or a command can give a fresh one. */
+function renewableToken(flags: ParsedFlags): TokenSpec {
+  const command = flags.strings.get('token-command');
+  if (command) return { kind: 'command', command };
+  const file = flags.strings.get('token-file');
+  if (file && file !== '-') return { kind: 'file', path: resolve(file) };
+  throw new UsageError('--refresh needs --token-command or --token-file (a path), which renewals can read again');
+}
+
+export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand): Promise<void> {
   const flags = parseFlags(argv, ASSUME_FLAGS);
   const format = formatOf(flags);
+  if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
+  const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
   for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
   const readToken = tokenSource(flags, io);
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
@@ -63,6 +78,13 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     defaultSessionName: (claims) => cliSessionName(claims, io.env),
   }));
   log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);
+  if (renewal) {
+    const profile = settings.awsProfile ?? 'claimcheck';
+    const setup = installRefresh({ dir: join(homedir(), '.claimcheck', `refresh-${profile}`), profile, env: io.env, self, inputs: pinnedInputs(inputs, settings), token: renewal, session: assumed.session, region: settings.region });
+    log.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials. Select it with AWS_PROFILE=${profile}.`);
+    io.stdout(exportLines([['AWS_PROFILE', profile], ['AWS_REGION', settings.region], ['AWS_DEFAULT_REGION', settings.region]]));
+    return;
+  }
   handOver(settings, assumed, format, io, log);
 }
 

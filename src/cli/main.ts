@@ -6,7 +6,12 @@ import { Secrets } from '../core/secrets.js';
 import { VERSION } from '../core/version.generated.js';
 import type { Log } from '../flow/assume-role.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
-import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
+import { createFetchJsonGetter } from '../net/fetch-http.js';
+import { USER_AGENT } from '../flow/wiring.js';
+import { runCredentialProcess } from '../platform/shared/credential-process.js';
+import type { SelfCommand } from '../platform/shared/refresh.js';
+import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand, cliSessionName } from './assume.js';
+import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
 import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust-policy.js';
@@ -16,7 +21,7 @@ interface Command {
   readonly usage: string;
   readonly flags: Flags;
   readonly example: string;
-  readonly run: (argv: readonly string[], io: CliIo, log: Log, secrets: Secrets) => Promise<number>;
+  readonly run: (argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand) => Promise<number>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -25,7 +30,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: ASSUME_USAGE,
     flags: ASSUME_FLAGS,
     example: 'eval "$(claimcheck assume --token-env CI_JOB_JWT --issuer https://gitlab.example.com --audience sts.amazonaws.com \\\n    --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region us-east-1 --claims \'project_path=acme/api\')"',
-    run: async (argv, io, log, secrets) => (await assumeCommand(argv, io, log, secrets), 0),
+    run: async (argv, io, log, secrets, self) => (await assumeCommand(argv, io, log, secrets, self), 0),
   },
   explain: {
     summary: 'Show a token\'s claims, which rules hold, which role map entry it gets, and the trust-policy condition that accepts it.',
@@ -40,6 +45,20 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     flags: TRUST_POLICY_FLAGS,
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: async (argv, io) => (await trustPolicyCommand(argv, io), 0),
+  },
+  'credential-process': {
+    summary: 'Print credentials for an AWS profile\'s credential_process; written by assume --refresh, not typed by hand.',
+    usage: 'claimcheck credential-process <config written by assume --refresh>',
+    flags: {},
+    example: 'credential_process = node /path/to/claimcheck/dist/cli/index.js credential-process ~/.claimcheck/refresh-claimcheck/config.json',
+    run: (argv, io) => {
+      if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the path of the config that assume --refresh wrote');
+      return runCredentialProcess(
+        argv[0] as string,
+        (token) => ({ get: createFetchJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 }), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env) }),
+        { stdout: io.stdout, stderr: io.stderr, now: Date.now },
+      );
+    },
   },
 };
 
@@ -71,7 +90,7 @@ function stderrLog(io: CliIo, secrets: Secrets): Log {
   };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, self: SelfCommand): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(mainHelp());
@@ -92,7 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const secrets = new Secrets(() => {});
   try {
-    return await command.run(rest, io, stderrLog(io, secrets), secrets);
+    return await command.run(rest, io, stderrLog(io, secrets), secrets, self);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`claimcheck ${name}: ${error.message} (see claimcheck ${name} --help)\n`);

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ClaimcheckError } from '../core/errors.js';
+import type { TokenSpec } from '../platform/shared/refresh.js';
 import { UsageError, type Flags, type ParsedFlags } from './args.js';
 
 export const TOKEN_FLAGS: Flags = {
@@ -54,4 +55,11 @@ export function tokenSource(flags: ParsedFlags, context: TokenContext): () => Pr
     if (token === '') throw failed(`--${name} gave nothing`, 'Check that the source holds the token.');
     return token;
   };
+}
+
+/** A fresh token for a renewal, from the file or command `--refresh` recorded. */
+export function renewalTokenReader(spec: TokenSpec, env: TokenContext['env']): () => Promise<string> {
+  if (spec.kind !== 'command' && spec.kind !== 'file') throw new Error(`this bundle cannot get a ${spec.kind} token`);
+  const flags = { strings: new Map([spec.kind === 'command' ? ['token-command', spec.command] : ['token-file', spec.path]]), booleans: new Set<string>(), lists: new Map() };
+  return tokenSource(flags, { env, readStdin: async () => '' });
 }

@@ -2,7 +2,7 @@
 // the output formats of `assume` used by bash and the AWS CLI, `explain`, and
 // `trust-policy`, whose policies the STS double then enforces.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -141,6 +141,30 @@ describe('claimcheck assume', () => {
     expect(result.stderr).toMatch(/^STS_ACCESS_DENIED: .*sub="repo:evil\/api:ref:refs\/heads\/main"/m);
     expect(result.stderr).toMatch(/^Hint: /m);
     expectNoSecret(result.stderr, token);
+  });
+});
+
+describe('claimcheck assume --refresh', () => {
+  it.skipIf(!hasDebianAws)('writes a renewing profile that reads the token command again', async () => {
+    const { path } = await tokenFile();
+    const args = assumeArgs(path);
+    args.splice(1, 2, '--token-command', `cat '${path}'`);
+    const result = await cli([...args, '--refresh']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("export AWS_PROFILE='claimcheck'\nexport AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\n");
+    const config = readFileSync(join(dir, '.aws', 'config'), 'utf8');
+    expect(config).toMatch(/credential_process = \S+\/node \S+\/dist\/cli\/index.js credential-process \S+\/\.claimcheck\/refresh-claimcheck\/config.json/);
+    rmSync(join(dir, '.claimcheck', 'refresh-claimcheck', 'credentials.json')); // as if the session had run out
+    const before = sts.calls.length;
+    const { stdout } = await promisify(execFile)(DEBIAN_AWS, ['sts', 'get-caller-identity', '--endpoint-url', sts.url, '--query', 'Arn', '--output', 'text'], { env: { PATH: '/usr/bin:/bin', HOME: dir, AWS_PROFILE: 'claimcheck', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    expect(stdout.trim()).toMatch(/assumed-role\/deploy\//);
+    expect(sts.calls.slice(before).map((call) => call.action)).toContain('AssumeRoleWithWebIdentity');
+  });
+
+  it('refuses a token source that cannot be read again', async () => {
+    const result = await cli(['assume', '--token-env', 'X', '--issuer', 'https://i', '--audience', 'a', '--refresh']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--refresh needs --token-command or --token-file/);
   });
 });
 

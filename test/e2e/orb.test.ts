@@ -3,7 +3,7 @@
 // checks its SHA-256 and runs it; later steps source $BASH_ENV and use the credentials with
 // Debian's awscli. Every run is scanned for the token and the credentials.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -142,6 +142,24 @@ describe('assume_role', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Role map entry main matches: ${ROLE}.`);
     expect(result.stdout).toMatch(/Role: +arn:aws:iam::111122223333:role\/deploy \(role map entry main\)/);
+  });
+
+  it.skipIf(!hasDebianAws)('refresh: writes a renewing profile; a renewal gets a fresh token from circleci run oidc get; cleanup removes it', async () => {
+    const target = await job();
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, refresh: true });
+    expect(result.code).toBe(0);
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe("export AWS_PROFILE='claimcheck'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n");
+    const config = readFileSync(join(target.dir, '.aws', 'config'), 'utf8');
+    const configPath = /credential_process = .* credential-process (\S+)$/m.exec(config)![1]!;
+    expect(configPath.startsWith(join(target.dir, '.claimcheck'))).toBe(true);
+    rmSync(join(configPath, '..', 'credentials.json')); // as if the session had run out
+    const before = { calls: sts.calls.length, tokens: endpoint.requests.length };
+    expect((await callerIdentity(target)).Arn).toMatch(/assumed-role\/deploy\/acme.api@318$/);
+    expect(sts.calls.slice(before.calls).filter((call) => call.action === 'AssumeRoleWithWebIdentity')).toHaveLength(1);
+    expect(endpoint.requests.slice(before.tokens)).toEqual([{ audience: CIRCLE_ORGANIZATION_ID, authorized: true }]);
+    expect((await runOrbStep(target, renderCommand(orb, 'cleanup')[0]!)).code).toBe(0);
+    expect(existsSync(configPath)).toBe(false);
+    expect((await runBashStep(target, 'echo "${AWS_PROFILE:-unset}"')).stdout.trim()).toBe('unset');
   });
 
   it('fetches the bundle once per job and reuses it', async () => {

@@ -23,9 +23,16 @@ export interface TokenRetry {
   readonly onRetry: (message: string, attempt: number, delayMs: number) => void;
 }
 
-export function circleciTokenRequester(env: Environment, retry: TokenRetry): (audience: string) => Promise<string> {
+/**
+ * `fresh`: for the organization audience too, prefer `circleci run oidc get` to the job's
+ * token, which expires an hour into the job (renewals need a token minted now).
+ */
+export function circleciTokenRequester(env: Environment, retry: TokenRetry, fresh = false): (audience: string) => Promise<string> {
   return async (audience) => {
-    if (audience === env.CIRCLE_ORGANIZATION_ID) return jobToken(env);
+    if (audience === env.CIRCLE_ORGANIZATION_ID) {
+      if (!fresh) return jobToken(env);
+      return runOidcGet(audience, env).catch(() => jobToken(env));
+    }
     try {
       return await withRetries(() => runOidcGet(audience, env), {
         policy: retry.policy,
