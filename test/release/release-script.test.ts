@@ -1,0 +1,152 @@
+// scripts/release.mjs on a temporary copy of the repository, in a fresh git repository with
+// this checkout's node_modules linked in. The copy holds the committed files (edits in
+// progress elsewhere in the checkout cannot break its build) plus the release's own files as
+// they are now. The script refuses a dirty tree, a version that is not greater and an empty
+// Unreleased section; a real release bumps the version everywhere, rebuilds, moves the
+// CHANGELOG's entries, and only prints the git commands.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { GITHUB_EXAMPLES, REPO_ROOT, VERSION } from './repo.ts';
+
+const RELEASE_DATE = '2030-01-02';
+const [major, minor] = VERSION.split('.').map(Number) as [number, number];
+const NEXT = `${major}.${minor + 1}.0`;
+let copy: string;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[]): Run {
+  const result = spawnSync(command, args, { cwd: copy, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function git(...args: string[]): string {
+  const result = run('git', args);
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function release(...args: string[]): Run {
+  return run(process.execPath, [join(copy, 'scripts/release.mjs'), '--root', copy, '--date', RELEASE_DATE, ...args]);
+}
+
+function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function read(path: string): string {
+  return readFileSync(join(copy, path), 'utf8');
+}
+
+/** The files the release reads or writes that may not be committed yet, as they are now. */
+const RELEASE_FILES = ['scripts/release.mjs', 'CHANGELOG.md', ...GITHUB_EXAMPLES];
+
+function makeCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'claimcheck-release-'));
+  const archive = spawnSync('sh', ['-c', 'git -C "$1" archive --format=tar HEAD | tar -x -C "$2"', 'sh', REPO_ROOT, dir], { encoding: 'utf8' });
+  if (archive.status !== 0) throw new Error(`copying HEAD failed: ${archive.stderr}`);
+  for (const file of RELEASE_FILES) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(REPO_ROOT, file), join(dir, file));
+  }
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+function commitAll(message: string): void {
+  git('add', '--all');
+  git('-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '--quiet', '--message', message);
+}
+
+function unreleasedEntries(changelog: string): string {
+  const start = changelog.indexOf('## [Unreleased]\n') + '## [Unreleased]\n'.length;
+  return changelog.slice(start, changelog.indexOf('\n## [', start)).trim();
+}
+
+beforeAll(() => {
+  copy = makeCopy();
+  git('init', '--quiet', '--initial-branch=main');
+  commitAll('copy');
+});
+
+afterAll(() => {
+  if (copy) rmSync(copy, { recursive: true, force: true });
+});
+
+describe('npm run release -- X.Y.Z', () => {
+  it('refuses a dirty git tree and changes nothing', () => {
+    writeFileSync(join(copy, 'stray.txt'), 'uncommitted\n');
+    const result = release(NEXT);
+    rmSync(join(copy, 'stray.txt'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the git tree is not clean');
+    expect(result.stderr).toContain('stray.txt');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('refuses a version that is not greater than package.json\'s, or not X.Y.Z', () => {
+    const lower = major > 0 ? `${major - 1}.9.9` : `0.${Math.max(minor - 1, 0)}.0`;
+    for (const version of [VERSION, lower]) {
+      const result = release(version);
+      expect([version, result.status, result.stderr]).toEqual([version, 1, expect.stringContaining(`is not greater than the current version ${VERSION}`)]);
+    }
+    for (const version of [`${NEXT}-rc.1`, 'v9.0.0', '9.0']) {
+      expect(release(version).stderr).toContain('is not a version of the form X.Y.Z');
+    }
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
+  it('bumps the version everywhere, rebuilds, moves the CHANGELOG entries, and commits nothing', () => {
+    const entries = unreleasedEntries(read('CHANGELOG.md'));
+    const result = release(NEXT);
+    expect([result.status, result.stderr.slice(-2000)]).toEqual([0, expect.any(String)]);
+
+    expect(JSON.parse(read('package.json')).version).toBe(NEXT);
+    const lock = JSON.parse(read('package-lock.json')) as { version: string; packages: Record<string, { version: string }> };
+    expect([lock.version, lock.packages['']?.version]).toEqual([NEXT, NEXT]);
+    expect(read('src/core/version.generated.ts')).toContain(`export const VERSION = "${NEXT}";`);
+    expect(run(process.execPath, ['bin/claimcheck.js', '--version']).stdout.trim()).toBe(NEXT);
+    const orb = read('orb/orb.yml');
+    expect(orb).toContain(`const VERSION = '${NEXT}';`);
+    for (const example of Object.values((parse(orb) as { examples: Record<string, { usage: { orbs: { claimcheck: string } } }> }).examples)) {
+      expect(example.usage.orbs.claimcheck).toBe(`claimcheck/claimcheck@${NEXT}`);
+    }
+    expect(read('README.md')).toContain(`claimcheck/claimcheck@${NEXT}`);
+    expect(read('README.md')).not.toContain(`claimcheck/claimcheck@${VERSION}`);
+    for (const file of GITHUB_EXAMPLES) {
+      expect([file, read(file).includes(`claimcheck/claimcheck@v${NEXT}`), read(file).includes(`@v${VERSION}`)]).toEqual([file, true, false]);
+    }
+
+    const changelog = read('CHANGELOG.md');
+    expect(unreleasedEntries(changelog)).toBe('');
+    expect(changelog).toContain(`## [Unreleased]\n\n## [${NEXT}] - ${RELEASE_DATE}\n\n${entries}\n\n## [${VERSION}] - `);
+    expect(release('--notes', NEXT).stdout.trim()).toBe(entries);
+
+    for (const command of ['git commit -m', `git tag -a v${NEXT}`, `git push origin HEAD v${NEXT}`]) expect(result.stdout).toContain(command);
+    expect(git('rev-list', '--count', 'HEAD').trim()).toBe('1');
+    expect(git('tag', '--list')).toBe('');
+  }, 180_000);
+
+  it('pins the rebuilt orb to the rebuilt CircleCI bundle (the digest its launcher checks)', () => {
+    const dir = join(copy, 'dist/circleci');
+    const digest = sha256(readdirSync(dir).sort().map((name) => `${name}\0${sha256(readFileSync(join(dir, name)))}\n`).join(''));
+    expect(read('orb/orb.yml')).toContain(`const DIGEST = '${digest}';`);
+  });
+
+  it('refuses to release again while Unreleased says nothing', () => {
+    commitAll(`Release ${NEXT}`);
+    const result = release(`${major}.${minor + 2}.0`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('says nothing under Unreleased');
+    expect(git('status', '--porcelain')).toBe('');
+  });
+});

@@ -1,0 +1,28 @@
+// What the release tests read from the repository: its root, package.json's version, and
+// the workflow files users copy or that run the project's own CI.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../harness/github.ts';
+
+export { REPO_ROOT };
+
+export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export function readText(path: string): string {
+  return readFileSync(join(REPO_ROOT, path), 'utf8');
+}
+
+function yamlFiles(dir: string): string[] {
+  const full = join(REPO_ROOT, dir);
+  if (!existsSync(full)) return [];
+  return readdirSync(full).filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => `${dir}/${name}`);
+}
+
+/** The GitHub examples users copy. */
+export const GITHUB_EXAMPLES = yamlFiles('examples/github');
+
+/** The project's own GitHub workflows. */
+export const GITHUB_WORKFLOWS = yamlFiles('.github/workflows');
+
+/** The CircleCI configs: the setup config and the one it continues into. */
+export const CIRCLECI_CONFIGS = yamlFiles('.circleci');
