@@ -133,3 +133,11 @@ describe('role maps', () => {
     expect(chooseRole({ roleArn, roleMap: [], durationSeconds: 1800, inlineSessionPolicy: undefined }, {})).toMatchObject({ roleArn, durationSeconds: 1800, entry: undefined });
   });
 });
+
+describe('the rules file example', () => {
+  it('is valid for the schema and the reader', () => {
+    const document = parse(readFileSync(join(REPO_ROOT, 'examples/rules/claimcheck.yml'), 'utf8')) as unknown;
+    expect(validate(document)).toBe(true);
+    expect(read(document).roles.map((entry) => entry.name)).toEqual(['release', 'main', 'pull-requests']);
+  });
+});
