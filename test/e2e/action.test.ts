@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { findLeaks } from '../harness/leaks.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
@@ -53,13 +54,9 @@ function secrets(): string[] {
   return [...endpoint.issued, ...sts.issued.flatMap((c) => [c.secretAccessKey, c.sessionToken]), endpoint.bearer];
 }
 
-/** Nothing secret in what people can see: logs, outputs, state, summary. */
+/** Nothing secret in what people can see: logs (debug on), outputs, state, summary. */
 function expectNoLeak(run: StepRun) {
-  const visible = [visibleOutput(run), run.files.GITHUB_OUTPUT, run.files.GITHUB_STATE, run.summary].join('\n');
-  for (const secret of secrets()) {
-    expect(visible).not.toContain(secret);
-    expect(visible).not.toContain(encodeURIComponent(secret));
-  }
+  expect(findLeaks({ log: visibleOutput(run), outputs: run.files.GITHUB_OUTPUT ?? '', state: run.files.GITHUB_STATE ?? '', summary: run.summary }, secrets())).toEqual([]);
 }
 
 function errorAnnotation(run: StepRun): string {
@@ -219,7 +216,7 @@ describe('the Action', () => {
   });
 
   it('retries the token endpoint on 5xx and resets', async () => {
-    endpoint.faults.push({ status: 503 }, 'reset');
+    endpoint.faults.push({ kind: 'status', status: 503 }, { kind: 'reset' });
     const run = await runAction();
     expect(run.code).toBe(0);
     expect(endpoint.requests.slice(-3).map((request) => request.audience)).toEqual(['sts.amazonaws.com', 'sts.amazonaws.com', 'sts.amazonaws.com']);

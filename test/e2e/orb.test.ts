@@ -12,6 +12,7 @@ import { loadOrb, newJob, renderCommand, runBashStep, runOrbStep, startBundleSer
 import { REPO_ROOT, startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
 import { CIRCLE_CONTEXT_ID, CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { findLeaks } from '../harness/leaks.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
@@ -68,8 +69,15 @@ function secrets(): string[] {
   return [...endpoint.issued, ...sts.issued.flatMap((c) => [c.secretAccessKey, c.sessionToken]), endpoint.bearer];
 }
 
-function expectNoLeak(result: StepResult) {
-  for (const secret of secrets()) expect(`${result.stdout}\n${result.stderr}`).not.toContain(secret);
+/** Nothing secret in the log, in $BASH_ENV beside the intended export lines, or in the state file. */
+function expectNoLeak(result: StepResult, target?: Job) {
+  const texts: Record<string, string> = { stdout: result.stdout, stderr: result.stderr };
+  if (target) {
+    texts.bashEnv = readFileSync(target.bashEnv, 'utf8').replace(/^export AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)='[^'\n]*'$/gm, '');
+    const state = join(target.dir, '.claimcheck', 'state.json');
+    if (existsSync(state)) texts.state = readFileSync(state, 'utf8');
+  }
+  expect(findLeaks(texts, secrets())).toEqual([]);
 }
 
 function expectFailure(result: StepResult, target: Job, code: string, message: RegExp) {
@@ -80,7 +88,7 @@ function expectFailure(result: StepResult, target: Job, code: string, message: R
   expect(lines[0]).toMatch(message);
   expect(lines[1]).toMatch(/^Hint: \S/);
   expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
-  expectNoLeak(result);
+  expectNoLeak(result, target);
 }
 
 async function callerIdentity(target: Job, args = ''): Promise<{ Arn: string }> {
@@ -98,7 +106,7 @@ describe.each([node24!, node20!])('assume_role on $name', (runtime) => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('All 3 claim rule(s) hold.');
     expect(result.stdout).toMatch(/Project: +github.com\/acme\/api/);
-    expectNoLeak(result);
+    expectNoLeak(result, target);
 
     const issued = sts.issued.at(-1)!;
     expect(readFileSync(target.bashEnv, 'utf8')).toBe(

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { findLeaks } from '../harness/leaks.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
@@ -65,9 +66,9 @@ describe('refresh: true', () => {
     expect(statSync(configPath).mode & 0o777).toBe(0o600);
     expect(readFileSync(configPath, 'utf8')).toContain(endpoint.bearer); // where it must be, and only there
     expect(maskedValues(run.stdout)).toContain(endpoint.bearer);
-    for (const secret of [endpoint.bearer, ...endpoint.issued, ...shortLived.issued.map((c) => c.secretAccessKey)]) {
-      expect(`${visibleOutput(run)}${run.files.GITHUB_ENV}${run.files.GITHUB_STATE}${run.summary}${config}`).not.toContain(secret);
-    }
+    const secrets = [endpoint.bearer, ...endpoint.issued, ...shortLived.issued.flatMap((c) => [c.secretAccessKey, c.sessionToken])];
+    const seen = { log: visibleOutput(run), env: run.files.GITHUB_ENV ?? '', state: run.files.GITHUB_STATE ?? '', summary: run.summary, config };
+    expect(findLeaks(seen, secrets)).toEqual([]);
   });
 
   it.skipIf(!hasDebianAws)('keeps the AWS CLI working after the credentials expire, by assuming the role again', async () => {

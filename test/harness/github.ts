@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { githubClaims, type Claims, type SignOptions, type TestIssuer } from './issuer.ts';
+import { answerWithFault, type JsonFault } from './json-faults.ts';
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 
-export type TokenEndpointFault = { status: number } | 'reset';
+/** The token endpoint's faults, plus handing out a given value as the token (hostile tokens). */
+export type TokenEndpointFault = JsonFault | { readonly kind: 'value'; readonly value: string };
 
 export interface TokenEndpoint {
   /** What the runner puts in ACTIONS_ID_TOKEN_REQUEST_URL (it already has a query). */
@@ -50,12 +52,11 @@ export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpo
     const audience = url.searchParams.get('audience');
     endpoint.requests.push({ audience, authorized });
     const fault = endpoint.faults.shift();
-    if (fault === 'reset') return request.socket.destroy();
     const reply = (status: number, body: object) => {
       response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       response.end(JSON.stringify(body));
     };
-    if (fault) return reply(fault.status, { message: 'injected fault' });
+    if (fault?.kind === 'value') return reply(200, { value: fault.value });
     if (request.method !== 'GET' || url.pathname !== path || url.searchParams.get('api-version') !== '2.0') {
       return reply(404, { message: 'not found' });
     }
@@ -65,7 +66,7 @@ export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpo
     issuer.sign({ ...endpoint.claims, aud }, endpoint.signOptions).then(
       (value) => {
         endpoint.issued.push(value);
-        reply(200, { value });
+        if (!answerWithFault(fault, request, response, JSON.stringify({ value }))) reply(200, { value });
       },
       () => reply(500, { message: 'signing failed' }),
     );

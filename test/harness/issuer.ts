@@ -1,8 +1,11 @@
 // A real OIDC issuer on loopback: oauth2-mock-server serves discovery and JWKS and signs
 // real JWTs with its own keys (RS256 and ES256 here). Tests shape the claims; the library
-// does the signing.
+// does the signing. A thin front on its own port passes requests through, or commits the
+// faults a test queues for the discovery document or the key set.
 import { randomUUID } from 'node:crypto';
+import { createServer, get, type IncomingMessage, type ServerResponse } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
+import { answerWithFault, type JsonFault } from './json-faults.ts';
 
 export type Claims = Record<string, unknown>;
 
@@ -17,7 +20,14 @@ export interface SignOptions {
   header?: Record<string, unknown>;
 }
 
+/** A fault for the issuer's endpoints; `stale-keys` serves the key set from before the last rotation. */
+export type IssuerFault = { readonly path: 'discovery' | 'jwks'; readonly fault: JsonFault | { readonly kind: 'stale-keys' } };
+
 export interface TestIssuer {
+  /** Faults for the next requests to the discovery document or the key set, in order. */
+  readonly faults: IssuerFault[];
+  /** Requests the front passed on or answered, by path. */
+  readonly requests: string[];
   /** The issuer URL, as it appears in `iss` and as discovery is served from. */
   readonly url: string;
   /** `host[:port][/path]` — the prefix IAM uses for condition keys (`<host>:sub`). */
@@ -40,10 +50,21 @@ export async function startIssuer(): Promise<TestIssuer> {
   };
   await addKeys();
   await server.start(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${server.address().port}`;
+  const faults: IssuerFault[] = [];
+  const requests: string[] = [];
+  let previousKeys: unknown[] = [];
+  const front = createServer((request, response) => {
+    requests.push(request.url ?? '');
+    forward(request, response, server.address().port, faults, () => previousKeys);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const address = front.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   server.issuer.url = url;
 
   return {
+    faults,
+    requests,
     url,
     host: url.replace(/^https?:\/\//, ''),
     async sign(claims, options = {}) {
@@ -59,11 +80,36 @@ export async function startIssuer(): Promise<TestIssuer> {
       });
     },
     async rotateKeys() {
+      previousKeys = server.issuer.keys.toJSON();
       replaceKeyStore(server);
       await addKeys();
     },
-    close: () => server.stop(),
+    async close() {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await server.stop();
+    },
   };
+}
+
+/** Passes a request to the issuer, unless a queued fault for its path answers it. */
+function forward(request: IncomingMessage, response: ServerResponse, port: number, faults: IssuerFault[], previousKeys: () => unknown[]): void {
+  const path = request.url === '/.well-known/openid-configuration' ? 'discovery' : request.url === '/jwks' ? 'jwks' : undefined;
+  const index = faults.findIndex((entry) => entry.path === path);
+  const fault = index < 0 ? undefined : faults.splice(index, 1)[0]?.fault;
+  if (fault?.kind === 'stale-keys') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: previousKeys() }));
+    return;
+  }
+  get({ host: '127.0.0.1', port, path: request.url ?? '/', headers: request.headers }, (upstream) => {
+    const chunks: Buffer[] = [];
+    upstream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    upstream.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (answerWithFault(fault, request, response, body)) return;
+      response.writeHead(upstream.statusCode ?? 502, { 'content-type': upstream.headers['content-type'] ?? 'application/json' }).end(body);
+    });
+  }).on('error', () => response.writeHead(502).end());
 }
 
 function replaceKeyStore(server: OAuth2Server): void {
