@@ -1,0 +1,398 @@
+// `npm run bench` (scripts/bench.sh): how fast and how big the built bundles are. The
+// loopback issuer, GitHub token endpoint and STS run in this process; each measured process
+// (the Action's main and post steps on Node 24 and 20, the CLI on Node 24, and a bare
+// `node -e 0` as the floor) is a child, timed from spawn to exit. Prints Markdown tables;
+// writes the same figures as one JSON document to bench-results.json (with --json, prints
+// that document to stdout instead of the tables). Options: --runs N (measured runs, default
+// 20), --warmup N (3), --rss-runs N (runs under GNU time for peak RSS, 5; 0 skips), --json.
+import childProcess from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { REPO_ROOT, run, runStep, startTokenEndpoint } from '../test/harness/github.ts';
+import type { TokenEndpoint } from '../test/harness/github.ts';
+import { startIssuer } from '../test/harness/issuer.ts';
+import type { TestIssuer } from '../test/harness/issuer.ts';
+import { nodeRuntimes } from '../test/harness/runtimes.ts';
+import type { Runtime } from '../test/harness/runtimes.ts';
+import { startSts } from '../test/harness/sts.ts';
+import { webIdentityTrustPolicy } from '../test/harness/trust-policy.ts';
+
+const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+const GNU_TIME = '/usr/bin/time';
+const RESULTS_FILE = join(REPO_ROOT, 'bench-results.json');
+const BUNDLES = ['main', 'post', 'circleci', 'cli'];
+// DESIGN §3.7: configure-aws-credentials' dist/index.js, 3.09 MB (10^6 bytes).
+const CONFIGURE_AWS_CREDENTIALS_BYTES = 3_090_000;
+const CHILD_ENV = { PATH: '/usr/bin:/bin', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const TIMEOUT_MS = 60_000;
+
+interface Settings {
+  readonly runs: number;
+  readonly warmup: number;
+  readonly rssRuns: number;
+  readonly json: boolean;
+}
+
+interface Stats {
+  readonly median: number;
+  readonly p90: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One kind of measured process. `once` runs it and throws unless it did its job. */
+interface Case {
+  readonly id: string;
+  readonly label: string;
+  readonly runtime: Runtime;
+  /** The case whose median is this runtime's floor; undefined for the floors themselves. */
+  readonly floorId: string | undefined;
+  readonly once: () => Promise<void>;
+}
+
+interface CaseResult {
+  readonly id: string;
+  readonly label: string;
+  readonly runtime: string;
+  readonly samplesMs: number[];
+  readonly ms: Stats;
+  readonly floorRatio: number | null;
+  readonly overFloorMs: number | null;
+  readonly rssKb: number[];
+  readonly rssMedianKb: number | null;
+  readonly rssMaxKb: number | null;
+}
+
+interface FileSize {
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+interface BundleSize {
+  readonly bundle: string;
+  readonly files: FileSize[];
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+interface Machine {
+  readonly date: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly kernel: string;
+  readonly loadAverage: number[];
+  loadAverageAfter: number[];
+  readonly benchNode: string;
+  readonly runtimes: Record<string, string>;
+  readonly commit: string;
+}
+
+interface ActionSize {
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly configureAwsCredentialsBytes: number;
+  readonly ratio: number;
+}
+
+interface Services {
+  readonly issuer: TestIssuer;
+  readonly endpoint: TokenEndpoint;
+  readonly stsUrl: string;
+  close(): Promise<void>;
+}
+
+// --- spawn probe -------------------------------------------------------------------------
+// runStep parses action.yml and writes the command files before it spawns, so timing around
+// it would count the harness too. Wrapping child_process.spawn (which the harness imports)
+// times exactly spawn → exit, and lets the RSS pass put GNU time in front of node.
+const probe = { lastMs: Number.NaN, rssFile: undefined as string | undefined };
+
+function installSpawnProbe(): void {
+  const original = childProcess.spawn;
+  const probed = (command: string, args: readonly string[], options: SpawnOptions): ChildProcess => {
+    const argv = probe.rssFile ? ['-f', '%M', '-o', probe.rssFile, command, ...args] : args;
+    const started = performance.now();
+    const child = original(probe.rssFile ? GNU_TIME : command, argv, options);
+    child.once('exit', () => (probe.lastMs = performance.now() - started));
+    return child;
+  };
+  Object.defineProperty(childProcess, 'spawn', { value: probed, configurable: true, writable: true });
+  syncBuiltinESMExports();
+}
+
+// --- settings ----------------------------------------------------------------------------
+function count(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${text}"`);
+  return value;
+}
+
+function readSettings(): Settings {
+  const { values } = parseArgs({
+    options: { runs: { type: 'string' }, warmup: { type: 'string' }, 'rss-runs': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  return {
+    runs: count('runs', values.runs, 20, 1),
+    warmup: count('warmup', values.warmup, 3, 0),
+    rssRuns: count('rss-runs', values['rss-runs'], 5, 0),
+    json: values.json === true,
+  };
+}
+
+// --- statistics --------------------------------------------------------------------------
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle) ? ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2 : (sorted[Math.floor(middle)] as number);
+}
+
+function stats(values: readonly number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: median(sorted), p90: percentile(sorted, 90), min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+// --- the measured processes --------------------------------------------------------------
+async function startServices(): Promise<Services> {
+  const issuer = await startIssuer();
+  const endpoint = await startTokenEndpoint(issuer);
+  const trustPolicy = webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com');
+  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy }] });
+  const close = async () => void (await Promise.all([sts.close(), endpoint.close(), issuer.close()]));
+  return { issuer, endpoint, stsUrl: sts.url, close };
+}
+
+function expect(ok: boolean, what: string, output: { code: number | null; stdout: string; stderr: string }): void {
+  if (!ok) throw new Error(`${what} failed (exit ${output.code}):\n${output.stdout}\n${output.stderr}`);
+}
+
+/** The Action's main step; returns its state for the post step. */
+async function mainStep(runtime: Runtime, services: Services): Promise<Record<string, string>> {
+  const inputs = { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: services.issuer.url, 'sts-endpoint': services.stsUrl };
+  const step = await runStep({ node: runtime.node, script: join(REPO_ROOT, 'dist/main/index.js'), tokenEndpoint: services.endpoint, inputs, env: CHILD_ENV, timeoutMs: TIMEOUT_MS });
+  rmSync(step.dir, { recursive: true, force: true });
+  expect(step.code === 0 && step.exported.AWS_SESSION_TOKEN !== undefined, `main step on ${runtime.name}`, step);
+  return step.state;
+}
+
+async function postStep(runtime: Runtime, state: Record<string, string>): Promise<void> {
+  const step = await runStep({ node: runtime.node, script: join(REPO_ROOT, 'dist/post/index.js'), state, env: CHILD_ENV, timeoutMs: TIMEOUT_MS });
+  rmSync(step.dir, { recursive: true, force: true });
+  expect(step.code === 0, `post step on ${runtime.name}`, step);
+}
+
+async function cliAssume(runtime: Runtime, services: Services, dir: string): Promise<void> {
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, await services.issuer.sign(services.endpoint.claims));
+  const args = ['assume', '--token-file', tokenFile, '--issuer', services.issuer.url, '--audience', 'sts.amazonaws.com', '--role-to-assume', ROLE, '--aws-region', 'us-east-1', '--sts-endpoint', services.stsUrl, '--format', 'json'];
+  const result = await run(runtime.node, [join(REPO_ROOT, 'dist/cli/index.js'), ...args], { ...CHILD_ENV, HOME: dir }, TIMEOUT_MS);
+  expect(result.code === 0 && result.stdout.includes('"SessionToken"'), `CLI assume on ${runtime.name}`, result);
+}
+
+async function floor(runtime: Runtime): Promise<void> {
+  const result = await run(runtime.node, ['-e', '0'], CHILD_ENV, TIMEOUT_MS);
+  expect(result.code === 0, `node -e 0 on ${runtime.name}`, result);
+}
+
+async function buildCases(services: Services, dir: string): Promise<Case[]> {
+  const [node24, node20] = nodeRuntimes() as [Runtime, Runtime];
+  const state = await mainStep(node24, services);
+  const cases: Case[] = [];
+  for (const [runtime, key] of [[node24, '24'], [node20, '20']] as const) {
+    const floorId = `floor-node${key}`;
+    cases.push(
+      { id: floorId, label: 'node -e 0 (floor)', runtime, floorId: undefined, once: () => floor(runtime) },
+      { id: `main-node${key}`, label: 'Action main (dist/main)', runtime, floorId, once: async () => void (await mainStep(runtime, services)) },
+      { id: `post-node${key}`, label: 'Action post (dist/post)', runtime, floorId, once: () => postStep(runtime, state) },
+    );
+  }
+  cases.push({ id: 'cli-node24', label: 'CLI assume --format json (dist/cli)', runtime: node24, floorId: 'floor-node24', once: () => cliAssume(node24, services, dir) });
+  return cases;
+}
+
+// --- measuring ---------------------------------------------------------------------------
+function progress(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+/** Runs every case once per round, round-robin, so drift and neighbours' load hit all alike. */
+async function rounds(cases: readonly Case[], count: number, record: (c: Case) => void): Promise<void> {
+  for (let round = 0; round < count; round++) {
+    for (const c of cases) {
+      await c.once();
+      record(c);
+    }
+  }
+}
+
+async function measure(cases: readonly Case[], settings: Settings, dir: string): Promise<Map<string, { ms: number[]; rss: number[] }>> {
+  const samples = new Map(cases.map((c) => [c.id, { ms: [] as number[], rss: [] as number[] }]));
+  progress(`warm-up: ${settings.warmup} round(s) of ${cases.length} processes`);
+  await rounds(cases, settings.warmup, () => {});
+  progress(`timing: ${settings.runs} round(s)`);
+  await rounds(cases, settings.runs, (c) => samples.get(c.id)?.ms.push(probe.lastMs));
+  if (settings.rssRuns > 0 && existsSync(GNU_TIME)) {
+    progress(`peak RSS: ${settings.rssRuns} round(s) under ${GNU_TIME}`);
+    probe.rssFile = join(dir, 'rss');
+    await rounds(cases, settings.rssRuns, (c) => samples.get(c.id)?.rss.push(Number(readFileSync(probe.rssFile as string, 'utf8').trim())));
+    probe.rssFile = undefined;
+  } else if (settings.rssRuns > 0) {
+    progress(`peak RSS skipped: ${GNU_TIME} is missing (apt-get install time)`);
+  }
+  return samples;
+}
+
+function summarize(cases: readonly Case[], samples: Map<string, { ms: number[]; rss: number[] }>): CaseResult[] {
+  const medians = new Map(cases.map((c) => [c.id, median(samples.get(c.id)?.ms ?? [])]));
+  return cases.map((c) => {
+    const { ms, rss } = samples.get(c.id) ?? { ms: [], rss: [] };
+    const own = stats(ms);
+    const floorMedian = c.floorId === undefined ? undefined : medians.get(c.floorId);
+    return {
+      id: c.id,
+      label: c.label,
+      runtime: c.runtime.name,
+      samplesMs: ms.map((value) => round1(value)),
+      ms: { median: round1(own.median), p90: round1(own.p90), min: round1(own.min), max: round1(own.max) },
+      floorRatio: floorMedian === undefined ? null : round2(own.median / floorMedian),
+      overFloorMs: floorMedian === undefined ? null : round1(own.median - floorMedian),
+      rssKb: rss,
+      rssMedianKb: rss.length > 0 ? median(rss) : null,
+      rssMaxKb: rss.length > 0 ? Math.max(...rss) : null,
+    };
+  });
+}
+
+// --- sizes -------------------------------------------------------------------------------
+function bundleSize(bundle: string): BundleSize {
+  const dir = join(REPO_ROOT, 'dist', bundle);
+  const files = readdirSync(dir)
+    .sort()
+    .map((file) => {
+      const content = readFileSync(join(dir, file));
+      return { file, bytes: content.length, gzipBytes: gzipSync(content, { level: 9 }).length };
+    });
+  const sum = (key: 'bytes' | 'gzipBytes') => files.reduce((total, file) => total + file[key], 0);
+  return { bundle, files, bytes: sum('bytes'), gzipBytes: sum('gzipBytes') };
+}
+
+/** The Action's code, as DESIGN §3.7 counts configure-aws-credentials': dist/main and dist/post. */
+function actionSize(sizes: readonly BundleSize[]): ActionSize {
+  const action = sizes.filter((size) => size.bundle === 'main' || size.bundle === 'post');
+  const bytes = action.reduce((total, size) => total + size.bytes, 0);
+  const gzipBytes = action.reduce((total, size) => total + size.gzipBytes, 0);
+  return { bytes, gzipBytes, configureAwsCredentialsBytes: CONFIGURE_AWS_CREDENTIALS_BYTES, ratio: round2(bytes / CONFIGURE_AWS_CREDENTIALS_BYTES) };
+}
+
+// --- the machine -------------------------------------------------------------------------
+async function machine(): Promise<Machine> {
+  const versions: Record<string, string> = {};
+  for (const runtime of nodeRuntimes()) {
+    versions[runtime.name] = (await run(runtime.node, ['--version'], CHILD_ENV, TIMEOUT_MS)).stdout.trim();
+  }
+  const head = await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'], CHILD_ENV, TIMEOUT_MS);
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: availableParallelism(),
+    memoryGiB: round1(totalmem() / 2 ** 30),
+    kernel: release(),
+    loadAverage: loadavg().map(round2),
+    loadAverageAfter: [],
+    benchNode: process.version,
+    runtimes: versions,
+    commit: head.code === 0 ? head.stdout.trim() : 'unknown',
+  };
+}
+
+// --- output ------------------------------------------------------------------------------
+const round1 = (value: number) => Math.round(value * 10) / 10;
+const round2 = (value: number) => Math.round(value * 100) / 100;
+const thousands = (value: number) => value.toLocaleString('en-US');
+const mib = (kb: number | null) => (kb === null ? '–' : (kb / 1024).toFixed(1));
+const row = (cells: ReadonlyArray<string | number>) => `| ${cells.join(' | ')} |`;
+
+function timingTable(results: readonly CaseResult[], settings: Settings): string {
+  const lines = [
+    `### Time to credentials (ms, spawn → exit; ${settings.runs} runs after ${settings.warmup} warm-up; peak RSS over ${settings.rssRuns} runs)`,
+    '',
+    row(['Process', 'Runtime', 'median', 'p90', 'min', 'max', '× floor', '+ floor (ms)', 'peak RSS median (MiB)', 'peak RSS max (MiB)']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+  ];
+  for (const r of results) {
+    const ratio = r.floorRatio === null ? '1' : r.floorRatio.toFixed(2);
+    const over = r.overFloorMs === null ? '–' : r.overFloorMs.toFixed(1);
+    lines.push(row([r.label, r.runtime, r.ms.median.toFixed(1), r.ms.p90.toFixed(1), r.ms.min.toFixed(1), r.ms.max.toFixed(1), ratio, over, mib(r.rssMedianKb), mib(r.rssMaxKb)]));
+  }
+  return lines.join('\n');
+}
+
+function sizeTable(sizes: readonly BundleSize[], action: ActionSize): string {
+  const lines = ['### Bundle sizes (bytes; gzip level 9)', '', row(['Bundle', 'File', 'raw', 'gzip']), row(['---', '---', '---:', '---:'])];
+  for (const size of sizes) {
+    for (const file of size.files) lines.push(row([`dist/${size.bundle}`, file.file, thousands(file.bytes), thousands(file.gzipBytes)]));
+    lines.push(row([`**dist/${size.bundle}**`, '**total**', `**${thousands(size.bytes)}**`, `**${thousands(size.gzipBytes)}**`]));
+  }
+  lines.push(
+    '',
+    `The Action (dist/main + dist/post): ${thousands(action.bytes)} bytes (gzip ${thousands(action.gzipBytes)}) = ` +
+      `${action.ratio.toFixed(2)} × configure-aws-credentials' dist/index.js (3.09 MB, DESIGN §3.7).`,
+  );
+  return lines.join('\n');
+}
+
+function header(info: Machine): string {
+  const runtimes = Object.values(info.runtimes).join(', ');
+  return [
+    `## claimcheck bench (${info.date}, commit ${info.commit})`,
+    '',
+    `Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, Linux ${info.kernel}.`,
+    // Neighbours' load skews the figures: compare the load averages before and after.
+    `Load average (1, 5, 15 min): ${info.loadAverage.join(' ')} before, ${info.loadAverageAfter.join(' ')} after.`,
+    `Runtimes: ${runtimes} (bench process and loopback services: ${info.benchNode}).`,
+  ].join('\n');
+}
+
+// --- main --------------------------------------------------------------------------------
+async function main(): Promise<void> {
+  const settings = readSettings();
+  installSpawnProbe();
+  const info = await machine();
+  const dir = mkdtempSync(join(tmpdir(), 'claimcheck-bench-'));
+  const services = await startServices();
+  let results: CaseResult[];
+  try {
+    const cases = await buildCases(services, dir);
+    results = summarize(cases, await measure(cases, settings, dir));
+    info.loadAverageAfter = loadavg().map(round2);
+  } finally {
+    await services.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const sizes = BUNDLES.map(bundleSize);
+  const action = actionSize(sizes);
+  const document = { machine: info, settings: { runs: settings.runs, warmup: settings.warmup, rssRuns: settings.rssRuns }, timings: results, sizes: { bundles: sizes, action } };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
+  if (settings.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  else console.log([header(info), timingTable(results, settings), sizeTable(sizes, action), `JSON: ${RESULTS_FILE}`].join('\n\n'));
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
