@@ -11,7 +11,7 @@ import { loadRulesFile, type InputSource } from '../core/settings.js';
 import { trustConditionFor } from '../core/trust-policy.js';
 import type { Log } from '../flow/assume-role.js';
 import { networkRetry, USER_AGENT } from '../flow/wiring.js';
-import { createFetchJsonGetter } from '../net/fetch-http.js';
+import { createActionsJsonGetter } from '../net/actions-http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
@@ -48,7 +48,7 @@ async function readClaims(flags: ParsedFlags, token: string, io: CliIo, log: Log
   if (!issuer || !audience) throw new UsageError('--issuer and --audience are required to verify the token (or pass --no-verify to only decode it)');
   const tolerance = Number(flags.strings.get('clock-tolerance') ?? '60');
   if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) throw new UsageError('--clock-tolerance must be a whole number of seconds from 0 to 300');
-  const get = createFetchJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
   const retry = networkRetry(3, log);
   const keys = issuerKeySource(issuer, issuerJsonFetcher(get, retry));
   const verified = await verifyToken(token, { issuer, audience, clockToleranceSeconds: tolerance, now: systemClock.now }, keys);

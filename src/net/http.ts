@@ -1,6 +1,6 @@
 // JSON over HTTP(S) for the token endpoint and the issuer's discovery and keys: the failure
-// type, the getter interface, and retries on top of it. Getters live beside this file, one
-// per HTTP stack; one call to a getter is one attempt with a hard deadline.
+// type, the getter interface, and retries on top of it. The getter lives beside this file
+// (actions-http.ts); one call to it is one attempt with a hard deadline.
 import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../core/retry.js';
 
 export class HttpFailure extends Error {
@@ -58,14 +58,11 @@ export function networkReason(error: unknown): string {
   return error instanceof Error ? error.message.replace(/\?.*$/, '') : 'network error';
 }
 
-/** Settles with `work`, or fails at the deadline; `onTimeout` cancels what is left. */
-export function withDeadline<T>(work: Promise<T>, ms: number, target: string, onTimeout: () => void = () => {}): Promise<T> {
+/** Settles with `work`, or fails at the deadline. */
+export function withDeadline<T>(work: Promise<T>, ms: number, target: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new HttpFailure(target, undefined, `no complete response within ${ms} ms`));
-    }, ms);
+    timer = setTimeout(() => reject(new HttpFailure(target, undefined, `no complete response within ${ms} ms`)), ms);
   });
   work.catch(() => {}); // a late failure after the deadline has nobody to tell
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));

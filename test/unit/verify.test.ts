@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { ClaimcheckError, type ErrorCode } from '../../src/core/errors.js';
 import { systemClock } from '../../src/core/retry.js';
-import { createFetchJsonGetter } from '../../src/net/fetch-http.js';
+import { createActionsJsonGetter } from '../../src/net/actions-http.js';
 import { issuerJsonFetcher, issuerKeySource, type FetchJson } from '../../src/oidc/keys.js';
 import { verifyToken, type VerifyOptions } from '../../src/oidc/verify.js';
 import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
@@ -24,7 +24,7 @@ beforeEach(() => {
 });
 
 function keySource() {
-  const get = createFetchJsonGetter({ userAgent: 'test', timeoutMs: 2000 });
+  const get = createActionsJsonGetter({ userAgent: 'test', timeoutMs: 2000 });
   const fetchJson = issuerJsonFetcher(get, { policy: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, budgetMs: 1000 }, clock: systemClock });
   const counting: FetchJson = (url, what) => {
     fetched.push(new URL(url).pathname);
