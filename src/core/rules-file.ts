@@ -2,6 +2,7 @@
 // read strictly: unknown keys, wrong types and unknown claims of the named platform are
 // errors that give the path at fault. schema/rules.schema.json publishes the same shape.
 import { parseRoleArn, type RoleArn } from './arn.js';
+import { MAX_POLICY_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { globAlternative, RuleSyntaxError, type Alternative, type ClaimRule } from './rules.js';
 
 export type Platform = 'github' | 'circleci';
@@ -75,6 +76,9 @@ function alternative(value: unknown, path: string): Alternative {
 
 function anchoredRegex(source: string, path: string): RegExp {
   try {
+    // Compiled alone first: a source such as `main)|(?:.*` is no expression on its own, yet
+    // inside the anchors it would close the group early and match every value.
+    new RegExp(source, 'u');
     return new RegExp(`^(?:${source})$`, 'u');
   } catch (error) {
     throw new RulesFileError(`${path}: invalid regular expression (${(error as Error).message})`);
@@ -107,6 +111,9 @@ function roleEntry(value: unknown, index: number, platform: Platform | undefined
   const policy = value['session-policy'];
   if (policy !== undefined && typeof policy !== 'string' && !isObject(policy)) {
     throw new RulesFileError(`${path}.session-policy: expected an IAM policy document (a map, or JSON text)`);
+  }
+  if (nestedDeeperThan(policy, MAX_POLICY_DEPTH)) {
+    throw new RulesFileError(`${path}.session-policy: nests more than ${MAX_POLICY_DEPTH} levels deep; an IAM policy needs a few`);
   }
   return {
     name,

@@ -5,6 +5,7 @@ import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion, type RoleArn } 
 import { ClaimcheckError } from './errors.js';
 import { parseBoolean, parseInteger, parseList, parseServiceUrl } from './input-values.js';
 import { INPUTS, type InputName } from './inputs.generated.js';
+import { MAX_POLICY_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { mutableNameWarnings, readRulesDocument, RulesFileError, type RoleEntry, type RulesDocument } from './rules-file.js';
 import { parseClaimRules, RuleSyntaxError, type ClaimRule } from './rules.js';
 import { isSessionName } from './session-name.js';
@@ -208,6 +209,9 @@ function policyDocument(text: string, what: string): string {
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new ClaimcheckError('INPUT_INVALID', `${what} is not an IAM policy document in JSON (an object).`, 'Write the policy as JSON: {"Version": "2012-10-17", "Statement": [...]}.');
+  }
+  if (nestedDeeperThan(document, MAX_POLICY_DEPTH)) {
+    throw new ClaimcheckError('INPUT_INVALID', `${what} nests objects or arrays more than ${MAX_POLICY_DEPTH} levels deep; IAM policies need a few.`, 'Write the policy as {"Version": "2012-10-17", "Statement": [...]}, with each statement a flat map.');
   }
   // STS counts the characters it is sent, so send the compact form.
   const compact = JSON.stringify(document);
