@@ -4,7 +4,8 @@
 // `node -e 0` as the floor) is a child, timed from spawn to exit. Prints Markdown tables;
 // writes the same figures as one JSON document to bench-results.json (with --json, prints
 // that document to stdout instead of the tables). Options: --runs N (measured runs, default
-// 20), --warmup N (3), --rss-runs N (runs under GNU time for peak RSS, 5; 0 skips), --json.
+// 20), --warmup N (3), --rss-runs N (runs under GNU time for peak RSS, 5; 0 skips),
+// --latency MS (each service answers MS later, as a network round trip would; 0), --json.
 import childProcess from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ interface Settings {
   readonly runs: number;
   readonly warmup: number;
   readonly rssRuns: number;
+  readonly latencyMs: number;
   readonly json: boolean;
 }
 
@@ -137,13 +139,14 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
 
 function readSettings(): Settings {
   const { values } = parseArgs({
-    options: { runs: { type: 'string' }, warmup: { type: 'string' }, 'rss-runs': { type: 'string' }, json: { type: 'boolean' } },
+    options: { runs: { type: 'string' }, warmup: { type: 'string' }, 'rss-runs': { type: 'string' }, latency: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   return {
     runs: count('runs', values.runs, 20, 1),
     warmup: count('warmup', values.warmup, 3, 0),
     rssRuns: count('rss-runs', values['rss-runs'], 5, 0),
+    latencyMs: count('latency', values.latency, 0, 0),
     json: values.json === true,
   };
 }
@@ -166,11 +169,11 @@ function stats(values: readonly number[]): Stats {
 }
 
 // --- the measured processes --------------------------------------------------------------
-async function startServices(): Promise<Services> {
-  const issuer = await startIssuer();
-  const endpoint = await startTokenEndpoint(issuer);
+async function startServices(latencyMs: number): Promise<Services> {
+  const issuer = await startIssuer({ latencyMs });
+  const endpoint = await startTokenEndpoint(issuer, { latencyMs });
   const trustPolicy = webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com');
-  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy }] });
+  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy }], latencyMs });
   const close = async () => void (await Promise.all([sts.close(), endpoint.close(), issuer.close()]));
   return { issuer, endpoint, stsUrl: sts.url, close };
 }
@@ -327,7 +330,7 @@ const row = (cells: ReadonlyArray<string | number>) => `| ${cells.join(' | ')} |
 
 function timingTable(results: readonly CaseResult[], settings: Settings): string {
   const lines = [
-    `### Time to credentials (ms, spawn → exit; ${settings.runs} runs after ${settings.warmup} warm-up; peak RSS over ${settings.rssRuns} runs)`,
+    `### Time to credentials (ms, spawn → exit; ${settings.runs} runs after ${settings.warmup} warm-up; peak RSS over ${settings.rssRuns} runs; services answer after ${settings.latencyMs} ms)`,
     '',
     row(['Process', 'Runtime', 'median', 'p90', 'min', 'max', '× floor', '+ floor (ms)', 'peak RSS median (MiB)', 'peak RSS max (MiB)']),
     row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
@@ -372,7 +375,7 @@ async function main(): Promise<void> {
   installSpawnProbe();
   const info = await machine();
   const dir = mkdtempSync(join(tmpdir(), 'claimcheck-bench-'));
-  const services = await startServices();
+  const services = await startServices(settings.latencyMs);
   let results: CaseResult[];
   try {
     const cases = await buildCases(services, dir);
@@ -384,7 +387,7 @@ async function main(): Promise<void> {
   }
   const sizes = BUNDLES.map(bundleSize);
   const action = actionSize(sizes);
-  const document = { machine: info, settings: { runs: settings.runs, warmup: settings.warmup, rssRuns: settings.rssRuns }, timings: results, sizes: { bundles: sizes, action } };
+  const document = { machine: info, settings: { runs: settings.runs, warmup: settings.warmup, rssRuns: settings.rssRuns, latencyMs: settings.latencyMs }, timings: results, sizes: { bundles: sizes, action } };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
   if (settings.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   else console.log([header(info), timingTable(results, settings), sizeTable(sizes, action), `JSON: ${RESULTS_FILE}`].join('\n\n'));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
+import { minify } from 'terser';
 import { parse } from 'yaml';
 import { packOrb } from './pack-orb.mjs';
 
@@ -84,7 +85,20 @@ function derivedFiles() {
   };
 }
 
-function compile(distDir) {
+/**
+ * ncc minifies each entry file but writes the chunks of dynamic imports (the AWS SDK, yaml)
+ * as they are; they get the same terser settings ncc uses for the entry.
+ */
+async function minifyChunks(bundleDir) {
+  for (const name of readdirSync(bundleDir).filter((file) => /^\d+\.index\.js$/.test(file))) {
+    const path = join(bundleDir, name);
+    const result = await minify(readFileSync(path, 'utf8'), { module: true, compress: false, mangle: { keep_classnames: true, keep_fnames: true } });
+    if (result.code === undefined) throw new Error(`terser produced nothing for ${path}`);
+    writeFileSync(path, result.code);
+  }
+}
+
+async function compile(distDir) {
   // Inside the repository, so that ncc resolves node_modules and package.json's module type,
   // and always the same path: ncc derives module ids from it, and the bundle must not vary.
   const buildDir = join(root, 'build', 'tsc');
@@ -93,6 +107,7 @@ function compile(distDir) {
     execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json'), '--outDir', buildDir], { stdio: 'inherit' });
     for (const name of BUNDLES) {
       execFileSync(bin('ncc'), ['build', join(buildDir, `${name}.js`), '-o', join(distDir, name), '--minify', '--quiet'], { stdio: 'inherit' });
+      await minifyChunks(join(distDir, name));
     }
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
@@ -135,7 +150,7 @@ if (check) {
   // Compile from the committed sources: a stale generated file is already reported above.
   const distDir = mkdtempSync(join(tmpdir(), 'claimcheck-dist-'));
   try {
-    compile(distDir);
+    await compile(distDir);
     stale.push(...differences(distDir, join(root, 'dist')).map((file) => `dist/${file}`));
     if (!existsSync(join(root, ORB)) || readFileSync(join(root, ORB), 'utf8') !== packedOrb(distDir)) stale.push(ORB);
   } finally {
@@ -149,6 +164,6 @@ if (check) {
 } else {
   for (const [path, content] of Object.entries(derived)) writeFileSync(join(root, path), content);
   for (const name of BUNDLES) rmSync(join(root, 'dist', name), { recursive: true, force: true });
-  compile(join(root, 'dist'));
+  await compile(join(root, 'dist'));
   writeFileSync(join(root, ORB), packedOrb(join(root, 'dist')));
 }

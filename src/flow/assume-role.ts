@@ -20,6 +20,11 @@ export interface Log {
 export interface AssumeRoleDeps {
   /** Obtains a fresh OIDC token for the audience. */
   readonly requestToken: (audience: string) => Promise<string>;
+  /**
+   * Starts what needs no token (fetching the issuer's keys, loading the STS client) while
+   * the token request is in flight: on a real network that wait is the longest part.
+   */
+  readonly prepare: () => void;
   readonly verifyToken: (token: string) => Promise<VerifiedToken>;
   readonly sts: Sts;
   /** Hides a secret from every later output; called the moment a secret exists. */
@@ -102,7 +107,9 @@ async function obtainCheckedToken(settings: Settings, deps: AssumeRoleDeps): Pro
 
 async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<Token> {
   deps.log.info(`Requesting an OIDC token for audience ${settings.audience}.`);
-  const raw = await deps.requestToken(settings.audience);
+  const requested = deps.requestToken(settings.audience);
+  deps.prepare();
+  const raw = await requested;
   deps.mask(raw);
   deps.log.debug(`Received an OIDC token (${raw.length} characters); verifying it against ${settings.issuer}.`);
   const verified = await deps.verifyToken(raw);

@@ -44,10 +44,15 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
     clockToleranceSeconds: settings.clockToleranceSeconds,
     now: () => systemClock.now(),
   };
+  const sts = createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT });
   return {
     requestToken: door.requestToken,
+    prepare: () => {
+      keys.prefetch();
+      sts.prepare();
+    },
     verifyToken: (token) => verifyToken(token, verifyOptions, keys),
-    sts: createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT }),
+    sts,
     mask: door.mask,
     log: door.log,
     clock: systemClock,

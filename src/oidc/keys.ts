@@ -8,6 +8,8 @@ import { getJsonRetrying, HttpFailure, type JsonGetter, type RetryContext } from
 export interface KeySource {
   /** The issuer's keys; `refresh` refetches them (the discovery document stays cached). */
   keys(refresh: boolean): Promise<JSONWebKeySet>;
+  /** Starts fetching the keys, for a later keys(false) to find them ready. */
+  prefetch(): void;
   /** Where the keys come from, for messages. */
   readonly description: string;
 }
@@ -33,9 +35,14 @@ export function issuerKeySource(issuer: string, fetchJson: FetchJson): KeySource
     keys(refresh) {
       if (refresh || !cached) {
         cached = load();
-        cached.catch(() => (cached = undefined)); // a failed fetch is not cached
+        // Fetched ahead (prefetch) and awaited later: a failure already spent its retries, so
+        // it stands until a refresh; this handler only keeps it from counting as unhandled.
+        cached.catch(() => {});
       }
       return cached;
+    },
+    prefetch() {
+      this.keys(false).catch(() => {});
     },
   };
 }

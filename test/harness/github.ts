@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { githubClaims, type Claims, type SignOptions, type TestIssuer } from './issuer.ts';
+import { githubClaims, later, type Claims, type SignOptions, type TestIssuer } from './issuer.ts';
 import { answerWithFault, type JsonFault } from './json-faults.ts';
 
 export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
@@ -32,7 +32,7 @@ export interface TokenEndpoint {
   close(): Promise<void>;
 }
 
-export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpoint> {
+export async function startTokenEndpoint(issuer: TestIssuer, options: { readonly latencyMs?: number } = {}): Promise<TokenEndpoint> {
   const bearer = `ghs_${randomUUID().replaceAll('-', '')}`;
   const path = `/_apis/distributedtask/hubs/Actions/plans/${randomUUID()}/jobs/${randomUUID()}/idtoken`;
   const endpoint = {
@@ -46,7 +46,8 @@ export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpo
     requests: [] as Array<{ audience: string | null; authorized: boolean }>,
     close: async () => {},
   };
-  const server = createServer((request, response) => {
+  const server = createServer((request, response) => later(options.latencyMs, () => answer(request, response)));
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const authorized = request.headers.authorization === `Bearer ${bearer}`;
     const audience = url.searchParams.get('audience');
@@ -70,7 +71,7 @@ export async function startTokenEndpoint(issuer: TestIssuer): Promise<TokenEndpo
       },
       () => reply(500, { message: 'signing failed' }),
     );
-  });
+  };
   await listen(server);
   endpoint.requestUrl = `http://127.0.0.1:${port(server)}${path}?api-version=2.0`;
   endpoint.close = () => close(server);

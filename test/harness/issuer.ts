@@ -38,7 +38,16 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export async function startIssuer(): Promise<TestIssuer> {
+export interface IssuerOptions {
+  /**
+   * Delay before each answer to claimcheck (by its User-Agent), as the runner's network would
+   * add (the bench's --latency). The STS double's own key fetches stand for AWS's, which are
+   * cached, so they are not delayed.
+   */
+  readonly latencyMs?: number;
+}
+
+export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssuer> {
   const server = new OAuth2Server();
   const kids = new Map<string, string>();
   const addKeys = async () => {
@@ -55,7 +64,8 @@ export async function startIssuer(): Promise<TestIssuer> {
   let previousKeys: unknown[] = [];
   const front = createServer((request, response) => {
     requests.push(request.url ?? '');
-    forward(request, response, server.address().port, faults, () => previousKeys);
+    const fromClaimcheck = request.headers['user-agent']?.startsWith('claimcheck/') === true;
+    later(fromClaimcheck ? options.latencyMs : 0, () => forward(request, response, server.address().port, faults, () => previousKeys));
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   const address = front.address();
@@ -168,4 +178,10 @@ export function circleciClaims(overrides: Claims = {}): Claims {
     'oidc.circleci.com/ssh-rerun': false,
     ...overrides,
   };
+}
+
+/** Runs `action` now, or after `ms` when a latency is set. */
+export function later(ms: number | undefined, action: () => void): void {
+  if (ms) setTimeout(action, ms);
+  else action();
 }

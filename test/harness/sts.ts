@@ -10,6 +10,7 @@ import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, err
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
 import type { RawRequest } from './sigv4.ts';
+import { later } from './issuer.ts';
 import { evaluateTrustPolicy } from './trust-policy.ts';
 import type { ConditionValues, TrustRequest } from './trust-policy.ts';
 
@@ -36,6 +37,8 @@ export interface StsOptions {
   credentialLifetimeSeconds?: number;
   /** ms clock, default Date.now. Governs token expiry, credential expiry and SigV4 skew. */
   now?: () => number;
+  /** Delay before each answer, as a network round trip would add (the bench's --latency). */
+  latencyMs?: number;
 }
 
 export interface StsCall {
@@ -133,9 +136,11 @@ async function serve(state: StsState): Promise<{ url: string; close: () => Promi
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
-    handle(state, timers, req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end(String(error));
+    later(state.options.latencyMs, () => {
+      handle(state, timers, req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(String(error));
+      });
     });
   });
   server.on('connection', (socket) => {

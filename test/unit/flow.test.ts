@@ -26,13 +26,21 @@ function harness(outcomes: Array<StsSession | StsCallFailed>, claims: Record<str
   const events: string[] = [];
   let tokens = 0;
   const deps: AssumeRoleDeps = {
-    requestToken: async () => `token-${++tokens}`,
+    requestToken: async () => {
+      const token = `token-${++tokens}`;
+      events.push(`request ${token}`);
+      await Promise.resolve();
+      events.push(`received ${token}`);
+      return token;
+    },
+    prepare: () => events.push('prepare'),
     verifyToken: async (token) => {
       events.push(`verify ${token}`);
       return { claims, algorithm: 'RS256', expiresAt: new Date() } as VerifiedToken;
     },
     sts: {
       endpoint: 'https://sts.us-east-1.amazonaws.com',
+      prepare: () => {},
       async assumeRoleWithWebIdentity(request: WebIdentityRequest) {
         events.push(`sts ${request.token}`);
         const next = outcomes.shift();
@@ -57,17 +65,17 @@ function harness(outcomes: Array<StsSession | StsCallFailed>, claims: Record<str
 }
 
 describe('the exchange', () => {
-  it('masks the token before verifying it, and the credentials before returning them', async () => {
+  it('prepares keys and STS while the token is on its way, masks the token before verifying it, and the credentials before returning them', async () => {
     const { deps, events } = harness([session]);
     const assumed = await assumeRole(settings(), deps);
     expect(assumed.sessionName).toBe('derived');
-    expect(events).toEqual(['mask token-1', 'verify token-1', 'sts token-1', 'mask ASIAFAKE', 'mask secret-key', 'mask session-token']);
+    expect(events).toEqual(['request token-1', 'prepare', 'received token-1', 'mask token-1', 'verify token-1', 'sts token-1', 'mask ASIAFAKE', 'mask secret-key', 'mask session-token']);
   });
 
   it('gets, verifies and checks a fresh token once when STS says the token expired', async () => {
     const { deps, events } = harness([failure('ExpiredTokenException'), session]);
     await assumeRole(settings({ claims: 'ref=refs/heads/main' }), deps);
-    expect(events.filter((event) => !event.startsWith('mask'))).toEqual(['verify token-1', 'sts token-1', 'verify token-2', 'sts token-2']);
+    expect(events.filter((event) => /^(verify|sts) /.test(event))).toEqual(['verify token-1', 'sts token-1', 'verify token-2', 'sts token-2']);
   });
 
   it('gives up after one fresh token that STS also calls expired', async () => {

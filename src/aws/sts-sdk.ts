@@ -1,0 +1,84 @@
+// STS through the real AWS SDK client: AssumeRoleWithWebIdentity (unsigned), and AssumeRole
+// signed with the previous session's credentials for role chaining. One call is one attempt
+// (the SDK's own retries are off); which failures to retry is decided in core/sts-failure.
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Credentials, type AssumedRoleUser } from '@aws-sdk/client-sts';
+import type { StsFailure } from '../core/sts-failure.js';
+import { StsCallFailed, type Sts, type StsSession } from './sts.js';
+
+const CLIENT_SETTINGS = {
+  maxAttempts: 1,
+  // Without throwOnRequestTimeout the SDK only warns when the timeout passes, and waits on.
+  requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+};
+
+export function createSdkSts(region: string, endpoint: string, userAgent: string): Pick<Sts, 'assumeRoleWithWebIdentity' | 'assumeRole'> {
+  const base = { ...CLIENT_SETTINGS, region, endpoint, customUserAgent: userAgent };
+  const unsigned = new STSClient(base);
+  return {
+    async assumeRoleWithWebIdentity(request) {
+      const command = new AssumeRoleWithWebIdentityCommand({
+        RoleArn: request.roleArn,
+        RoleSessionName: request.sessionName,
+        WebIdentityToken: request.token,
+        DurationSeconds: request.durationSeconds,
+        ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
+        ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
+      });
+      return sessionOf(await send(() => unsigned.send(command)));
+    },
+    async assumeRole(request) {
+      const { accessKeyId, secretAccessKey, sessionToken } = request.from;
+      const signed = new STSClient({ ...base, credentials: { accessKeyId, secretAccessKey, sessionToken } });
+      const command = new AssumeRoleCommand({ RoleArn: request.roleArn, RoleSessionName: request.sessionName, DurationSeconds: request.durationSeconds });
+      return sessionOf(await send(() => signed.send(command)));
+    },
+  };
+}
+
+async function send<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new StsCallFailed(failureOf(error));
+  }
+}
+
+function sessionOf(output: { Credentials?: Credentials | undefined; AssumedRoleUser?: AssumedRoleUser | undefined }): StsSession {
+  const credentials = output.Credentials;
+  const session = {
+    accessKeyId: credentials?.AccessKeyId ?? '',
+    secretAccessKey: credentials?.SecretAccessKey ?? '',
+    sessionToken: credentials?.SessionToken ?? '',
+    expiration: credentials?.Expiration ?? new Date(Number.NaN),
+    assumedRoleArn: output.AssumedRoleUser?.Arn ?? '',
+    assumedRoleId: output.AssumedRoleUser?.AssumedRoleId ?? '',
+  };
+  if (!session.accessKeyId || !session.secretAccessKey || !session.sessionToken || Number.isNaN(session.expiration.getTime()) || !session.assumedRoleArn) {
+    throw new StsCallFailed({ code: 'Deserialization', message: 'the response lacks credentials or the assumed role', status: undefined, requestId: undefined });
+  }
+  return session;
+}
+
+interface SdkError {
+  name?: unknown;
+  /** The wire error code (the SDK renames some: IDPCommunicationError → …Exception). */
+  Code?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+function failureOf(error: unknown): StsFailure {
+  const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkError;
+  const status = sdk.$metadata?.httpStatusCode;
+  const requestId = sdk.$metadata?.requestId;
+  const message = typeof sdk.message === 'string' ? sdk.message : String(error);
+  // Network faults carry a Node error code; service errors carry $fault and a code as name.
+  if (typeof sdk.code === 'string' && sdk.$fault === undefined) return { code: sdk.code, message, status: undefined, requestId: undefined };
+  if (sdk.$fault === undefined && status === undefined && sdk.name !== 'TimeoutError') {
+    return { code: 'Deserialization', message: `unreadable response (${message})`, status, requestId };
+  }
+  const code = typeof sdk.Code === 'string' ? sdk.Code : typeof sdk.name === 'string' ? sdk.name : 'Unknown';
+  return { code, message, status, requestId };
+}
