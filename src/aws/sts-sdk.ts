@@ -5,6 +5,9 @@ import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Cr
 import type { StsFailure } from '../core/sts-failure.js';
 import { StsCallFailed, type Sts, type StsSession } from './sts.js';
 
+/** requestTimeout is an idle timeout; a body that trickles in forever needs a deadline too. */
+const ATTEMPT_DEADLINE_MS = 10_000;
+
 const CLIENT_SETTINGS = {
   maxAttempts: 1,
   // Without throwOnRequestTimeout the SDK only warns when the timeout passes, and waits on.
@@ -24,22 +27,29 @@ export function createSdkSts(region: string, endpoint: string, userAgent: string
         ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
         ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
       });
-      return sessionOf(await send(() => unsigned.send(command)));
+      return sessionOf(await send((abortSignal) => unsigned.send(command, { abortSignal })));
     },
     async assumeRole(request) {
       const { accessKeyId, secretAccessKey, sessionToken } = request.from;
       const signed = new STSClient({ ...base, credentials: { accessKeyId, secretAccessKey, sessionToken } });
       const command = new AssumeRoleCommand({ RoleArn: request.roleArn, RoleSessionName: request.sessionName, DurationSeconds: request.durationSeconds });
-      return sessionOf(await send(() => signed.send(command)));
+      return sessionOf(await send((abortSignal) => signed.send(command, { abortSignal })));
     },
   };
 }
 
-async function send<T>(call: () => Promise<T>): Promise<T> {
+async function send<T>(call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), ATTEMPT_DEADLINE_MS);
   try {
-    return await call();
+    return await call(deadline.signal);
   } catch (error) {
+    if (deadline.signal.aborted) {
+      throw new StsCallFailed({ code: 'TimeoutError', message: `no complete answer within ${ATTEMPT_DEADLINE_MS / 1000} s`, status: undefined, requestId: undefined });
+    }
     throw new StsCallFailed(failureOf(error));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

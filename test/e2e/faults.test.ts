@@ -50,6 +50,7 @@ const SCENARIOS: Scenario[] = [
   always('token endpoint', { kind: 'status', status: 500 }, 'TOKEN_REQUEST_FAILED'),
   always('token endpoint', { kind: 'hang' }, 'TOKEN_REQUEST_FAILED'),
   always('token endpoint', { kind: 'status', status: 401 }, 'TOKEN_REQUEST_FAILED'),
+  always('token endpoint', { kind: 'trickle' }, 'TOKEN_REQUEST_FAILED'),
   once('discovery', { kind: 'status', status: 502 }),
   once('discovery', { kind: 'reset' }),
   once('discovery', { kind: 'truncated' }),
@@ -61,6 +62,7 @@ const SCENARIOS: Scenario[] = [
   once('key set', { kind: 'truncated' }),
   once('key set', { kind: 'stale-keys' }),
   always('key set', { kind: 'status', status: 404 }, 'ISSUER_UNREACHABLE'),
+  always('key set', { kind: 'trickle' }, 'ISSUER_UNREACHABLE'),
   once('STS', { kind: 'status', status: 500, code: 'InternalFailure' }),
   once('STS', { kind: 'status', status: 503, code: 'ServiceUnavailable' }),
   once('STS', { kind: 'throttle' }),
@@ -73,6 +75,7 @@ const SCENARIOS: Scenario[] = [
   always('STS', { kind: 'status', status: 500, code: 'InternalFailure' }, 'STS_UNAVAILABLE'),
   always('STS', { kind: 'throttle' }, 'STS_UNAVAILABLE'),
   always('STS', { kind: 'hang' }, 'STS_UNAVAILABLE'),
+  always('STS', { kind: 'trickle' }, 'STS_UNAVAILABLE'),
 ];
 
 interface Outcome {

@@ -8,6 +8,7 @@ export type JsonFault =
   | { readonly kind: 'reset' }
   | { readonly kind: 'hang' }
   | { readonly kind: 'slow-body'; readonly ms: number }
+  | { readonly kind: 'trickle' }
   | { readonly kind: 'truncated' }
   | { readonly kind: 'wrong-content-type' };
 
@@ -34,6 +35,13 @@ export function answerWithFault(fault: JsonFault | undefined, request: IncomingM
       response.writeHead(200, { ...json, 'content-length': String(Buffer.byteLength(body)) });
       response.write(body.slice(0, Math.floor(body.length / 2)), () => request.socket.destroy());
       return true;
+    case 'trickle': {
+      // A byte a second, never done: a socket idle timeout never fires, only a deadline helps.
+      response.writeHead(200, json);
+      const timer = setInterval(() => response.write(' '), 1000).unref();
+      response.on('close', () => clearInterval(timer));
+      return true;
+    }
     case 'slow-body': {
       response.writeHead(200, { ...json, 'content-length': String(Buffer.byteLength(body)) });
       response.write(body.slice(0, Math.floor(body.length / 2)));

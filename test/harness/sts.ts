@@ -60,6 +60,7 @@ export type StsFault =
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'slow-body'; ms: number }
+  | { kind: 'trickle' }
   | { kind: 'truncated' }
   | { kind: 'wrong-content-type' };
 
@@ -165,7 +166,7 @@ async function handle(state: StsState, timers: Set<NodeJS.Timeout>, req: Incomin
   const call: StsCall = { action: params.Action ?? '', params, status: 0 };
   state.calls.push(call);
   const fault = state.faults.shift();
-  if (fault && replaceWithFault(fault, req, res, call)) return;
+  if (fault && replaceWithFault(fault, req, res, call, timers)) return;
 
   const raw: RawRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers: rawHeaders(req), body };
   const reply = await dispatch(state, params, raw);
@@ -392,7 +393,7 @@ function checkSessionToken(session: Session, raw: RawRequest, nowMs: number): vo
 // --- Faults and delivery -------------------------------------------------------------------------
 
 /** Faults that replace the response entirely. Returns false for faults applied at delivery. */
-function replaceWithFault(fault: StsFault, req: IncomingMessage, res: ServerResponse, call: StsCall): boolean {
+function replaceWithFault(fault: StsFault, req: IncomingMessage, res: ServerResponse, call: StsCall, timers: Set<NodeJS.Timeout>): boolean {
   switch (fault.kind) {
     case 'status':
     case 'throttle':
@@ -404,6 +405,18 @@ function replaceWithFault(fault: StsFault, req: IncomingMessage, res: ServerResp
       return true;
     case 'hang':
       return true;
+    case 'trickle': {
+      // A byte a second, never done: a socket idle timeout never fires, only a deadline helps.
+      call.status = 200;
+      res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': randomUUID() });
+      const timer = setInterval(() => res.write(' '), 1000);
+      timers.add(timer);
+      res.on('close', () => {
+        clearInterval(timer);
+        timers.delete(timer);
+      });
+      return true;
+    }
     case 'wrong-content-type':
       call.status = 200;
       sendLoginPage(res);
