@@ -14,16 +14,12 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { REPO_ROOT, run, runStep, startTokenEndpoint } from '../test/harness/github.ts';
+import { REPO_ROOT, run, runStep } from '../test/harness/github.ts';
 import type { TokenEndpoint } from '../test/harness/github.ts';
-import { startIssuer } from '../test/harness/issuer.ts';
 import type { TestIssuer } from '../test/harness/issuer.ts';
 import { nodeRuntimes } from '../test/harness/runtimes.ts';
 import type { Runtime } from '../test/harness/runtimes.ts';
-import { startSts } from '../test/harness/sts.ts';
-import { webIdentityTrustPolicy } from '../test/harness/trust-policy.ts';
-
-const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+import { DEPLOY_ROLE as ROLE, startGithubWorld } from '../test/harness/world.ts';
 const GNU_TIME = '/usr/bin/time';
 const RESULTS_FILE = join(REPO_ROOT, 'bench-results.json');
 const BUNDLES = ['main', 'post', 'circleci', 'cli'];
@@ -170,11 +166,7 @@ function stats(values: readonly number[]): Stats {
 
 // --- the measured processes --------------------------------------------------------------
 async function startServices(latencyMs: number): Promise<Services> {
-  const issuer = await startIssuer({ latencyMs });
-  const endpoint = await startTokenEndpoint(issuer, { latencyMs });
-  const trustPolicy = webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com');
-  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy }], latencyMs });
-  const close = async () => void (await Promise.all([sts.close(), endpoint.close(), issuer.close()]));
+  const { issuer, endpoint, sts, close } = await startGithubWorld({ trustedSubject: 'repo:acme/api:ref:refs/heads/main', latencyMs });
   return { issuer, endpoint, stsUrl: sts.url, close };
 }
 

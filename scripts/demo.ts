@@ -6,19 +6,14 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { REPO_ROOT, runStep, startTokenEndpoint, visibleOutput } from '../test/harness/github.ts';
-import { githubClaims, startIssuer } from '../test/harness/issuer.ts';
+import { REPO_ROOT, runStep, visibleOutput } from '../test/harness/github.ts';
+import { githubClaims } from '../test/harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws } from '../test/harness/runtimes.ts';
-import { startSts } from '../test/harness/sts.ts';
-import { webIdentityTrustPolicy } from '../test/harness/trust-policy.ts';
-
-const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+import { DEPLOY_ROLE as ROLE, startGithubWorld } from '../test/harness/world.ts';
 const heading = (text: string) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);
 const indent = (text: string) => text.trim().replace(/^/gm, '   ');
 
-const issuer = await startIssuer();
-const endpoint = await startTokenEndpoint(issuer);
-const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com') }] });
+const { issuer, endpoint, sts, close } = await startGithubWorld({ trustedSubject: 'repo:acme/api:ref:refs/heads/main' });
 
 const inputs = { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, claims: 'repository=acme/api\nref=refs/heads/main' };
 let failed = false;
@@ -62,6 +57,6 @@ try {
   failed = true;
   console.error(`demo failed: ${(error as Error).message}`);
 } finally {
-  await Promise.all([sts.close(), endpoint.close(), issuer.close()]);
+  await close();
 }
 process.exitCode = failed ? 1 : 0;

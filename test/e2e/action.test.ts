@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
-import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { maskedValues, REPO_ROOT, runStep, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { githubClaims, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { findLeaks } from '../harness/leaks.ts';
-import { startSts, type StsDouble } from '../harness/sts.ts';
+import type { StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
+import { DEPLOY_ROLE as ROLE, startGithubWorld, type GithubWorld } from '../harness/world.ts';
 
-const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const POST = join(REPO_ROOT, 'dist/post/index.js');
 const [node24, node20] = nodeRuntimes();
@@ -22,11 +22,11 @@ const [node24, node20] = nodeRuntimes();
 let issuer: TestIssuer;
 let endpoint: TokenEndpoint;
 let sts: StsDouble;
+let world: GithubWorld | undefined;
 
 beforeAll(async () => {
-  issuer = await startIssuer();
-  endpoint = await startTokenEndpoint(issuer);
-  sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [] });
+  world = await startGithubWorld();
+  ({ issuer, endpoint, sts } = world);
 });
 beforeEach(() => {
   endpoint.claims = githubClaims();
@@ -36,7 +36,7 @@ beforeEach(() => {
   sts.faults.length = 0;
   sts.setRoles([{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com') }]);
 });
-afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close()]));
+afterAll(async () => world?.close());
 
 function runAction(inputs: Record<string, string> = {}, options: { node?: string; env?: Record<string, string | undefined> } = {}) {
   return runStep({

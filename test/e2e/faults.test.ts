@@ -5,14 +5,12 @@
 // own, so they run side by side; the table of outcomes is printed at the end.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type TokenEndpointFault } from '../harness/github.ts';
-import { startIssuer, type IssuerFault, type TestIssuer } from '../harness/issuer.ts';
+import { REPO_ROOT, runStep, visibleOutput, type TokenEndpointFault } from '../harness/github.ts';
+import type { IssuerFault, TestIssuer } from '../harness/issuer.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
-import { startSts, type StsFault } from '../harness/sts.ts';
-import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
-
-const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+import type { StsFault } from '../harness/sts.ts';
+import { DEPLOY_ROLE as ROLE, startGithubWorld } from '../harness/world.ts';
 const [node24] = nodeRuntimes();
 /** Attempts per call in the matrix: retry-max-attempts. */
 const ATTEMPTS = 2;
@@ -95,10 +93,8 @@ function describeScenario({ service, fault, times }: Scenario): string {
 
 /** A world of its own: issuer, token endpoint and STS, with the scenario's faults queued. */
 async function world(scenario: Scenario) {
-  const issuer = await startIssuer();
+  const { issuer, endpoint, sts } = await startGithubWorld({ trustedSubject: 'repo:acme/api:*' });
   issuers.push(issuer);
-  const endpoint = await startTokenEndpoint(issuer);
-  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }] });
   const faults = Array.from({ length: scenario.times }, () => scenario.fault);
   if (scenario.service === 'token endpoint') endpoint.faults.push(...(faults as TokenEndpointFault[]));
   if (scenario.service === 'STS') sts.faults.push(...(faults as StsFault[]));

@@ -6,13 +6,11 @@ import { dirname, join } from 'node:path';
 import { base64url, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrb, newJob, renderCommand, runOrbStep } from '../harness/circleci.ts';
-import { REPO_ROOT, runStep, startTokenEndpoint, type StepRun, type TokenEndpoint } from '../harness/github.ts';
-import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { REPO_ROOT, runStep, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { githubClaims, type TestIssuer } from '../harness/issuer.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
-import { startSts, type StsDouble } from '../harness/sts.ts';
-import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
-
-const ROLE = 'arn:aws:iam::111122223333:role/deploy';
+import type { StsDouble } from '../harness/sts.ts';
+import { DEPLOY_ROLE as ROLE, startGithubWorld, type GithubWorld } from '../harness/world.ts';
 const [node24] = nodeRuntimes();
 const INJECTION = '$(touch /tmp/claimcheck-injected)`id`\n::set-output name=x::y\nexport INJECTED=1';
 
@@ -20,12 +18,13 @@ let issuer: TestIssuer;
 let endpoint: TokenEndpoint;
 let sts: StsDouble;
 
+let world: GithubWorld | undefined;
+
 beforeAll(async () => {
-  issuer = await startIssuer();
-  endpoint = await startTokenEndpoint(issuer);
-  sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }] });
+  world = await startGithubWorld({ trustedSubject: 'repo:acme/api:*' });
+  ({ issuer, endpoint, sts } = world);
 });
-afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close()]));
+afterAll(async () => world?.close());
 
 function runAction(inputs: Record<string, string>) {
   return runStep({
