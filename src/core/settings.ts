@@ -211,7 +211,7 @@ function policyDocument(text: string, what: string): string {
     throw new ClaimcheckError('INPUT_INVALID', `${what} is not an IAM policy document in JSON (an object).`, 'Write the policy as JSON: {"Version": "2012-10-17", "Statement": [...]}.');
   }
   if (nestedDeeperThan(document, MAX_POLICY_DEPTH)) {
-    throw new ClaimcheckError('INPUT_INVALID', `${what} nests objects or arrays more than ${MAX_POLICY_DEPTH} levels deep; IAM policies need a few.`, 'Write the policy as {"Version": "2012-10-17", "Statement": [...]}, with each statement a flat map.');
+    throw new ClaimcheckError('INPUT_INVALID', `${what} nests objects or arrays more than ${MAX_POLICY_DEPTH} levels deep; IAM policies need a few.`, 'Write the policy as {"Version": "2012-10-17", "Statement": [...]}; a statement nests only a few levels (Condition, then operator, then key).');
   }
   // STS counts the characters it is sent, so send the compact form.
   const compact = JSON.stringify(document);
