@@ -1,6 +1,8 @@
 // STS through the real AWS SDK client: AssumeRoleWithWebIdentity (unsigned), and AssumeRole
 // signed with the previous session's credentials for role chaining. One call is one attempt
 // (the SDK's own retries are off); which failures to retry is decided in core/sts-failure.
+import { HttpClient } from '@actions/http-client';
+import { getProxyUrl } from '@actions/http-client/lib/proxy';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Credentials, type AssumedRoleUser } from '@aws-sdk/client-sts';
 import type { StsFailure } from '../core/sts-failure.js';
 import { StsCallFailed, type Sts, type StsSession } from './sts.js';
@@ -14,8 +16,22 @@ const CLIENT_SETTINGS = {
   requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
 };
 
+/**
+ * The SDK ignores https_proxy; self-hosted runners behind a proxy need it honoured, with the
+ * same rules (no_proxy, loopback bypassed) as every other request claimcheck makes, so the
+ * agent comes from @actions/http-client.
+ */
+function proxiedHandler(endpoint: string, userAgent: string) {
+  const url = new URL(endpoint);
+  if (!getProxyUrl(url)) return CLIENT_SETTINGS.requestHandler;
+  // A tunnelling agent is no https.Agent; the SDK takes any agent that has destroy() and
+  // would replace this one with a direct agent otherwise (the proxy test catches that).
+  const agent = Object.assign(new HttpClient(userAgent).getAgent(endpoint), { destroy() {} });
+  return { ...CLIENT_SETTINGS.requestHandler, ...(url.protocol === 'https:' ? { httpsAgent: agent } : { httpAgent: agent }) };
+}
+
 export function createSdkSts(region: string, endpoint: string, userAgent: string): Pick<Sts, 'assumeRoleWithWebIdentity' | 'assumeRole'> {
-  const base = { ...CLIENT_SETTINGS, region, endpoint, customUserAgent: userAgent };
+  const base = { ...CLIENT_SETTINGS, requestHandler: proxiedHandler(endpoint, userAgent), region, endpoint, customUserAgent: userAgent };
   const unsigned = new STSClient(base);
   return {
     async assumeRoleWithWebIdentity(request) {
