@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { profileFiles, writeProfile } from '../aws/profile.js';
+import { profileVariables } from '../core/exported-variables.js';
 import { INPUTS, type InputName } from '../core/inputs.generated.js';
 import { isBooleanInput } from '../core/orb-parameters.js';
 import { Secrets } from '../core/secrets.js';
@@ -82,7 +83,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     const profile = settings.awsProfile ?? 'claimcheck';
     const setup = installRefresh({ dir: join(homedir(), '.claimcheck', `refresh-${profile}`), profile, env: io.env, self, inputs: pinnedInputs(inputs, settings), token: renewal, session: assumed.session, region: settings.region });
     log.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials. Select it with AWS_PROFILE=${profile}.`);
-    io.stdout(exportLines([['AWS_PROFILE', profile], ['AWS_REGION', settings.region], ['AWS_DEFAULT_REGION', settings.region]]));
+    io.stdout(exportLines(profileVariables(profile, settings.region)));
     return;
   }
   handOver(settings, assumed, format, io, log);

@@ -1,7 +1,7 @@
 // How `claimcheck assume` hands the credentials over: shell exports, JSON, the AWS
 // credential_process format, or the GitHub/CircleCI environment files.
 import { randomUUID } from 'node:crypto';
-import { EXPORTED_VARIABLES } from '../core/exported-variables.js';
+import { credentialVariables } from '../core/exported-variables.js';
 import { exportLines } from '../core/shell.js';
 
 export const OUTPUT_FORMATS = ['env', 'json', 'credential-process', 'github', 'circleci'] as const;
@@ -16,14 +16,9 @@ export interface IssuedCredentials {
   readonly assumedRoleArn: string;
 }
 
-function variables(credentials: IssuedCredentials): Array<[string, string]> {
-  const values = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, credentials.region, credentials.region];
-  return EXPORTED_VARIABLES.map((name, index) => [name, values[index] ?? '']);
-}
-
 /** `export NAME='value'` lines, for `eval "$(claimcheck assume …)"` or $BASH_ENV. */
 export function shellExports(credentials: IssuedCredentials): string {
-  return exportLines(variables(credentials));
+  return exportLines(credentialVariables(credentials, credentials.region));
 }
 
 export function credentialsJson(credentials: IssuedCredentials): string {
@@ -50,7 +45,7 @@ export function credentialProcessJson(credentials: IssuedCredentials): string {
 
 /** GITHUB_ENV entries in the runner's heredoc form, with a delimiter no value contains. */
 export function githubEnvEntries(credentials: IssuedCredentials, delimiter = `ghadelimiter_${randomUUID()}`): string {
-  return variables(credentials)
+  return credentialVariables(credentials, credentials.region)
     .map(([name, value]) => {
       if (value.includes(delimiter)) throw new Error('a value contains the delimiter');
       return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../aws/profile.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
-import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
+import { credentialVariables, EXPORTED_VARIABLES, PROFILE_VARIABLES, profileVariables } from '../../core/exported-variables.js';
 import { auditRecord, summaryText } from '../../core/report.js';
 import { systemClock } from '../../core/retry.js';
 import { Secrets } from '../../core/secrets.js';
@@ -32,7 +32,7 @@ interface State {
   renewing: RefreshSetup[];
 }
 
-/** HTTP over fetch, and CircleCI's token: what the orb's bundle brings to the shared flow. */
+/** CircleCI's token and session names: what the orb's bundle brings to the shared flow. */
 function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: boolean) {
   const retry = networkRetry(maxAttempts, log);
   return {
@@ -88,7 +88,7 @@ function handOver(env: Environment, settings: Settings, assumed: Assumed, refres
       region: settings.region,
     });
     state.renewing = [...state.renewing.filter((entry) => entry.profile !== profile), setup];
-    appendFileSync(bashEnv, exportLines([['AWS_PROFILE', profile], ['AWS_REGION', settings.region], ['AWS_DEFAULT_REGION', settings.region]]));
+    appendFileSync(bashEnv, exportLines(profileVariables(profile, settings.region)));
     log.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
   } else if (settings.awsProfile) {
     const files = profileFiles(env, env.HOME || homedir());
@@ -96,17 +96,11 @@ function handOver(env: Environment, settings: Settings, assumed: Assumed, refres
     state.profiles = [...state.profiles.filter((profile) => profile.name !== settings.awsProfile), { name: settings.awsProfile, files }];
     log.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}; use it with --profile ${settings.awsProfile} or AWS_PROFILE=${settings.awsProfile}.`);
   } else {
-    appendFileSync(bashEnv, exportLines(exportsOf(settings, assumed)));
+    appendFileSync(bashEnv, exportLines(credentialVariables(assumed.session, settings.region)));
     state.exported = true;
     log.info(`Exported ${EXPORTED_VARIABLES.join(', ')} to $BASH_ENV for the steps that follow.`);
   }
   writeState(env, state);
-}
-
-function exportsOf(settings: Settings, assumed: Assumed): Array<[string, string]> {
-  const { session } = assumed;
-  const values = [session.accessKeyId, session.secretAccessKey, session.sessionToken, settings.region, settings.region];
-  return EXPORTED_VARIABLES.map((name, index) => [name, values[index] ?? '']);
 }
 
 function report(env: Environment, settings: Settings, assumed: Assumed, log: Log): void {
@@ -126,7 +120,7 @@ function cleanup(env: Environment, log: Log): void {
     uninstallRefresh(setup);
     log.info(`Removed the renewing profile ${setup.profile} and its files.`);
   }
-  if (state.renewing.length > 0 && env.BASH_ENV) appendFileSync(env.BASH_ENV, unsetLine(['AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']));
+  if (state.renewing.length > 0 && env.BASH_ENV) appendFileSync(env.BASH_ENV, unsetLine(PROFILE_VARIABLES));
   for (const { name, files } of state.profiles) {
     removeProfile(files, name);
     log.info(`Removed profile ${name} from ${files.credentials} and ${files.config}.`);

@@ -2,7 +2,7 @@
 // GitHub's endpoint, the shared flow, then exports, outputs, summary and audit line.
 import * as core from '@actions/core';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
-import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
+import { credentialVariables, profileVariables } from '../../core/exported-variables.js';
 import { auditRecord, summaryMarkdown } from '../../core/report.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
@@ -61,7 +61,7 @@ function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, 
       region: settings.region,
     });
     core.saveState('refresh', JSON.stringify(setup));
-    for (const [name, value] of [['AWS_PROFILE', setup.profile], ['AWS_REGION', settings.region], ['AWS_DEFAULT_REGION', settings.region]] as const) core.exportVariable(name, value);
+    for (const [name, value] of profileVariables(setup.profile, settings.region)) core.exportVariable(name, value);
     core.info(`Wrote profile ${setup.profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
   } else if (settings.awsProfile) {
     const files = profileFiles(env);
@@ -69,8 +69,7 @@ function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, 
     core.saveState('profile', JSON.stringify({ name: settings.awsProfile, files }));
     core.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}; use it with --profile ${settings.awsProfile} or AWS_PROFILE=${settings.awsProfile}.`);
   } else {
-    const values = [session.accessKeyId, session.secretAccessKey, session.sessionToken, settings.region, settings.region];
-    EXPORTED_VARIABLES.forEach((name, index) => core.exportVariable(name, values[index]));
+    for (const [name, value] of credentialVariables(session, settings.region)) core.exportVariable(name, value);
     core.saveState('exported', 'true');
   }
 }

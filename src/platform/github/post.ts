@@ -3,7 +3,7 @@
 // profile it wrote is removed from the shared files.
 import * as core from '@actions/core';
 import { removeProfile, type ProfileFiles } from '../../aws/profile.js';
-import { EXPORTED_VARIABLES } from '../../core/exported-variables.js';
+import { EXPORTED_VARIABLES, PROFILE_VARIABLES } from '../../core/exported-variables.js';
 import { uninstallRefresh, type RefreshSetup } from '../shared/refresh.js';
 
 export function runPost(): void {
@@ -16,7 +16,7 @@ export function runPost(): void {
     if (refresh) {
       const setup = JSON.parse(refresh) as RefreshSetup;
       uninstallRefresh(setup);
-      for (const name of ['AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION']) core.exportVariable(name, '');
+      for (const name of PROFILE_VARIABLES) core.exportVariable(name, '');
       core.info(`claimcheck: removed the renewing profile ${setup.profile} and its files; cleared AWS_PROFILE.`);
     }
     const profile = core.getState('profile');
