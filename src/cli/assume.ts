@@ -13,8 +13,7 @@ import { sessionNameFrom } from '../core/session-name.js';
 import { parseSettings, type InputSource, type Settings } from '../core/settings.js';
 import { exportLines } from '../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
-import { assumeRoleDeps, stsEndpointFromEnvironment, USER_AGENT } from '../flow/wiring.js';
-import { createActionsJsonGetter } from '../net/actions-http.js';
+import { assumeRoleDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
 import { circleciSessionName } from '../platform/circleci/claims.js';
 import { githubSessionName } from '../platform/github/claims.js';
 import { installRefresh, pinnedInputs, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
@@ -72,7 +71,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
   const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
-    get: createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 }),
+    get: jsonGetter(),
     log,
     mask: secrets.add,
     requestToken: readToken,

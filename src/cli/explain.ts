@@ -5,13 +5,12 @@ import { decodeJwt, errors } from 'jose';
 import { ClaimcheckError } from '../core/errors.js';
 import { systemClock } from '../core/retry.js';
 import { chooseRole } from '../core/role-map.js';
-import { checkClaimRules, describeClaim, parseClaimRules, RuleSyntaxError, type ClaimRule, type RuleResult } from '../core/rules.js';
+import { checkClaimRules, describeClaim, parseClaimRules, presentedFor, RuleSyntaxError, type ClaimRule, type RuleResult } from '../core/rules.js';
 import type { RoleEntry } from '../core/rules-file.js';
 import { loadRulesFile, type InputSource } from '../core/settings.js';
 import { trustConditionFor } from '../core/trust-policy.js';
 import type { Log } from '../flow/assume-role.js';
-import { networkRetry, USER_AGENT } from '../flow/wiring.js';
-import { createActionsJsonGetter } from '../net/actions-http.js';
+import { jsonGetter, networkRetry } from '../flow/wiring.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
@@ -48,7 +47,7 @@ async function readClaims(flags: ParsedFlags, token: string, io: CliIo, log: Log
   if (!issuer || !audience) throw new UsageError('--issuer and --audience are required to verify the token (or pass --no-verify to only decode it)');
   const tolerance = Number(flags.strings.get('clock-tolerance') ?? '60');
   if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 300) throw new UsageError('--clock-tolerance must be a whole number of seconds from 0 to 300');
-  const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  const get = jsonGetter();
   const retry = networkRetry(3, log);
   const keys = issuerKeySource(issuer, issuerJsonFetcher(get, retry));
   const verified = await verifyToken(token, { issuer, audience, clockToleranceSeconds: tolerance, now: systemClock.now }, keys);
@@ -67,9 +66,7 @@ function claimsTable(claims: Claims): string {
 }
 
 function resultLines(results: readonly RuleResult[]): string[] {
-  return results.map(({ rule, held, presented }) =>
-    held ? `  held    ${rule.source}` : `  FAILED  ${rule.source}: ${presented === undefined ? `no ${rule.claim} claim` : `${rule.claim} is ${JSON.stringify(presented)}`}`,
-  );
+  return results.map((result) => (result.held ? `  held    ${result.rule.source}` : `  FAILED  ${result.rule.source}: ${presentedFor(result)}`));
 }
 
 async function rulesOf(flags: ParsedFlags): Promise<{ rules: ClaimRule[]; roles: readonly RoleEntry[] }> {

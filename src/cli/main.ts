@@ -6,8 +6,7 @@ import { Secrets } from '../core/secrets.js';
 import { VERSION } from '../core/version.generated.js';
 import type { Log } from '../flow/assume-role.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
-import { createActionsJsonGetter } from '../net/actions-http.js';
-import { USER_AGENT } from '../flow/wiring.js';
+import { jsonGetter } from '../flow/wiring.js';
 import { runCredentialProcess } from '../platform/shared/credential-process.js';
 import type { SelfCommand } from '../platform/shared/refresh.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand, cliSessionName } from './assume.js';
@@ -55,7 +54,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the path of the config that assume --refresh wrote');
       return runCredentialProcess(
         argv[0] as string,
-        (token) => ({ get: createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 }), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env) }),
+        (token) => ({ get: jsonGetter(), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env) }),
         { stdout: io.stdout, stderr: io.stderr, now: Date.now },
       );
     },

@@ -11,7 +11,7 @@ export interface RoleArn {
 const PARTITION = 'aws(?:-[a-z]+)*';
 const ROLE_ARN = new RegExp(`^arn:(${PARTITION}):iam::(\\d{12}):role/(?:[\\x21-\\x7e]{0,510}/)?([\\w+=,.@-]{1,64})$`);
 const POLICY_ARN = new RegExp(`^arn:${PARTITION}:iam::(?:\\d{12}|aws):policy/(?:[\\x21-\\x7e]{0,510}/)?[\\w+=,.@-]{1,128}$`);
-const ASSUMED_ROLE_ARN = new RegExp(`^arn:${PARTITION}:sts::(\\d{12}):assumed-role/`);
+const ASSUMED_ROLE_ARN = new RegExp(`^arn:(${PARTITION}):sts::(\\d{12}):assumed-role/(?:([^/]+)/)?`);
 const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
 
 export function parseRoleArn(text: string): RoleArn | undefined {
@@ -27,7 +27,13 @@ export function isPolicyArn(text: string): boolean {
 
 /** The account of an `arn:…:sts::<account>:assumed-role/…` ARN, as STS returns it. */
 export function accountOfAssumedRole(arn: string): string | undefined {
-  return ASSUMED_ROLE_ARN.exec(arn)?.[1];
+  return ASSUMED_ROLE_ARN.exec(arn)?.[2];
+}
+
+/** The role behind `arn:…:sts::<account>:assumed-role/<role>/<session>`, without its path (which that ARN drops). */
+export function roleOfAssumedRole(arn: string): string | undefined {
+  const [, partition, accountId, role] = ASSUMED_ROLE_ARN.exec(arn) ?? [];
+  return role === undefined ? undefined : `arn:${partition}:iam::${accountId}:role/${role}`;
 }
 
 export function isRegion(text: string): boolean {

@@ -4,7 +4,7 @@
 import type { RoleArn } from './arn.js';
 import { ClaimcheckError } from './errors.js';
 import type { RoleEntry } from './rules-file.js';
-import { checkClaimRules, type RuleResult } from './rules.js';
+import { checkClaimRules, presentedFor, type RuleResult } from './rules.js';
 
 /** What one STS call asks for. */
 export interface RoleTarget {
@@ -27,8 +27,7 @@ export interface RoleDefaults {
 function whyNot(entry: RoleEntry, results: readonly RuleResult[]): string {
   const failed = results.find((result) => !result.held);
   if (!failed) return `${entry.name} (matched)`;
-  const presented = failed.presented === undefined ? `no ${failed.rule.claim} claim` : `${failed.rule.claim} is ${JSON.stringify(failed.presented)}`;
-  return `${entry.name}: ${presented}, rule ${failed.rule.source}`;
+  return `${entry.name}: ${presentedFor(failed)}, rule ${failed.rule.source}`;
 }
 
 export function chooseRole(defaults: RoleDefaults, claims: Readonly<Record<string, unknown>>): RoleTarget {

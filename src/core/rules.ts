@@ -154,6 +154,11 @@ function matchesAlternative(alternative: Alternative, value: string): boolean {
   return alternative.regex.test(value);
 }
 
+/** What the token presented for a rule, in short: `no ref claim`, or `ref is "refs/heads/dev"`. */
+export function presentedFor({ rule, presented }: RuleResult): string {
+  return presented === undefined ? `no ${rule.claim} claim` : `${rule.claim} is ${JSON.stringify(presented)}`;
+}
+
 export function checkRule(rule: ClaimRule, claims: Readonly<Record<string, unknown>>): RuleResult {
   const value = Object.hasOwn(claims, rule.claim) ? claims[rule.claim] : undefined;
   const held = candidateValues(value).some((candidate) => rule.alternatives.some((alternative) => matchesAlternative(alternative, candidate)));

@@ -1,6 +1,6 @@
 // What an STS failure means: whether time may fix it, and, when not, the error a user
 // reads, with the claims presented and the fix.
-import type { RoleArn } from './arn.js';
+import { roleOfAssumedRole, type RoleArn } from './arn.js';
 import { ClaimcheckError } from './errors.js';
 import { describeClaim } from './rules.js';
 import { oidcProviderArn, trustConditionFor } from './trust-policy.js';
@@ -119,15 +119,9 @@ export function explainStsExhausted(failure: StsFailure, attempts: number, elaps
   );
 }
 
-/** The role ARN behind an assumed-role session ARN (without its path, which the session ARN drops). */
-function roleOfSession(sessionArn: string): string {
-  const match = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(sessionArn);
-  return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : sessionArn;
-}
-
 /** A failed AssumeRole in a role chain. */
 export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string): ClaimcheckError {
-  const caller = roleOfSession(callerSessionArn);
+  const caller = roleOfAssumedRole(callerSessionArn) ?? callerSessionArn;
   if (failure.code === 'AccessDenied') {
     return new ClaimcheckError(
       'STS_ACCESS_DENIED',

@@ -6,12 +6,18 @@ import type { RunReport } from '../core/report.js';
 import type { Settings } from '../core/settings.js';
 import { VERSION } from '../core/version.generated.js';
 import { createSts } from '../aws/sts.js';
+import { createActionsJsonGetter } from '../net/actions-http.js';
 import type { JsonGetter, RetryContext } from '../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
 import type { Assumed, AssumeRoleDeps, Log } from './assume-role.js';
 
 export const USER_AGENT = `claimcheck/${VERSION}`;
+
+/** JSON over HTTP(S) for the token endpoint and the issuer: one attempt may take 10 s. */
+export function jsonGetter(): JsonGetter {
+  return createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+}
 
 /** Where a custom STS endpoint may come from besides the sts-endpoint input, as the SDKs read it. */
 export function stsEndpointFromEnvironment(env: Readonly<Record<string, string | undefined>>): { variable: string; value: string } | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountOfAssumedRole, isPolicyArn, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/arn.js';
+import { accountOfAssumedRole, isPolicyArn, roleOfAssumedRole, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/arn.js';
 
 describe('ARNs and regions', () => {
   it('parses role ARNs of any partition, with or without a path', () => {
@@ -18,9 +18,11 @@ describe('ARNs and regions', () => {
     `arn:aws:iam::123456789012:role/${'x'.repeat(65)}`,
   ])('refuses %s as a role ARN', (text) => expect(parseRoleArn(text)).toBeUndefined());
 
-  it('reads the account of an assumed-role ARN', () => {
+  it('reads the account and the role of an assumed-role ARN', () => {
     expect(accountOfAssumedRole('arn:aws:sts::123456789012:assumed-role/deploy/session')).toBe('123456789012');
     expect(accountOfAssumedRole('arn:aws:iam::123456789012:role/deploy')).toBeUndefined();
+    expect(roleOfAssumedRole('arn:aws-cn:sts::123456789012:assumed-role/deploy/session')).toBe('arn:aws-cn:iam::123456789012:role/deploy');
+    expect(roleOfAssumedRole('arn:aws:iam::123456789012:role/deploy')).toBeUndefined();
   });
 
   it('knows policy ARNs, AWS-managed and customer-managed', () => {

@@ -14,8 +14,7 @@ import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { exportLines, unsetLine } from '../../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
-import { assumeRoleDeps, networkRetry, runReport, stsEndpointFromEnvironment, USER_AGENT } from '../../flow/wiring.js';
-import { createActionsJsonGetter } from '../../net/actions-http.js';
+import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
@@ -36,7 +35,7 @@ interface State {
 function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: boolean) {
   const retry = networkRetry(maxAttempts, log);
   return {
-    get: createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 }),
+    get: jsonGetter(),
     requestToken: circleciTokenRequester(env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
     defaultSessionName: (claims: Readonly<Record<string, unknown>>) => circleciSessionName(env, claims),
   };

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
-import { assumeRoleDeps, networkRetry, runReport, stsEndpointFromEnvironment, USER_AGENT } from '../../flow/wiring.js';
-import { createActionsJsonGetter } from '../../net/actions-http.js';
+import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { installRefresh, pinnedInputs, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
@@ -21,7 +20,7 @@ import { githubTokenRequester, type TokenRequestEnvironment } from './token.js';
 
 /** What the credential process and the main step share: HTTP through @actions/http-client, GitHub's token endpoint. */
 function githubDoor(tokenEnv: TokenRequestEnvironment, maxAttempts: number, log: Log, mask: (secret: string) => void) {
-  const get = createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  const get = jsonGetter();
   return { get, requestToken: githubTokenRequester(tokenEnv, get, networkRetry(maxAttempts, log), mask), defaultSessionName: githubSessionName };
 }
 
