@@ -2,8 +2,11 @@
 // provider) that accepts exactly a given token, or a repository's branches, tags,
 // environments and pull requests, or CircleCI projects.
 import { decodeJwt } from 'jose';
+import { isPartition } from '../core/arn.js';
 import { ClaimcheckError } from '../core/errors.js';
+import { INPUTS } from '../core/inputs.generated.js';
 import { circleciSubjects, githubSubjects, terraformFor, trustPolicyDocument, type TrustSpec } from '../core/trust-policy.js';
+import { circleciIssuer } from '../platform/circleci/inputs.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
@@ -45,19 +48,19 @@ function fromToken(token: string, flags: ParsedFlags): Omit<TrustSpec, 'partitio
 
 function fromFlags(flags: ParsedFlags): Omit<TrustSpec, 'partition' | 'accountId'> {
   const list = (name: string) => flags.lists.get(name) ?? [];
-  const audience = flags.strings.get('audience') ?? 'sts.amazonaws.com';
+  const audience = flags.strings.get('audience') ?? INPUTS.audience.default;
   const platform = flags.strings.get('platform');
   if (platform === 'github') {
     const repository = flags.strings.get('repository');
     if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository)) throw new UsageError('--repository owner/repo is required with --platform github');
     const subjects = githubSubjects({ repository, branches: list('branch'), tags: list('tag'), environments: list('environment'), pullRequests: flags.booleans.has('pull-request') });
     if (subjects.length === 0) throw new UsageError('say what to trust: --branch, --tag, --environment or --pull-request');
-    return { issuer: flags.strings.get('issuer') ?? 'https://token.actions.githubusercontent.com', audience, subjects };
+    return { issuer: flags.strings.get('issuer') ?? INPUTS.issuer.default, audience, subjects };
   }
   if (platform === 'circleci') {
     const organization = flags.strings.get('org-id');
     if (!organization || list('project-id').length === 0) throw new UsageError('--org-id and at least one --project-id are required with --platform circleci');
-    return { issuer: flags.strings.get('issuer') ?? `https://oidc.circleci.com/org/${organization}`, audience, subjects: circleciSubjects(organization, list('project-id')) };
+    return { issuer: flags.strings.get('issuer') ?? circleciIssuer(organization), audience, subjects: circleciSubjects(organization, list('project-id')) };
   }
   throw new UsageError('give --token-file or --token-env, or --platform github or circleci');
 }
@@ -67,7 +70,7 @@ export async function trustPolicyCommand(argv: readonly string[], io: CliIo): Pr
   const accountId = flags.strings.get('account-id') ?? '';
   if (!/^\d{12}$/.test(accountId)) throw new UsageError('--account-id must be a 12-digit AWS account ID');
   const partition = flags.strings.get('partition') ?? 'aws';
-  if (!/^aws(-[a-z]+)*$/.test(partition)) throw new UsageError('--partition must be an AWS partition such as aws, aws-cn or aws-us-gov');
+  if (!isPartition(partition)) throw new UsageError('--partition must be an AWS partition such as aws, aws-cn or aws-us-gov');
   const format = flags.strings.get('format') ?? 'json';
   if (format !== 'json' && format !== 'terraform') throw new UsageError('--format must be json or terraform');
   const fromAToken = flags.strings.has('token-file') || flags.strings.has('token-env');

@@ -36,6 +36,10 @@ export function roleOfAssumedRole(arn: string): string | undefined {
   return role === undefined ? undefined : `arn:${partition}:iam::${accountId}:role/${role}`;
 }
 
+export function isPartition(text: string): boolean {
+  return new RegExp(`^${PARTITION}$`).test(text);
+}
+
 export function isRegion(text: string): boolean {
   return REGION.test(text);
 }
