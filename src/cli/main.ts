@@ -6,7 +6,7 @@ import { Secrets } from '../core/secrets.js';
 import { VERSION } from '../core/version.generated.js';
 import type { Log } from '../flow/assume-role.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
-import { jsonGetter } from '../flow/wiring.js';
+import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../platform/shared/credential-process.js';
 import type { SelfCommand } from '../platform/shared/refresh.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand, cliSessionName } from './assume.js';
@@ -80,15 +80,6 @@ function commandHelp(name: string, command: Command): string {
   return [`claimcheck ${name}: ${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', describeFlags(command.flags), '', 'Example:', `  ${command.example}`, ''].join('\n');
 }
 
-function stderrLog(io: CliIo, secrets: Secrets): Log {
-  const debug = io.env.CLAIMCHECK_DEBUG === '1' || io.env.CLAIMCHECK_DEBUG === 'true';
-  return {
-    info: (text) => io.stderr(`${secrets.redact(text)}\n`),
-    warning: (text) => io.stderr(`Warning: ${secrets.redact(text)}\n`),
-    debug: (text) => (debug ? io.stderr(`[debug] ${secrets.redact(text)}\n`) : undefined),
-  };
-}
-
 export async function runCli(argv: readonly string[], io: CliIo, self: SelfCommand): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -110,7 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo, self: SelfComma
   }
   const secrets = new Secrets(() => {});
   try {
-    return await command.run(rest, io, stderrLog(io, secrets), secrets, self);
+    return await command.run(rest, io, lineLog((line) => io.stderr(`${line}\n`), secrets.redact, io.env), secrets, self);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`claimcheck ${name}: ${error.message} (see claimcheck ${name} --help)\n`);

@@ -25,6 +25,19 @@ export function stsEndpointFromEnvironment(env: Readonly<Record<string, string |
   return variable ? { variable, value: env[variable] ?? '' } : undefined;
 }
 
+/**
+ * A Log for platforms that print plain lines (the orb, the CLI): every line redacted, debug
+ * lines only when CLAIMCHECK_DEBUG is 1 or true.
+ */
+export function lineLog(print: (line: string) => void, redact: (text: string) => string, env: Readonly<Record<string, string | undefined>>): Log {
+  const debug = env.CLAIMCHECK_DEBUG === '1' || env.CLAIMCHECK_DEBUG === 'true';
+  return {
+    info: (text) => print(redact(text)),
+    warning: (text) => print(`Warning: ${redact(text)}`),
+    debug: (text) => (debug ? print(`[debug] ${redact(text)}`) : undefined),
+  };
+}
+
 export function networkRetry(maxAttempts: number, log: Log): RetryContext {
   const policy: RetryPolicy = { maxAttempts, baseDelayMs: 250, maxDelayMs: 4_000, budgetMs: 30_000 };
   return {

@@ -14,7 +14,7 @@ import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { exportLines, unsetLine } from '../../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
-import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
+import { assumeRoleDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
@@ -43,11 +43,7 @@ function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: bo
 
 export async function runOrbCommand(env: Environment, self: SelfCommand, print: (line: string) => void, printError: (line: string) => void): Promise<number> {
   const secrets = new Secrets(() => {});
-  const log: Log = {
-    info: (text) => print(secrets.redact(text)),
-    warning: (text) => print(`Warning: ${secrets.redact(text)}`),
-    debug: (text) => (env.CLAIMCHECK_DEBUG === '1' || env.CLAIMCHECK_DEBUG === 'true' ? print(`[debug] ${secrets.redact(text)}`) : undefined),
-  };
+  const log = lineLog(print, secrets.redact, env);
   try {
     if (env.CLAIMCHECK_COMMAND === 'cleanup') cleanup(env, log);
     else await assume(env, self, secrets, log);
