@@ -7,15 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { maskedValues, REPO_ROOT, runStep, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { errorAnnotation, maskedValues, REPO_ROOT, runStep, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { githubClaims, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import type { StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
-import { DEPLOY_ROLE as ROLE, startGithubWorld, type GithubWorld } from '../harness/world.ts';
+import { DEPLOY_ROLE as ROLE, runMainStep, startGithubWorld, type GithubWorld, type MainStepOptions } from '../harness/world.ts';
 
-const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const POST = join(REPO_ROOT, 'dist/post/index.js');
 const [node24, node20] = nodeRuntimes();
 
@@ -38,15 +37,8 @@ beforeEach(() => {
 });
 afterAll(async () => world?.close());
 
-function runAction(inputs: Record<string, string> = {}, options: { node?: string; env?: Record<string, string | undefined> } = {}) {
-  return runStep({
-    node: options.node ?? node24!.node,
-    script: MAIN,
-    tokenEndpoint: endpoint,
-    inputs: { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, ...inputs },
-    // The SDK warns on Node 20 that it will need Node 22 from 2027; GitHub runs node24.
-    env: { RUNNER_DEBUG: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
-  });
+function runAction(inputs: Record<string, string> = {}, options: MainStepOptions = {}) {
+  return runMainStep({ issuer, endpoint, sts }, inputs, options);
 }
 
 /** Every secret of the run: tokens handed out and credentials issued. */
@@ -57,11 +49,6 @@ function secrets(): string[] {
 /** Nothing secret in what people can see: logs (debug on), outputs, state, summary. */
 function expectNoLeak(run: StepRun) {
   expect(findLeaks({ log: visibleOutput(run), outputs: run.files.GITHUB_OUTPUT ?? '', state: run.files.GITHUB_STATE ?? '', summary: run.summary }, secrets())).toEqual([]);
-}
-
-function errorAnnotation(run: StepRun): string {
-  const line = run.stdout.split('\n').find((text) => text.startsWith('::error::'));
-  return decodeURIComponent((line ?? '').slice('::error::'.length).replace(/%(?![0-9A-F]{2})/g, '%25'));
 }
 
 function expectFailure(run: StepRun, code: string, message: RegExp) {

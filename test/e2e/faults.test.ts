@@ -3,15 +3,12 @@
 // recover) or for good (it must fail closed: a clear error, nothing exported, in bounded
 // time). No scenario may hang. Each scenario runs the built Action against services of its
 // own, so they run side by side; the table of outcomes is printed at the end.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runStep, visibleOutput, type TokenEndpointFault } from '../harness/github.ts';
+import { visibleOutput, type TokenEndpointFault } from '../harness/github.ts';
 import type { IssuerFault, TestIssuer } from '../harness/issuer.ts';
 import { findLeaks } from '../harness/leaks.ts';
-import { nodeRuntimes } from '../harness/runtimes.ts';
 import type { StsFault } from '../harness/sts.ts';
-import { DEPLOY_ROLE as ROLE, startGithubWorld } from '../harness/world.ts';
-const [node24] = nodeRuntimes();
+import { runMainStep, startGithubWorld } from '../harness/world.ts';
 /** Attempts per call in the matrix: retry-max-attempts. */
 const ATTEMPTS = 2;
 /**
@@ -130,14 +127,7 @@ describe.concurrent('the fault matrix', () => {
     const services = await world(scenario);
     try {
       const started = Date.now();
-      const run = await runStep({
-        node: node24!.node,
-        script: join(REPO_ROOT, 'dist/main/index.js'),
-        tokenEndpoint: services.endpoint,
-        inputs: { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: services.issuer.url, 'sts-endpoint': services.sts.url, 'retry-max-attempts': String(ATTEMPTS) },
-        env: { RUNNER_DEBUG: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        timeoutMs: HUNG_AFTER_MS,
-      });
+      const run = await runMainStep(services, { 'retry-max-attempts': String(ATTEMPTS) }, { timeoutMs: HUNG_AFTER_MS });
       const ms = Date.now() - started;
       const expected = scenario.failsWith ? 'failed closed' : 'recovered';
       const result = run.code === null ? 'hung' : run.code === 0 ? 'recovered' : run.stdout.includes(`::error::${scenario.failsWith}: `) && Object.keys(run.exported).length === 0 ? 'failed closed' : 'wrong';

@@ -6,11 +6,11 @@ import { dirname, join } from 'node:path';
 import { base64url, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrb, newJob, renderCommand, runOrbStep } from '../harness/circleci.ts';
-import { REPO_ROOT, runStep, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { errorAnnotation, REPO_ROOT, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { githubClaims, type TestIssuer } from '../harness/issuer.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
 import type { StsDouble } from '../harness/sts.ts';
-import { DEPLOY_ROLE as ROLE, startGithubWorld, type GithubWorld } from '../harness/world.ts';
+import { DEPLOY_ROLE as ROLE, runMainStep, startGithubWorld, type GithubWorld } from '../harness/world.ts';
 const [node24] = nodeRuntimes();
 const INJECTION = '$(touch /tmp/claimcheck-injected)`id`\n::set-output name=x::y\nexport INJECTED=1';
 
@@ -27,18 +27,11 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 function runAction(inputs: Record<string, string>) {
-  return runStep({
-    node: node24!.node,
-    script: join(REPO_ROOT, 'dist/main/index.js'),
-    tokenEndpoint: endpoint,
-    inputs: { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, ...inputs },
-    env: { RUNNER_DEBUG: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+  return runMainStep({ issuer, endpoint, sts }, inputs);
 }
 
 function errorLines(run: StepRun): string[] {
-  const line = run.stdout.split('\n').find((text) => text.startsWith('::error::')) ?? '';
-  return line.slice('::error::'.length).split('%0A');
+  return errorAnnotation(run).split('\n');
 }
 
 const BAD_INPUTS: Array<[string, string]> = [

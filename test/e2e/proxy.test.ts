@@ -5,14 +5,9 @@
 // seen the token: that only travels inside TLS.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runStep } from '../harness/github.ts';
 import { findLeaks } from '../harness/leaks.ts';
-import { nodeRuntimes } from '../harness/runtimes.ts';
-import { DEPLOY_ROLE, startGithubWorld, type GithubWorld } from '../harness/world.ts';
-
-const [node24] = nodeRuntimes();
+import { runMainStep, startGithubWorld, type GithubWorld } from '../harness/world.ts';
 
 interface Seen {
   readonly method: string | undefined;
@@ -49,15 +44,8 @@ afterAll(async () => {
 });
 
 function runBehindProxy(env: Record<string, string>) {
-  return runStep({
-    node: node24!.node,
-    script: join(REPO_ROOT, 'dist/main/index.js'),
-    tokenEndpoint: world.endpoint,
-    // No sts-endpoint: the regional endpoint, which only the proxy can reach here.
-    inputs: { 'role-to-assume': DEPLOY_ROLE, 'aws-region': 'us-east-1', issuer: world.issuer.url, 'retry-max-attempts': '1' },
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    timeoutMs: 60_000,
-  });
+  // No sts-endpoint: the regional endpoint, which only the proxy can reach here.
+  return runMainStep(world, { 'sts-endpoint': '', 'retry-max-attempts': '1' }, { env, timeoutMs: 60_000 });
 }
 
 describe('behind an HTTPS proxy', () => {

@@ -13,8 +13,8 @@ import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
+import { DEPLOY_ROLE as ROLE, runMainStep } from '../harness/world.ts';
 
-const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const [node24] = nodeRuntimes();
 const LIFETIME_SECONDS = 3;
 
@@ -36,13 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const webIdentityCalls = (sts: StsDouble) => sts.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity' && call.status === 200).length;
 
 function runRefresh(sts: StsDouble, inputs: Record<string, string> = {}) {
-  return runStep({
-    node: node24!.node,
-    script: join(REPO_ROOT, 'dist/main/index.js'),
-    tokenEndpoint: endpoint,
-    inputs: { 'role-to-assume': ROLE, 'aws-region': 'us-east-1', issuer: issuer.url, 'sts-endpoint': sts.url, refresh: 'true', ...inputs },
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', RUNNER_DEBUG: '1' },
-  });
+  return runMainStep({ issuer, endpoint, sts }, { refresh: 'true', ...inputs });
 }
 
 /** A later step's environment: the runner's, plus what the step exported. */

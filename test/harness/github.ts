@@ -78,6 +78,12 @@ export async function startTokenEndpoint(issuer: TestIssuer, options: { readonly
   return endpoint;
 }
 
+/** The step's `::error::` annotation as people read it: the workflow-command escapes undone. */
+export function errorAnnotation(run: StepRun): string {
+  const line = run.stdout.split('\n').find((text) => text.startsWith('::error::'));
+  return decodeURIComponent((line ?? '').slice('::error::'.length).replace(/%(?![0-9A-F]{2})/g, '%25'));
+}
+
 export function listen(server: Server): Promise<void> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 }

@@ -1,7 +1,9 @@
 // A GitHub job's services on loopback: the OIDC issuer, GitHub's token endpoint signing with
 // it, and an STS that trusts the issuer for the audience sts.amazonaws.com.
-import { startTokenEndpoint, type TokenEndpoint } from './github.ts';
+import { join } from 'node:path';
+import { REPO_ROOT, runStep, startTokenEndpoint, type StepRun, type TokenEndpoint } from './github.ts';
 import { startIssuer, type TestIssuer } from './issuer.ts';
+import { nodeRuntimes } from './runtimes.ts';
 import { startSts, type StsDouble } from './sts.ts';
 import { webIdentityTrustPolicy } from './trust-policy.ts';
 
@@ -36,4 +38,31 @@ export async function startGithubWorld(options: WorldOptions = {}): Promise<Gith
       await issuer.close();
     },
   };
+}
+
+export interface MainStepOptions {
+  /** The node binary; Node 24, GitHub's node24 runtime, unless given. */
+  readonly node?: string;
+  readonly env?: Record<string, string | undefined>;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The built Action's main step against these services: DEPLOY_ROLE in us-east-1, the
+ * world's issuer and STS, debug logging on (so leak scans cover debug lines too).
+ */
+export function runMainStep(
+  world: { readonly issuer: TestIssuer; readonly endpoint: TokenEndpoint; readonly sts: { readonly url: string } },
+  inputs: Record<string, string> = {},
+  options: MainStepOptions = {},
+): Promise<StepRun> {
+  return runStep({
+    node: options.node ?? (nodeRuntimes()[0] as { node: string }).node,
+    script: join(REPO_ROOT, 'dist/main/index.js'),
+    tokenEndpoint: world.endpoint,
+    inputs: { 'role-to-assume': DEPLOY_ROLE, 'aws-region': 'us-east-1', issuer: world.issuer.url, 'sts-endpoint': world.sts.url, ...inputs },
+    // The SDK warns on Node 20 that it will need Node 22 from 2027; GitHub runs node24.
+    env: { RUNNER_DEBUG: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
 }
