@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateTrustPolicy, oidcProviderArn } from './trust-policy.ts';
-import type { TrustDecision, TrustRequest, TrustStatement } from './trust-policy.ts';
+import type { TrustDecision, TrustRequest } from './trust-policy.ts';
 
 const H = 'token.actions.githubusercontent.com';
 const PROVIDER = oidcProviderArn(H);
@@ -31,11 +31,12 @@ const request: TrustRequest = {
   },
 };
 
-const statement = (fields: Partial<TrustStatement> & Record<string, unknown> = {}) =>
-  ({ Effect: 'Allow', Principal: { Federated: PROVIDER }, Action: ACTION, ...fields }) as TrustStatement;
+/** An Allow for the provider's AssumeRoleWithWebIdentity, with `fields` on top (any shape, to test refusals too). */
+const statement = (fields: Record<string, unknown> = {}): Record<string, unknown> =>
+  ({ Effect: 'Allow', Principal: { Federated: PROVIDER }, Action: ACTION, ...fields });
 const policy = (...statements: object[]) => ({ Version: '2012-10-17', Statement: statements });
 const decide = (p: object, r: TrustRequest = request): TrustDecision => evaluateTrustPolicy(p, r);
-const allowIf = (Condition: object) => decide(policy(statement({ Condition } as Partial<TrustStatement>)));
+const allowIf = (Condition: object) => decide(policy(statement({ Condition })));
 
 type Row = readonly [string, object, boolean];
 
@@ -154,7 +155,7 @@ describe('policy variables', () => {
   it('are literal text in a policy without Version 2012-10-17', () => {
     const condition = { StringEquals: { 'test:literal': 'a${*}b${?}c${$}d' } };
     for (const Version of ['2008-10-17', undefined]) {
-      const p = { ...(Version ? { Version } : {}), Statement: [statement({ Condition: condition } as Partial<TrustStatement>)] };
+      const p = { ...(Version ? { Version } : {}), Statement: [statement({ Condition: condition })] };
       expect(decide(p).allowed).toBe(false);
       const literal = { ...request, context: { ...request.context, 'test:literal': 'a${*}b${?}c${$}d' } };
       expect(decide(p, literal).allowed).toBe(true);
@@ -162,7 +163,7 @@ describe('policy variables', () => {
   });
 
   it('an undecidable Deny refuses even when an Allow applies', () => {
-    const deny = statement({ Effect: 'Deny', Sid: 'NoOthers', Condition: { StringNotEquals: { 'sts:RoleSessionName': `\${${H}:environment}` } } } as Partial<TrustStatement>);
+    const deny = statement({ Effect: 'Deny', Sid: 'NoOthers', Condition: { StringNotEquals: { 'sts:RoleSessionName': `\${${H}:environment}` } } });
     const decision = decide(policy(statement(), deny));
     expect(decision).toEqual({ allowed: false, reason: expect.stringMatching(/^Statement\[1\] \(Sid "NoOthers"\) is a Deny the evaluator cannot decide: .*environment\} is not in the request$/) });
     const allowed = decide(policy(statement(), { ...deny, Condition: { StringNotEquals: { 'sts:RoleSessionName': `\${${H}:actor}` } } }));
@@ -175,7 +176,7 @@ describe('policy variables', () => {
     fc.assert(
       fc.property(text, text, (wanted, actual) => {
         const r = { ...request, context: { 'k:v': actual } };
-        const decision = decide(policy(statement({ Condition: { StringLike: { 'k:v': escape(wanted) } } } as Partial<TrustStatement>)), r);
+        const decision = decide(policy(statement({ Condition: { StringLike: { 'k:v': escape(wanted) } } })), r);
         expect(decision.allowed, decision.reason).toBe(wanted === actual);
       }),
       { seed: 20261201, numRuns: 300 },
@@ -236,26 +237,26 @@ describe('statements and principals', () => {
 
 describe('what the evaluator does not understand refuses the request', () => {
   it.each([
-    ['an unknown operator', policy(statement({ Condition: { StringMatches: { [`${H}:ref`]: 'x' } } } as Partial<TrustStatement>)), 'condition operator "StringMatches" is not supported'],
-    ['an operator in the wrong case', policy(statement({ Condition: { stringequals: { [`${H}:ref`]: 'refs/heads/main' } } } as Partial<TrustStatement>)), '"stringequals" is not supported'],
-    ['a numeric operator', policy(statement({ Condition: { NumericEquals: { [`${H}:repository_id`]: 123456789 } } } as Partial<TrustStatement>)), '"NumericEquals" is not supported'],
-    ['Null with a set prefix', policy(statement({ Condition: { 'ForAnyValue:Null': { [`${H}:ref`]: 'false' } } } as Partial<TrustStatement>)), 'Null takes neither'],
-    ['NullIfExists', policy(statement({ Condition: { NullIfExists: { [`${H}:ref`]: 'false' } } } as Partial<TrustStatement>)), 'Null takes neither'],
-    ['Null with another value', policy(statement({ Condition: { Null: { [`${H}:ref`]: 'yes' } } } as Partial<TrustStatement>)), 'Null takes "true" or "false"'],
-    ['an object as a value', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: { a: 1 } } } } as Partial<TrustStatement>)), 'not a string, number or boolean'],
-    ['an empty value list', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: [] } } } as Partial<TrustStatement>)), 'empty list of values'],
-    ['an empty operator block', policy(statement({ Condition: { StringEquals: {} } } as Partial<TrustStatement>)), 'has no condition keys'],
-    ['an unterminated variable', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: '${aws:x' } } } as Partial<TrustStatement>)), 'unterminated policy variable'],
-    ['an empty variable', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: 'a${}' } } } as Partial<TrustStatement>)), 'policy variable ${} is not understood'],
+    ['an unknown operator', policy(statement({ Condition: { StringMatches: { [`${H}:ref`]: 'x' } } })), 'condition operator "StringMatches" is not supported'],
+    ['an operator in the wrong case', policy(statement({ Condition: { stringequals: { [`${H}:ref`]: 'refs/heads/main' } } })), '"stringequals" is not supported'],
+    ['a numeric operator', policy(statement({ Condition: { NumericEquals: { [`${H}:repository_id`]: 123456789 } } })), '"NumericEquals" is not supported'],
+    ['Null with a set prefix', policy(statement({ Condition: { 'ForAnyValue:Null': { [`${H}:ref`]: 'false' } } })), 'Null takes neither'],
+    ['NullIfExists', policy(statement({ Condition: { NullIfExists: { [`${H}:ref`]: 'false' } } })), 'Null takes neither'],
+    ['Null with another value', policy(statement({ Condition: { Null: { [`${H}:ref`]: 'yes' } } })), 'Null takes "true" or "false"'],
+    ['an object as a value', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: { a: 1 } } } })), 'not a string, number or boolean'],
+    ['an empty value list', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: [] } } })), 'empty list of values'],
+    ['an empty operator block', policy(statement({ Condition: { StringEquals: {} } })), 'has no condition keys'],
+    ['an unterminated variable', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: '${aws:x' } } })), 'unterminated policy variable'],
+    ['an empty variable', policy(statement({ Condition: { StringEquals: { [`${H}:ref`]: 'a${}' } } })), 'policy variable ${} is not understood'],
     ['a Resource element', policy(statement({ Resource: '*' })), 'element "Resource" is not allowed in a trust policy'],
-    ['an Effect in the wrong case', policy(statement({ Effect: 'allow' } as unknown as Partial<TrustStatement>)), 'Effect "allow" is not Allow or Deny'],
+    ['an Effect in the wrong case', policy(statement({ Effect: 'allow' })), 'Effect "allow" is not Allow or Deny'],
     ['NotPrincipal in an Allow', policy(statement({ Principal: undefined, NotPrincipal: { Federated: 'x' } })), 'NotPrincipal is only supported in a Deny'],
     ['both Action and NotAction', policy(statement({ NotAction: 'sts:AssumeRole' })), 'exactly one of Action and NotAction'],
-    ['an unknown principal type', policy(statement({ Principal: { OIDC: PROVIDER } } as unknown as Partial<TrustStatement>)), 'principal type "OIDC"'],
+    ['an unknown principal type', policy(statement({ Principal: { OIDC: PROVIDER } })), 'principal type "OIDC"'],
     ['an unknown Version', { Version: '2020-01-01', Statement: [statement()] }, 'Version "2020-01-01"'],
     ['no Statement', { Version: '2012-10-17' }, 'no Statement'],
     ['an unknown policy element', { Version: '2012-10-17', Statement: [statement()], Extra: 1 }, 'unknown policy element "Extra"'],
-    ['a bad second statement beside a good one', policy(statement(), statement({ Condition: 'x' } as unknown as Partial<TrustStatement>)), 'Statement[1]: Condition is not an object'],
+    ['a bad second statement beside a good one', policy(statement(), statement({ Condition: 'x' })), 'Statement[1]: Condition is not an object'],
   ] as const)('%s', (_name, p, message) => {
     const decision = decide(p);
     expect(decision.allowed).toBe(false);
