@@ -13,7 +13,7 @@ import type { Claims, SignOptions, TestIssuer } from './issuer.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { startSts } from './sts.ts';
 import type { ConditionKeyFamily, StsDouble, StsFault, StsRole } from './sts.ts';
-import { providerContext } from './sts-context.ts';
+import { providerContext, webIdentityRequest } from './sts-context.ts';
 import { evaluateTrustPolicy, federatedTrustPolicy } from './trust-policy.ts';
 import type { ConditionBlock, TrustRequest } from './trust-policy.ts';
 import { DEPLOY_ROLE, startGithubWorld } from './world.ts';
@@ -321,6 +321,16 @@ describe('provider condition keys (STS since 2026)', () => {
     });
     expect(providerContext('agent.buildkite.com', claims, 'buildkite')).toEqual({ 'agent.buildkite.com:sub': 's', 'agent.buildkite.com:aud': ['a', 'b'], 'agent.buildkite.com:pipeline_slug': 'x' });
     expect(providerContext('h', claims)).toEqual({ 'h:sub': 's', 'h:aud': ['a', 'b'] });
+  });
+
+  it('webIdentityRequest gives the evaluator what the double gives it, without a token', () => {
+    const claims = githubClaims({ 'https://aws.amazon.com/source_identity': 'octocat' });
+    const request = webIdentityRequest(issuer.host, claims, { conditionKeys: 'github', sessionName: 'run-1' });
+    expect(request.principal).toEqual({ kind: 'Federated', arn: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` });
+    expect(request.context).toMatchObject({ 'sts:RoleSessionName': 'run-1', 'sts:SourceIdentity': 'octocat', [key('repository_id')]: '123456789' });
+    const policy = federatedTrustPolicy(issuer.host, pinned());
+    expect(evaluateTrustPolicy(policy, request)).toEqual({ allowed: true, reason: 'allowed by Statement[0]' });
+    expect(evaluateTrustPolicy(policy, webIdentityRequest(issuer.host, claims)).allowed).toBe(false);
   });
 
   it('startGithubWorld takes a whole trust policy and the provider family', async () => {

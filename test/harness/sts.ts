@@ -11,10 +11,10 @@ import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
 import type { RawRequest } from './sigv4.ts';
 import { later } from './issuer.ts';
-import { providerContext } from './sts-context.ts';
+import { webIdentityContext } from './sts-context.ts';
 import type { ConditionKeyFamily } from './sts-context.ts';
 import { evaluateTrustPolicy } from './trust-policy.ts';
-import type { ContextValues, TrustRequest } from './trust-policy.ts';
+import type { TrustRequest } from './trust-policy.ts';
 
 export type { ConditionKeyFamily } from './sts-context.ts';
 
@@ -273,7 +273,7 @@ async function assumeRoleWithWebIdentity(state: StsState, params: Record<string,
   const trust: TrustRequest = {
     action: 'sts:AssumeRoleWithWebIdentity',
     principal: { kind: 'Federated', arn: providerArn },
-    context: tokenContext(host, claims, request.sessionName, provider.conditionKeys),
+    context: webIdentityContext(host, claims, request.sessionName, provider.conditionKeys),
   };
   const trusted = requireTrust(state, request.roleArn, role, trust, 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
   checkMaxSessionDuration(request.durationSeconds, trusted.config);
@@ -679,13 +679,6 @@ async function fetchJson(url: string): Promise<unknown> {
   return response.json();
 }
 
-/** Condition keys STS derives from the call and the token: sub, aud and the provider's own claim keys. */
-function tokenContext(host: string, claims: JWTPayload, sessionName: string, family?: ConditionKeyFamily): Record<string, ContextValues> {
-  const context: Record<string, ContextValues> = { 'sts:RoleSessionName': sessionName, ...providerContext(host, claims, family) };
-  const sourceIdentity = stringClaim(claims, SOURCE_IDENTITY_CLAIM);
-  if (sourceIdentity !== undefined) context['sts:SourceIdentity'] = sourceIdentity;
-  return context;
-}
 
 function audiences(claims: JWTPayload): string[] {
   const aud = claims.aud;

@@ -22,7 +22,8 @@ export interface TrustStatement {
 }
 
 export interface TrustPolicy {
-  Version?: '2012-10-17' | '2008-10-17';
+  /** '2012-10-17' (policy variables) or '2008-10-17'; anything else is refused. */
+  Version?: string;
   Id?: string;
   Statement: TrustStatement | TrustStatement[];
 }
