@@ -7,10 +7,11 @@
 //
 // The runner (actions/runner, ActionCommand.TryParseV2 and TryParse) reads a line as a
 // command when, after leading whitespace, it starts with `::name…::`, or when `##[name…]`
-// appears anywhere in it; it splits lines at CR, LF and CR LF. Its name lookup starts three
-// characters after where `##[` matched, so a `##[` with anything (even a character its
-// culture-aware search ignores) between those three characters never yields a command name:
-// only a literal `##[` does, and that is what we break, along with a leading `::`.
+// appears anywhere in it; it splits lines at CR, LF and CR LF (not at U+2028 or U+0085).
+// It reads the name from three characters after where `##[` (or two after where `::`)
+// matched, so a match its culture-aware search finds across ignored characters (`#\u00ad#[`)
+// starts the name inside the match and names no command: only a literal `##[`, or `::` at
+// the start, works, and those are what we break.
 
 /**
  * Characters no reader gets raw: C0 and C1 controls (ESC, the one-character CSI U+009B, CR,
