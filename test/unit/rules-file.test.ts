@@ -65,6 +65,15 @@ describe('rules files', () => {
     expect(holds('feature/login/../../main')).toBe(false);
   });
 
+  // Issue #11: RegExp backtracks exponentially on (a+)+$ and a 50-character branch name, which
+  // a fork chooses; the step then hangs until the job's timeout.
+  it('decides a nested-quantifier regex on a hostile head_ref, in linear time', () => {
+    const [rule] = read({ version: 1, claims: { head_ref: { regex: '(a+)+$' } } }).rules;
+    expect(rule!.alternatives).toEqual([{ regex: expect.objectContaining({ source: '(a+)+$' }) }]);
+    expect(checkClaimRules([rule!], { head_ref: `${'a'.repeat(50)}!` })[0]!.held).toBe(false);
+    expect(checkClaimRules([rule!], { head_ref: 'a'.repeat(50) })[0]!.held).toBe(true);
+  });
+
   it('lets CircleCI rules drop the oidc.circleci.com/ prefix', () => {
     const document = read({ version: 1, platform: 'circleci', claims: { 'project-id': 'p', 'oidc.circleci.com/vcs-ref': 'refs/heads/main' } });
     expect(document.rules.map((rule) => rule.claim)).toEqual(['oidc.circleci.com/project-id', 'oidc.circleci.com/vcs-ref']);
@@ -80,6 +89,8 @@ describe('rules files', () => {
     ['a nested object', { version: 1, claims: { ref: { startsWith: 'refs/' } } }, /unknown key startsWith/],
     ['both equals and regex', { version: 1, claims: { ref: { equals: 'a', regex: 'a' } } }, /expected a pattern string/],
     ['a broken regex', { version: 1, claims: { ref: { regex: '(' } } }, /invalid regular expression/],
+    ['a regex with a backreference', { version: 1, claims: { head_ref: { regex: '(a)\\1' } } }, /^claims.head_ref: the regular expression "\(a\)\\\\1" is not supported: claimcheck matches regular expressions in linear time, without backtracking, which cannot do backreferences/],
+    ['a regex with lookahead', { version: 1, roles: [{ role: 'arn:aws:iam::123456789012:role/x', claims: { ref: ['refs/heads/main', { regex: '(?!main).*' }] } }] }, /^roles\[0\].claims.ref\[1\]: the regular expression .* lookahead or lookbehind/],
     ['null', { version: 1, claims: { ref: null } }, /expected a pattern string/],
     ['a role that is not an ARN', { version: 1, roles: [{ role: 'deploy' }] }, /roles\[0\].role: expected an IAM role ARN/],
     ['an unknown role key', { version: 1, roles: [{ role: 'arn:aws:iam::123456789012:role/x', policy: {} }] }, /roles\[0\]: unknown key policy/],
@@ -96,7 +107,7 @@ describe('rules files', () => {
 
   it('publishes a JSON Schema that agrees with the reader on every case above', () => {
     expect(validate(example)).toBe(true);
-    const schemaOnly = new Set(['a claim GitHub does not issue', 'a broken regex', 'a duplicate name']);
+    const schemaOnly = new Set(['a claim GitHub does not issue', 'a broken regex', 'a regex with a backreference', 'a regex with lookahead', 'a duplicate name']);
     for (const [name, document] of hostile) {
       if (!schemaOnly.has(name)) expect([name, validate(document)]).toEqual([name, false]);
     }
