@@ -110,7 +110,7 @@ function issuerHint(presented: unknown, expected: string): string {
 }
 
 /** The last second whose date JavaScript and ISO 8601 write plainly: 9999-12-31T23:59:59Z. */
-export const LATEST_TIME = 253402300799;
+const LATEST_TIME = 253402300799;
 
 /**
  * A time claim (exp, nbf, iat) as seconds since 1970, or undefined when absent. RFC 7519
@@ -151,6 +151,11 @@ function checkTimes(claims: JWTPayload, options: VerifyOptions): void {
 
 function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
+}
+
+/** A time claim's date in ISO 8601, or undefined when the value is no such time (1e20 is none). */
+export function timeClaimText(value: unknown): string | undefined {
+  return typeof value === 'number' && value >= 0 && value <= LATEST_TIME ? isoTime(value) : undefined;
 }
 
 function explainJoseError(error: unknown, keys: KeySource, options: VerifyOptions): ClaimcheckError {

@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { errorAnnotation, type StepRun } from '../harness/github.ts';
+import { errorAnnotation, REPO_ROOT, run, type StepRun } from '../harness/github.ts';
 import { githubClaims } from '../harness/issuer.ts';
+import { nodeRuntimes } from '../harness/runtimes.ts';
 import { DEPLOY_ROLE, runMainStep, startGithubWorld, type GithubWorld } from '../harness/world.ts';
 
 // Below vitest's 30 s per test: the code before the fixes is killed and fails the assertions.
@@ -101,5 +102,13 @@ describe('a signed exp of 1e20', () => {
   it('is a token error, not INTERNAL: RangeError', async () => {
     const run = await runAction({}, await world.issuer.sign(githubClaims({ exp: 1e20 })));
     expectRefused(run, 'TOKEN_CLAIMS', /^TOKEN_CLAIMS: The token's exp claim is 100000000000000000000; expected a number of seconds since 1970 from 0 to 253402300799/);
+  });
+
+  it('is shown by claimcheck explain --no-verify without a date, not as INTERNAL: RangeError', async () => {
+    const path = rulesFile('token', await world.issuer.sign(githubClaims({ exp: 1e20 })));
+    const node = (nodeRuntimes()[0] as { node: string }).node;
+    const result = await run(node, [join(REPO_ROOT, 'bin/claimcheck.js'), 'explain', '--no-verify', '--token-file', path], { PATH: '/usr/bin:/bin', HOME: dir }, STEP_LIMIT_MS);
+    expect([result.code, result.stderr]).toEqual([0, expect.not.stringContaining('INTERNAL')]);
+    expect(result.stdout).toMatch(/^ {2}exp +100000000000000000000$/m);
   });
 });

@@ -46,7 +46,7 @@ async function readRulesText(path: string, fail: Fail): Promise<string> {
     handle = await open(path, OPEN_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const target = code === 'ELOOP' ? await linkTarget(path) : undefined;
+    const target = code === 'ELOOP' || code === 'EMLINK' ? await linkTarget(path) : undefined;
     if (target !== undefined) throw fail(`is a symbolic link (to ${target}), and rules files are read without following links: point rules-file at the file itself`);
     throw fail(`cannot be read (${code ?? 'error'})`);
   }
