@@ -80,7 +80,8 @@ function anchoredRegex(source: string, path: string): ClaimRegex {
   try {
     return compileLinearRegex(source);
   } catch (error) {
-    if (error instanceof RegexUnsupportedError) throw new RulesFileError(`${path}: the regular expression ${JSON.stringify(source)} is not supported: ${error.message}`);
+    const shown = JSON.stringify(source.length > 80 ? `${source.slice(0, 80)}…` : source);
+    if (error instanceof RegexUnsupportedError) throw new RulesFileError(`${path}: the regular expression ${shown} is not supported: ${error.message}`);
     throw new RulesFileError(`${path}: invalid regular expression (${(error as Error).message})`);
   }
 }
