@@ -13,7 +13,7 @@ import { trustConditionFor } from '../core/trust-policy.js';
 import type { Log } from '../flow/assume-role.js';
 import { jsonGetter, networkRetry } from '../flow/wiring.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
-import { verifyToken } from '../oidc/verify.js';
+import { timeClaimText, verifyToken } from '../oidc/verify.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
@@ -62,7 +62,8 @@ function claimsTable(claims: Claims): string {
   return rows
     .map(([name, value]) => {
       const shown = inertLine(describeClaim(value) ?? '');
-      const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? ` (${new Date(value * 1000).toISOString()})` : '';
+      const date = ['exp', 'iat', 'nbf'].includes(name) ? timeClaimText(value) : undefined;
+      const time = date === undefined ? '' : ` (${date})`;
       // A name longer than the column (escapes make names longer) still gets a space after it.
       return `  ${`${name} `.padEnd(width)}${shown}${time}`;
     })

@@ -3,7 +3,8 @@
 // errors that give the path at fault. schema/rules.schema.json publishes the same shape.
 import { parseRoleArn, type RoleArn } from './arn.js';
 import { MAX_POLICY_DEPTH, nestedDeeperThan } from './json-depth.js';
-import { globAlternative, RuleSyntaxError, type Alternative, type ClaimRule } from './rules.js';
+import { compileLinearRegex, RegexUnsupportedError } from './linear-regex.js';
+import { globAlternative, RuleSyntaxError, type Alternative, type ClaimRegex, type ClaimRule } from './rules.js';
 
 export type Platform = 'github' | 'circleci';
 
@@ -74,13 +75,13 @@ function alternative(value: unknown, path: string): Alternative {
   throw new RulesFileError(`${path}: expected a pattern string, a number, a boolean, { equals: "…" } or { regex: "…" }`);
 }
 
-function anchoredRegex(source: string, path: string): RegExp {
+/** A whole-value regex that runs in linear time, so no claim value can hold the step. */
+function anchoredRegex(source: string, path: string): ClaimRegex {
   try {
-    // Compiled alone first: a source such as `main)|(?:.*` is no expression on its own, yet
-    // inside the anchors it would close the group early and match every value.
-    new RegExp(source, 'u');
-    return new RegExp(`^(?:${source})$`, 'u');
+    return compileLinearRegex(source);
   } catch (error) {
+    const shown = JSON.stringify(source.length > 80 ? `${source.slice(0, 80)}…` : source);
+    if (error instanceof RegexUnsupportedError) throw new RulesFileError(`${path}: the regular expression ${shown} is not supported: ${error.message}`);
     throw new RulesFileError(`${path}: invalid regular expression (${(error as Error).message})`);
   }
 }

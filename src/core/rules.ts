@@ -7,8 +7,14 @@ import { ClaimcheckError } from './errors.js';
 
 export type PatternToken = { readonly literal: string } | { readonly star: 'segment' | 'any' };
 
+/** A rules file's regular expression: its source as written, and a whole-value test that runs in linear time. */
+export interface ClaimRegex {
+  readonly source: string;
+  test(value: string): boolean;
+}
+
 /** One acceptable form of a claim's value. */
-export type Alternative = { readonly glob: readonly PatternToken[] } | { readonly exact: string } | { readonly regex: RegExp };
+export type Alternative = { readonly glob: readonly PatternToken[] } | { readonly exact: string } | { readonly regex: ClaimRegex };
 
 export interface ClaimRule {
   /** The rule as written, for messages. */

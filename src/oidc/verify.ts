@@ -109,19 +109,41 @@ function issuerHint(presented: unknown, expected: string): string {
   return 'Set the issuer input to the issuer of your CI provider (GitHub: https://token.actions.githubusercontent.com; GHES: https://<host>/_services/token).';
 }
 
+/** The last second whose date JavaScript and ISO 8601 write plainly: 9999-12-31T23:59:59Z. */
+const LATEST_TIME = 253402300799;
+
+/**
+ * A time claim (exp, nbf, iat) as seconds since 1970, or undefined when absent. RFC 7519
+ * allows fractions; anything that is not a number from 0 to LATEST_TIME is refused here,
+ * before it can reach a Date (1e20 seconds is a RangeError there).
+ */
+function timeClaim(claims: JWTPayload, name: 'exp' | 'nbf' | 'iat'): number | undefined {
+  const value: unknown = claims[name];
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && value >= 0 && value <= LATEST_TIME) return value;
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+  const shown = typeof value === 'number' ? String(value) : `not a number but ${kind}`;
+  throw new ClaimcheckError(
+    'TOKEN_CLAIMS',
+    `The token's ${name} claim is ${shown}; expected a number of seconds since 1970 from 0 to ${LATEST_TIME} (9999-12-31T23:59:59Z).`,
+    'Use the ID token issued by your CI provider, unmodified.',
+  );
+}
+
 function checkTimes(claims: JWTPayload, options: VerifyOptions): void {
   const now = Math.floor(options.now() / 1000);
   const tolerance = options.clockToleranceSeconds;
   const skewHint = `Check the runner's clock (allowed skew: clock-tolerance, now ${tolerance} s).`;
-  if (typeof claims.exp !== 'number') {
+  const exp = timeClaim(claims, 'exp');
+  if (exp === undefined) {
     throw new ClaimcheckError('TOKEN_CLAIMS', 'The token has no numeric exp claim; a token that never expires is not accepted.', 'Use the ID token issued by your CI provider.');
   }
-  if (now > claims.exp + tolerance) {
-    throw new ClaimcheckError('TOKEN_EXPIRED', `The token expired ${now - claims.exp} s ago (exp ${isoTime(claims.exp)}).`, `Request a fresh token just before this step. ${skewHint}`);
+  const times = { nbf: timeClaim(claims, 'nbf'), iat: timeClaim(claims, 'iat') };
+  if (now > exp + tolerance) {
+    throw new ClaimcheckError('TOKEN_EXPIRED', `The token expired ${now - exp} s ago (exp ${isoTime(exp)}).`, `Request a fresh token just before this step. ${skewHint}`);
   }
-  for (const name of ['nbf', 'iat'] as const) {
-    const value = claims[name];
-    if (typeof value === 'number' && value > now + tolerance) {
+  for (const [name, value] of Object.entries(times)) {
+    if (value !== undefined && value > now + tolerance) {
       throw new ClaimcheckError('TOKEN_NOT_YET_VALID', `The token's ${name} is ${value - now} s in the future (${isoTime(value)}): the clocks disagree by more than ${tolerance} s.`, skewHint);
     }
   }
@@ -129,6 +151,11 @@ function checkTimes(claims: JWTPayload, options: VerifyOptions): void {
 
 function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
+}
+
+/** A time claim's date in ISO 8601, or undefined when the value is no such time (1e20 is none). */
+export function timeClaimText(value: unknown): string | undefined {
+  return typeof value === 'number' && value >= 0 && value <= LATEST_TIME ? isoTime(value) : undefined;
 }
 
 function explainJoseError(error: unknown, keys: KeySource, options: VerifyOptions): ClaimcheckError {

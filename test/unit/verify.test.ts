@@ -82,6 +82,14 @@ describe('token verification', () => {
     ['no exp', () => issuer.sign(githubClaims(), { omit: ['exp'] }), 'TOKEN_CLAIMS', /no numeric exp/],
     ['nbf in the future', () => issuer.sign(githubClaims({ nbf: Math.floor(Date.now() / 1000) + 600 })), 'TOKEN_NOT_YET_VALID', /nbf is 60\d s in the future/],
     ['iat in the future', () => issuer.sign(githubClaims({ iat: Math.floor(Date.now() / 1000) + 600 })), 'TOKEN_NOT_YET_VALID', /iat is 60\d s in the future/],
+    // Issue #11: exp 1e20 passed every check, then a Date of it threw INTERNAL: RangeError.
+    ['an exp of 1e20', () => issuer.sign(githubClaims({ exp: 1e20 })), 'TOKEN_CLAIMS', /^The token's exp claim is 100000000000000000000; expected a number of seconds since 1970 from 0 to 253402300799 \(9999-12-31T23:59:59Z\)\.$/],
+    ['an iat of 1e20', () => issuer.sign(githubClaims({ iat: 1e20 })), 'TOKEN_CLAIMS', /iat claim is 100000000000000000000; expected/],
+    ['an nbf of 1e300', () => issuer.sign(githubClaims({ nbf: 1e300 })), 'TOKEN_CLAIMS', /nbf claim is 1e\+300; expected/],
+    ['a negative exp', () => issuer.sign(githubClaims({ exp: -1 })), 'TOKEN_CLAIMS', /exp claim is -1; expected/],
+    ['an exp written as text', () => issuer.sign(githubClaims({ exp: String(Math.floor(Date.now() / 1000) + 300) })), 'TOKEN_CLAIMS', /exp claim is not a number but a string; expected/],
+    ['an iat of null', () => issuer.sign(githubClaims({ iat: null })), 'TOKEN_CLAIMS', /iat claim is not a number but null/],
+    ['an nbf that is a list', () => issuer.sign(githubClaims({ nbf: [1] })), 'TOKEN_CLAIMS', /nbf claim is not a number but a list/],
     ['no sub', () => issuer.sign(githubClaims(), { omit: ['sub'] }), 'TOKEN_CLAIMS', /sub/],
     ['a tampered payload', async () => tamper(await issuer.sign(githubClaims())), 'TOKEN_SIGNATURE', /does not verify/],
     ['an oversized token', async () => `${segment({ alg: 'RS256' })}.${'A'.repeat(20_000)}.sig`, 'TOKEN_MALFORMED', /characters long/],
@@ -93,6 +101,12 @@ describe('token verification', () => {
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
     expect(error.hint).not.toBe('');
+  });
+
+  it('accepts times with a fraction of a second, as RFC 7519 allows', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 300.5;
+    const verified = await verifyToken(await issuer.sign(githubClaims({ exp, iat: exp - 600.25 })), options, keySource());
+    expect(verified.expiresAt.getTime()).toBe(exp * 1000);
   });
 
   it('tolerates clock skew within clock-tolerance', async () => {
