@@ -99,7 +99,8 @@ function moreSeparatorsThan(sep: string, n: number): string {
 /** The fragments of one rule: alternatives that can share exclusions share a fragment. */
 function fragmentsOf(key: string, alternatives: readonly Translated[]): Fragment[] {
   const groups = new Map<string, Translated[]>();
-  const add = (group: string, item: Translated) => groups.set(group, [...(groups.get(group) ?? []), item]);
+  // Values keep the order the rule gives its alternatives.
+  const add = (group: string, item: Translated) => groups.set(group, [...(groups.get(group) ?? []), item].sort((a, b) => alternatives.indexOf(a) - alternatives.indexOf(b)));
   alternatives.forEach((item, index) => {
     if (item.exclusions.length > 0) add(`mixed:${index}`, item);
     else if (item.limits) add(`limits:${item.limits.join(',')}`, item);
@@ -157,6 +158,11 @@ function classify(rules: readonly ClaimRule[], keys: IssuerKeys): { bindings: Ru
     );
   }
   return { bindings, fragments };
+}
+
+/** Where each rule binds: on which condition key AWS checks it, or that only claimcheck can. */
+export function ruleBindings(rules: readonly ClaimRule[], keys: IssuerKeys): RuleBinding[] {
+  return classify(rules, keys).bindings;
 }
 
 /** Adds a fragment to a statement's conditions; false when the statement can match nothing. */
