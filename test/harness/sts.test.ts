@@ -8,13 +8,15 @@ import { promisify } from 'node:util';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AssumeRoleWithWebIdentityCommandInput, Credentials, STSClientConfig } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { githubClaims, startIssuer } from './issuer.ts';
+import { CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, githubClaims, startIssuer } from './issuer.ts';
 import type { Claims, SignOptions, TestIssuer } from './issuer.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { startSts } from './sts.ts';
-import type { StsDouble, StsFault, StsRole } from './sts.ts';
-import { evaluateTrustPolicy } from './trust-policy.ts';
-import type { TrustRequest } from './trust-policy.ts';
+import type { ConditionKeyFamily, StsDouble, StsFault, StsRole } from './sts.ts';
+import { providerContext, webIdentityRequest } from './sts-context.ts';
+import { evaluateTrustPolicy, federatedTrustPolicy } from './trust-policy.ts';
+import type { ConditionBlock, TrustRequest } from './trust-policy.ts';
+import { DEPLOY_ROLE, startGithubWorld } from './world.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const CHAINED = 'arn:aws:iam::111122223333:role/team/chained';
@@ -248,5 +250,99 @@ describe('trust policy evaluator', () => {
   ] as const)('%s', (_name, condition, extra, allowed) => {
     const decision = evaluateTrustPolicy(allow(condition, [...extra]), request);
     expect(decision.allowed, decision.reason).toBe(allowed);
+  });
+});
+
+describe('provider condition keys (STS since 2026)', () => {
+  /** A second double on the same issuer, whose provider evaluates `family`'s claim keys, trusting `condition` on ROLE. */
+  async function viaDouble(family: ConditionKeyFamily | undefined, clientId: string, condition: Record<string, ConditionBlock>, claims: Claims) {
+    const provider = { issuer: issuer.url, clientIds: [clientId], ...(family ? { conditionKeys: family } : {}) };
+    const double = await startSts({ providers: [provider], roles: [{ arn: ROLE, trustPolicy: federatedTrustPolicy(issuer.host, condition) }] });
+    try {
+      const token = await issuer.sign(claims);
+      const sdk = new STSClient({ region: 'us-east-1', endpoint: double.url, maxAttempts: 1 });
+      const outcome = await sdk.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE, RoleSessionName: 'ci', WebIdentityToken: token })).then(
+        (out) => ({ ok: true as const, arn: out.AssumedRoleUser?.Arn }),
+        (error: SdkError) => ({ ok: false as const, error: error.name }),
+      );
+      return { ...outcome, detail: double.calls.at(-1)?.detail };
+    } finally {
+      await double.close();
+    }
+  }
+
+  const key = (claim: string) => `${issuer.host}:${claim}`;
+  const pinned = () => ({ StringEquals: { [key('aud')]: 'sts.amazonaws.com', [key('repository_id')]: '123456789', [key('ref')]: 'refs/heads/main' } });
+
+  it('GitHub: a policy on repository_id and ref accepts the token that has them', async () => {
+    expect(await viaDouble('github', 'sts.amazonaws.com', pinned(), githubClaims())).toMatchObject({ ok: true, arn: 'arn:aws:sts::111122223333:assumed-role/deploy/ci' });
+    // A number in the token is compared as its text.
+    expect(await viaDouble('github', 'sts.amazonaws.com', pinned(), githubClaims({ repository_id: 123456789 }))).toMatchObject({ ok: true });
+  });
+
+  it('GitHub: refuses another repository_id (a recycled name) or another ref, naming the condition', async () => {
+    const recycled = await viaDouble('github', 'sts.amazonaws.com', pinned(), githubClaims({ repository_id: '555' }));
+    expect(recycled).toMatchObject({ ok: false, error: 'AccessDenied' });
+    expect(recycled.detail).toContain(`StringEquals on "${key('repository_id')}" failed: got "555", policy has "123456789"`);
+    const branch = await viaDouble('github', 'sts.amazonaws.com', pinned(), githubClaims({ ref: 'refs/heads/dev' }));
+    expect(branch).toMatchObject({ ok: false, error: 'AccessDenied' });
+  });
+
+  it('GitHub: without conditionKeys the keys are absent, so the same token is refused', async () => {
+    const outcome = await viaDouble(undefined, 'sts.amazonaws.com', pinned(), githubClaims());
+    expect(outcome).toMatchObject({ ok: false, error: 'AccessDenied' });
+    expect(outcome.detail).toContain(`on "${key('repository_id')}" failed: key not present in request`);
+  });
+
+  it('a key is present only when the token has the claim, and only for the documented claims', async () => {
+    const production = { StringEquals: { [key('environment')]: 'production' } };
+    expect(await viaDouble('github', 'sts.amazonaws.com', production, githubClaims())).toMatchObject({ ok: false });
+    expect(await viaDouble('github', 'sts.amazonaws.com', production, githubClaims({ environment: 'production' }))).toMatchObject({ ok: true });
+    // repository_owner and sha are claims of GitHub's token, but STS documents no key for them.
+    const undocumented = { StringEquals: { [key('repository_owner')]: 'acme' } };
+    expect(await viaDouble('github', 'sts.amazonaws.com', undocumented, githubClaims())).toMatchObject({ ok: false });
+    expect(await viaDouble('github', 'sts.amazonaws.com', { StringLike: { [key('sha')]: '*' } }, githubClaims())).toMatchObject({ ok: false });
+  });
+
+  it('CircleCI: a policy on oidc.circleci.com/project-id accepts its project and refuses others', async () => {
+    const project = (id: string) => ({ StringEquals: { [key('oidc.circleci.com/project-id')]: id } });
+    expect(await viaDouble('circleci', CIRCLE_ORGANIZATION_ID, project(CIRCLE_PROJECT_ID), circleciClaims())).toMatchObject({ ok: true });
+    expect(await viaDouble('circleci', CIRCLE_ORGANIZATION_ID, project('00000000-0000-0000-0000-000000000000'), circleciClaims())).toMatchObject({ ok: false, error: 'AccessDenied' });
+    expect(await viaDouble(undefined, CIRCLE_ORGANIZATION_ID, project(CIRCLE_PROJECT_ID), circleciClaims())).toMatchObject({ ok: false, error: 'AccessDenied' });
+    // vcs-origin is in CircleCI's token but not among STS's keys.
+    const origin = { StringEquals: { [key('oidc.circleci.com/vcs-origin')]: 'github.com/acme/api' } };
+    expect(await viaDouble('circleci', CIRCLE_ORGANIZATION_ID, origin, circleciClaims())).toMatchObject({ ok: false });
+  });
+
+  it('providerContext: sub, every aud, and the family claims the token has, as text', () => {
+    const claims = { sub: 's', aud: ['a', 'b'], project_id: 42, ref_protected: true, user_email: 'dev@example.com', namespace_id: ['1'], user_id: null, pipeline_slug: 'x' };
+    expect(providerContext('gitlab.com', claims, 'gitlab')).toEqual({
+      'gitlab.com:sub': 's', 'gitlab.com:aud': ['a', 'b'], 'gitlab.com:project_id': '42', 'gitlab.com:ref_protected': 'true', 'gitlab.com:user_email': 'dev@example.com',
+    });
+    expect(providerContext('agent.buildkite.com', claims, 'buildkite')).toEqual({ 'agent.buildkite.com:sub': 's', 'agent.buildkite.com:aud': ['a', 'b'], 'agent.buildkite.com:pipeline_slug': 'x' });
+    expect(providerContext('h', claims)).toEqual({ 'h:sub': 's', 'h:aud': ['a', 'b'] });
+  });
+
+  it('webIdentityRequest gives the evaluator what the double gives it, without a token', () => {
+    const claims = githubClaims({ 'https://aws.amazon.com/source_identity': 'octocat' });
+    const request = webIdentityRequest(issuer.host, claims, { conditionKeys: 'github', sessionName: 'run-1' });
+    expect(request.principal).toEqual({ kind: 'Federated', arn: `arn:aws:iam::111122223333:oidc-provider/${issuer.host}` });
+    expect(request.context).toMatchObject({ 'sts:RoleSessionName': 'run-1', 'sts:SourceIdentity': 'octocat', [key('repository_id')]: '123456789' });
+    const policy = federatedTrustPolicy(issuer.host, pinned());
+    expect(evaluateTrustPolicy(policy, request)).toEqual({ allowed: true, reason: 'allowed by Statement[0]' });
+    expect(evaluateTrustPolicy(policy, webIdentityRequest(issuer.host, claims)).allowed).toBe(false);
+  });
+
+  it('startGithubWorld takes a whole trust policy and the provider family', async () => {
+    const world = await startGithubWorld({ conditionKeys: 'github', trustPolicy: (host) => federatedTrustPolicy(host, { StringEquals: { [`${host}:repository_id`]: '123456789' } }) });
+    try {
+      const sdk = new STSClient({ region: 'us-east-1', endpoint: world.sts.url, maxAttempts: 1 });
+      const send = async (claims: Claims) => sdk.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: DEPLOY_ROLE, RoleSessionName: 'ci', WebIdentityToken: await world.issuer.sign(githubClaims(claims)) }));
+      await expect(send({})).resolves.toHaveProperty('Credentials');
+      await expect(send({ repository_id: '1' })).rejects.toThrow('Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    } finally {
+      await world.close();
+    }
+    await expect(startGithubWorld({ trustedSubject: 'repo:*', trustPolicy: {} })).rejects.toThrow('not both');
   });
 });

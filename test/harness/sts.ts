@@ -11,8 +11,12 @@ import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
 import type { RawRequest } from './sigv4.ts';
 import { later } from './issuer.ts';
+import { webIdentityContext } from './sts-context.ts';
+import type { ConditionKeyFamily } from './sts-context.ts';
 import { evaluateTrustPolicy } from './trust-policy.ts';
-import type { ConditionValues, TrustRequest } from './trust-policy.ts';
+import type { TrustRequest } from './trust-policy.ts';
+
+export type { ConditionKeyFamily } from './sts-context.ts';
 
 export interface StsProvider {
   /** Issuer URL exactly as in the tokens' `iss`; discovery is fetched from it. */
@@ -21,6 +25,11 @@ export interface StsProvider {
   clientIds: string[];
   /** Account the IAM OIDC provider lives in. Default '111122223333'. */
   accountId?: string;
+  /**
+   * Whose provider-specific claims STS evaluates as `<issuer host>:<claim>` condition keys
+   * (see PROVIDER_CLAIM_KEYS). Default none: only `<issuer host>:sub` and `:aud`.
+   */
+  conditionKeys?: ConditionKeyFamily;
 }
 
 export interface StsRole {
@@ -264,7 +273,7 @@ async function assumeRoleWithWebIdentity(state: StsState, params: Record<string,
   const trust: TrustRequest = {
     action: 'sts:AssumeRoleWithWebIdentity',
     principal: { kind: 'Federated', arn: providerArn },
-    context: tokenContext(host, claims, request.sessionName),
+    context: webIdentityContext(host, claims, request.sessionName, provider.conditionKeys),
   };
   const trusted = requireTrust(state, request.roleArn, role, trust, 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
   checkMaxSessionDuration(request.durationSeconds, trusted.config);
@@ -670,17 +679,6 @@ async function fetchJson(url: string): Promise<unknown> {
   return response.json();
 }
 
-/** Condition keys IAM derives from the token: `<host>:<claim>` for every string claim, plus aud. */
-function tokenContext(host: string, claims: JWTPayload, sessionName: string): Record<string, ConditionValues> {
-  const context: Record<string, ConditionValues> = { 'sts:RoleSessionName': sessionName };
-  for (const [name, value] of Object.entries(claims)) {
-    if (typeof value === 'string') context[`${host}:${name}`] = value;
-  }
-  context[`${host}:aud`] = audiences(claims);
-  const sourceIdentity = stringClaim(claims, SOURCE_IDENTITY_CLAIM);
-  if (sourceIdentity !== undefined) context['sts:SourceIdentity'] = sourceIdentity;
-  return context;
-}
 
 function audiences(claims: JWTPayload): string[] {
   const aud = claims.aud;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, runStep, startTokenEndpoint, type StepRun, type TokenEndpoint } from './github.ts';
 import { startIssuer, type TestIssuer } from './issuer.ts';
 import { nodeRuntimes } from './runtimes.ts';
-import { startSts, type StsDouble } from './sts.ts';
+import { startSts, type ConditionKeyFamily, type StsDouble, type StsRole } from './sts.ts';
 import { webIdentityTrustPolicy } from './trust-policy.ts';
 
 export const DEPLOY_ROLE = 'arn:aws:iam::111122223333:role/deploy';
@@ -17,8 +17,15 @@ export interface GithubWorld {
 }
 
 export interface WorldOptions {
-  /** The `sub` pattern DEPLOY_ROLE trusts; without it STS knows no role (the test sets them). */
+  /** The `sub` pattern DEPLOY_ROLE trusts; without it (or trustPolicy) STS knows no role (the test sets them). */
   readonly trustedSubject?: string;
+  /**
+   * DEPLOY_ROLE's whole trust policy, instead of trustedSubject: the document, or a function
+   * of the issuer's host (`127.0.0.1:PORT`, the prefix of its condition keys) that returns it.
+   */
+  readonly trustPolicy?: object | ((issuerHost: string) => object);
+  /** Whose provider claims STS evaluates as `<issuer host>:<claim>` keys; default none (sub and aud only). */
+  readonly conditionKeys?: ConditionKeyFamily;
   /** Every service answers claimcheck this much later (the bench's --latency). */
   readonly latencyMs?: number;
 }
@@ -27,8 +34,8 @@ export async function startGithubWorld(options: WorldOptions = {}): Promise<Gith
   const latencyMs = options.latencyMs ?? 0;
   const issuer = await startIssuer({ latencyMs });
   const endpoint = await startTokenEndpoint(issuer, { latencyMs });
-  const roles = options.trustedSubject === undefined ? [] : [{ arn: DEPLOY_ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, options.trustedSubject, 'sts.amazonaws.com') }];
-  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles, latencyMs });
+  const provider = { issuer: issuer.url, clientIds: ['sts.amazonaws.com'], ...(options.conditionKeys ? { conditionKeys: options.conditionKeys } : {}) };
+  const sts = await startSts({ providers: [provider], roles: deployRoles(options, issuer.host), latencyMs });
   return {
     issuer,
     endpoint,
@@ -38,6 +45,14 @@ export async function startGithubWorld(options: WorldOptions = {}): Promise<Gith
       await issuer.close();
     },
   };
+}
+
+function deployRoles(options: WorldOptions, issuerHost: string): StsRole[] {
+  const { trustedSubject, trustPolicy } = options;
+  if (trustedSubject !== undefined && trustPolicy !== undefined) throw new Error('startGithubWorld: give trustedSubject or trustPolicy, not both');
+  if (trustPolicy !== undefined) return [{ arn: DEPLOY_ROLE, trustPolicy: typeof trustPolicy === 'function' ? trustPolicy(issuerHost) : trustPolicy }];
+  if (trustedSubject !== undefined) return [{ arn: DEPLOY_ROLE, trustPolicy: webIdentityTrustPolicy(issuerHost, trustedSubject, 'sts.amazonaws.com') }];
+  return [];
 }
 
 export interface MainStepOptions {
