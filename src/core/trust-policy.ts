@@ -90,8 +90,8 @@ export function hclString(text: string): string {
       return char;
     })
     .join('')
-    .replaceAll('${', '$${')
-    .replaceAll('%{', '%%{');
+    .replaceAll('${', () => '$${')
+    .replaceAll('%{', () => '%%{');
   return `"${body}"`;
 }
 

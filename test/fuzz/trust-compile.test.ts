@@ -1,6 +1,7 @@
 // The trust-policy compiler against the rule matcher: for random glob rules and claim values,
-// the compiled policy (read by claimcheck's IAM evaluator) accepts exactly what the rules
-// accept, and where the compiler says its form is narrower, never more.
+// the compiled policy accepts exactly what the rules accept (and where the compiler says its
+// form is narrower, never more), read both by claimcheck's IAM evaluator and by the STS
+// double's, which stands in for AWS.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
@@ -8,6 +9,8 @@ import { issuerKeys, requestContext } from '../../src/core/iam/keys.js';
 import { readPolicyDocument } from '../../src/core/iam/policy.js';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules.js';
 import { compileRules } from '../../src/core/trust/compile.js';
+import { webIdentityRequest } from '../harness/sts-context.ts';
+import { evaluateTrustPolicy } from '../harness/trust-policy.ts';
 
 const SEED = 20261201;
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -27,11 +30,15 @@ function rulesFrom(refAlternatives: string[], envAlternatives: string[]): ClaimR
 }
 
 function policyAccepts(document: object, claims: Record<string, unknown>): boolean {
-  return evaluatePolicy(readPolicyDocument(document), {
+  const ours = evaluatePolicy(readPolicyDocument(document), {
     action: 'sts:AssumeRoleWithWebIdentity',
     principalMatches: (kind, arn) => kind === 'Federated' && arn === PRINCIPAL,
     context: requestContext(keys, { aud: 'sts.amazonaws.com', ...claims }),
   }).allowed;
+  const request = webIdentityRequest(keys.prefix, { aud: 'sts.amazonaws.com', ...claims }, { conditionKeys: 'github', accountId: '123456789012' });
+  const double = evaluateTrustPolicy(document, request);
+  expect(ours, `the two evaluators differ (double: ${double.reason})`).toBe(double.allowed);
+  return ours;
 }
 
 describe('the compiled trust policy', () => {

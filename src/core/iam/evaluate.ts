@@ -4,8 +4,8 @@
 // statement every operator and every key must hold; a key's values are ORed; negated
 // operators hold when the key is missing; `IfExists` holds when it is missing; `ForAllValues`
 // holds for a missing key and `ForAnyValue` does not. Whatever this evaluator does not know
-// (an operator, NotPrincipal, a policy variable) fails closed: an Allow does not apply and a
-// Deny does.
+// (an operator, NotPrincipal, a policy variable) fails closed: the policy refuses, and the
+// statement and condition say why.
 import { matchesIam, parseIamValue } from './pattern.js';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy.js';
 
@@ -39,7 +39,8 @@ export interface StatementResult {
 
 export interface Evaluation {
   readonly allowed: boolean;
-  readonly decision: 'allowed' | 'explicit-deny' | 'no-allow';
+  /** `unsupported`: something in the policy this evaluator cannot read; it refuses, as a policy IAM would not take. */
+  readonly decision: 'allowed' | 'explicit-deny' | 'no-allow' | 'unsupported';
   /** The statement that decided: the Deny that applied, or the first Allow that did. */
   readonly deciding: StatementResult | undefined;
   readonly statements: readonly StatementResult[];
@@ -97,6 +98,10 @@ function evaluateCondition(condition: PolicyCondition, request: EvaluationReques
   }
   const known = testFor(operator.base, variables);
   if (!known) return result(false, `the operator ${condition.operator}`);
+  // A value this evaluator cannot read fails closed even where it would not be compared.
+  if (variables && wanted.some((value) => parseIamValue(value, false, true) === undefined)) {
+    return result(false, 'a policy variable other than ${*}, ${?} and ${$}');
+  }
   const [test, negated] = known;
   let unresolved = false;
   const matchesAny = (value: string) =>
@@ -107,8 +112,10 @@ function evaluateCondition(condition: PolicyCondition, request: EvaluationReques
     });
   const holdsFor = (value: string) => matchesAny(value) !== negated;
   let held: boolean;
-  if (operator.set === 'all') held = actual === undefined || actual.every(holdsFor);
-  else if (operator.set === 'any') held = actual !== undefined && actual.some(holdsFor);
+  // For the set operators a key whose values are empty strings is an empty set, as IAM documents.
+  const empty = actual === undefined || actual.every((value) => value === '');
+  if (operator.set === 'all') held = empty || actual.every(holdsFor);
+  else if (operator.set === 'any') held = empty ? operator.ifExists : actual.some(holdsFor);
   else if (actual === undefined) held = operator.ifExists || negated;
   else held = actual.some(matchesAny) !== negated;
   return unresolved ? result(false, 'a policy variable other than ${*}, ${?} and ${$}') : result(held);
@@ -145,6 +152,8 @@ function evaluateStatement(statement: PolicyStatement, request: EvaluationReques
 export function evaluatePolicy(policy: PolicyDocument, request: EvaluationRequest): Evaluation {
   const variables = policy.version === '2012-10-17';
   const statements = policy.statements.map((statement) => evaluateStatement(statement, request, variables));
+  const unreadable = statements.find((result) => result.unsupported !== undefined || result.conditions.some((condition) => condition.unsupported !== undefined));
+  if (unreadable) return { allowed: false, decision: 'unsupported', deciding: unreadable, statements };
   const deny = statements.find((result) => result.applies && result.effect === 'Deny');
   if (deny) return { allowed: false, decision: 'explicit-deny', deciding: deny, statements };
   const allow = statements.find((result) => result.applies && result.effect === 'Allow');

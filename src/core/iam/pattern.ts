@@ -67,7 +67,7 @@ function closure(states: Set<number>, tokens: readonly IamToken[]): Set<number> 
 
 /** Text for an exact operator (StringEquals): only `${` needs escaping, so no variable starts. */
 export function exactValue(text: string): string {
-  return text.replaceAll('${', '${$}{');
+  return text.replaceAll('${', () => '${$}{');
 }
 
 /** A literal inside a StringLike pattern: `*`, `?` and `${` escaped. */

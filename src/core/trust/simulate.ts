@@ -107,6 +107,9 @@ export function simulateToken(input: SimulationInput): Simulation {
   });
   const keysLine = `Condition keys from this token (${keys.family === 'none' ? 'AWS evaluates only sub and aud for this issuer' : `AWS's ${keys.family} keys`}): ${[...requestContext(keys, input.claims).keys()].join(', ')}`;
   if (evaluation.allowed && evaluation.deciding) return { allowed: true, lines: [`ACCEPTED by ${statementName(evaluation.deciding)}.`, keysLine] };
+  if (evaluation.decision === 'unsupported' && evaluation.deciding) {
+    return { allowed: false, lines: [`REFUSED: claimcheck cannot evaluate ${statementName(evaluation.deciding)}, so it refuses the whole policy.`, ...explainRefusal([evaluation.deciding], input.claims, keys.prefix), keysLine] };
+  }
   if (evaluation.decision === 'explicit-deny' && evaluation.deciding) {
     return { allowed: false, lines: [`REFUSED: ${statementName(evaluation.deciding)} denies it explicitly (a Deny wins over every Allow).`, keysLine] };
   }
