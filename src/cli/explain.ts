@@ -3,6 +3,7 @@
 // that would accept it. The token itself is never printed.
 import { decodeJwt, errors } from 'jose';
 import { ClaimcheckError } from '../core/errors.js';
+import { inertJson, inertLine, inertLines } from '../core/inert-text.js';
 import { systemClock } from '../core/retry.js';
 import { chooseRole } from '../core/role-map.js';
 import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/iam/keys.js';
@@ -58,13 +59,16 @@ async function readClaims(flags: ParsedFlags, token: string, io: CliIo, log: Log
   return { claims: verified.claims, status: `verified (${verified.algorithm}, issuer ${issuer}, audience ${audience})` };
 }
 
+/** Claim names and values as they are, except that controls and escape sequences show as escapes (\u001b). */
 function claimsTable(claims: Claims): string {
-  const width = Math.min(32, Math.max(...Object.keys(claims).map((name) => name.length)) + 2);
-  return Object.entries(claims)
+  const rows = Object.entries(claims).map(([name, value]) => [inertLine(name), value] as const);
+  const width = Math.min(32, Math.max(...rows.map(([name]) => name.length)) + 2);
+  return rows
     .map(([name, value]) => {
-      const shown = describeClaim(value) ?? '';
+      const shown = inertLine(describeClaim(value) ?? '');
       const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? ` (${new Date(value * 1000).toISOString()})` : '';
-      return `  ${name.padEnd(width)}${shown.replace(/[\r\n]+/g, ' ')}${time}`;
+      // A name longer than the column (escapes make names longer) still gets a space after it.
+      return `  ${`${name} `.padEnd(width)}${shown}${time}`;
     })
     .join('\n');
 }
@@ -125,7 +129,7 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
   }
   lines.push(...trustLines(claims, [...rules, ...roles.flatMap((entry) => entry.rules)], family));
   if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && typeof claims.aud === 'string') {
-    lines.push('', 'Trust-policy condition that accepts this token', `  ${JSON.stringify(trustConditionFor(claims.iss, claims.aud, claims.sub))}`);
+    lines.push('', 'Trust-policy condition that accepts this token', `  ${inertJson(JSON.stringify(trustConditionFor(claims.iss, claims.aud, claims.sub)))}`);
   }
   let policyOk = true;
   if (policy) {
@@ -134,6 +138,7 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
     policyOk = simulation.allowed;
     lines.push('', `Trust policy ${policyPath}`, ...simulation.lines.map((line) => `  ${line}`));
   }
-  io.stdout(`${lines.join('\n')}\n`);
+  // Every line is inert for a terminal and a CI log alike; claim values inside were escaped where they were placed.
+  io.stdout(`${inertLines(lines.join('\n'))}\n`);
   return results.every((result) => result.held) && roleOk && policyOk ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // The error model: every failure a user can meet is a ClaimcheckError with a stable code,
 // a message that names the input or claim at fault, and a hint that says how to fix it.
 // `formatError` is the one place that turns it into text.
+import { inertLine } from './inert-text.js';
 
 export type ErrorCode =
   | 'INPUT_REQUIRED'
@@ -57,6 +58,7 @@ export function formatError(error: ClaimcheckError): string {
   return `${error.code}: ${oneLine(error.message)}\nHint: ${oneLine(error.hint)}`;
 }
 
+/** Messages quote claims and servers: every front door prints them inert (inert-text.ts). */
 function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return inertLine(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
 }

@@ -1,5 +1,7 @@
 // What a successful run tells people: a step summary read at a glance, and the same facts
-// as one JSON audit line. Neither ever holds the token or a credential.
+// as one JSON audit line. Neither ever holds the token or a credential, and every value in
+// them (claims above all) is inert for its reader: see inert-text.ts.
+import { inertJson, inertLine, markdownCode } from './inert-text.js';
 
 export interface RunReport {
   readonly version: string;
@@ -20,9 +22,14 @@ export interface RunReport {
   readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean }>;
 }
 
-/** Claim values come from the job (branch names, actors): keep them from forming Markdown or HTML. */
+/** A value in a summary table cell: a code span, so GitHub links, mentions and renders nothing in it. */
 function cell(text: string): string {
-  return text.replace(/[\\`*_[\]<>|&#]/g, (char) => `&#${char.charCodeAt(0)};`).replace(/[\r\n]+/g, ' ');
+  return markdownCode(text, 'table');
+}
+
+/** A value elsewhere in the summary (heading, list, footer): a code span too. */
+function code(text: string): string {
+  return markdownCode(text, 'text');
 }
 
 function minutesUntil(when: Date, now: number): string {
@@ -33,15 +40,15 @@ function minutesUntil(when: Date, now: number): string {
 export function summaryMarkdown(report: RunReport, now: number): string {
   const rows: Array<[string, string]> = [
     ...report.job.map(([label, value]): [string, string] => [label, cell(value)]),
-    ['Role', `<code>${cell(report.roleArn)}</code>${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
-    ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.map((arn) => `<code>${cell(arn)}</code>`).join(' → ')] as [string, string]]),
-    ['Session', `<code>${cell(report.sessionName)}</code>`],
+    ['Role', `${cell(report.roleArn)}${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
+    ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.map(cell).join(' → ')] as [string, string]]),
+    ['Session', cell(report.sessionName)],
     ['Account', cell(report.accountId)],
     ['Region', cell(report.region)],
     ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
   ];
   const lines = [
-    `### ✅ claimcheck assumed ${cell(report.roleArn.replace(/^.*:role\//, ''))}`,
+    `### ✅ claimcheck assumed ${code(report.roleArn.replace(/^.*:role\//, ''))}`,
     '',
     '| | |',
     '| --- | --- |',
@@ -49,14 +56,15 @@ export function summaryMarkdown(report: RunReport, now: number): string {
   ];
   if (report.rules.length > 0) {
     lines.push('', `**Claim rules** (${report.rules.length}, all held)`, '');
-    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} <code>${cell(rule.rule)}</code>`));
+    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} ${code(rule.rule)}`));
   }
-  lines.push('', `<sub>claimcheck ${cell(report.version)} · token from ${cell(report.issuer)} · subject <code>${cell(report.subject)}</code></sub>`, '');
+  lines.push('', `<sub>claimcheck ${code(report.version)} · token from ${code(report.issuer)} · subject ${code(report.subject)}</sub>`, '');
   return lines.join('\n');
 }
 
+/** One line of JSON for every reader: no raw line or paragraph separator, control or `##[` (see inertJson). */
 export function auditRecord(report: RunReport): string {
-  return JSON.stringify({
+  return inertJson(JSON.stringify({
     event: 'claimcheck.assume-role',
     version: report.version,
     issuer: report.issuer,
@@ -71,7 +79,7 @@ export function auditRecord(report: RunReport): string {
     region: report.region,
     expiration: report.expiration.toISOString(),
     rules: report.rules,
-  });
+  }));
 }
 
 /** The summary as plain log lines, for platforms without a step summary. */
@@ -87,5 +95,5 @@ export function summaryText(report: RunReport, now: number): string {
     ...report.rules.map((rule): readonly [string, string] => ['Rule held', rule.rule]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${value.replace(/[\r\n]+/g, ' ')}`).join('\n');
+  return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${inertLine(value)}`).join('\n');
 }

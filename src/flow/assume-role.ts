@@ -7,6 +7,7 @@ import { chooseRole, type RoleTarget } from '../core/role-map.js';
 import { checkClaimRules, ruleFailure, type RuleResult } from '../core/rules.js';
 import { assertAccountAllowed, type Settings } from '../core/settings.js';
 import { ClaimcheckError } from '../core/errors.js';
+import { inertJson } from '../core/inert-text.js';
 import { classifyStsFailure, explainChainFailure, explainStsExhausted, explainStsFailure, type StsFailure } from '../core/sts-failure.js';
 import { StsCallFailed, type Sts, type StsSession } from '../aws/sts.js';
 import type { VerifiedToken } from '../oidc/verify.js';
@@ -113,7 +114,7 @@ async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<To
   deps.mask(raw);
   deps.log.debug(`Received an OIDC token (${raw.length} characters); verifying it against ${settings.issuer}.`);
   const verified = await deps.verifyToken(raw);
-  deps.log.info(`Verified the token (${verified.algorithm}, issuer ${settings.issuer}, expires ${verified.expiresAt.toISOString()}): sub ${JSON.stringify(verified.claims.sub)}.`);
+  deps.log.info(`Verified the token (${verified.algorithm}, issuer ${settings.issuer}, expires ${verified.expiresAt.toISOString()}): sub ${verified.claims.sub === undefined ? 'absent' : inertJson(JSON.stringify(verified.claims.sub))}.`);
   return { raw, verified };
 }
 

@@ -1,6 +1,7 @@
 // The parts every front door assembles the same way: retries for network calls, the
 // issuer's keys and token verification, the STS client, and the run report. A front door
 // brings only what is its own: how it gets a token, logs, masks and names sessions.
+import { inertLines } from '../core/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report.js';
 import type { Settings } from '../core/settings.js';
@@ -26,15 +27,18 @@ export function stsEndpointFromEnvironment(env: Readonly<Record<string, string |
 }
 
 /**
- * A Log for platforms that print plain lines (the orb, the CLI): every line redacted, debug
- * lines only when CLAIMCHECK_DEBUG is 1 or true.
+ * A Log for platforms that print plain lines (the orb, the CLI): every line redacted and
+ * inert (no control or escape sequence for a terminal, no workflow command for a GitHub
+ * runner, which also reads the CLI's output there), debug lines only when CLAIMCHECK_DEBUG
+ * is 1 or true.
  */
 export function lineLog(print: (line: string) => void, redact: (text: string) => string, env: Readonly<Record<string, string | undefined>>): Log {
   const debug = env.CLAIMCHECK_DEBUG === '1' || env.CLAIMCHECK_DEBUG === 'true';
+  const shown = (text: string) => inertLines(redact(text));
   return {
-    info: (text) => print(redact(text)),
-    warning: (text) => print(`Warning: ${redact(text)}`),
-    debug: (text) => (debug ? print(`[debug] ${redact(text)}`) : undefined),
+    info: (text) => print(shown(text)),
+    warning: (text) => print(shown(`Warning: ${text}`)),
+    debug: (text) => (debug ? print(shown(`[debug] ${text}`)) : undefined),
   };
 }
 

@@ -89,10 +89,10 @@ describe.each([node24!, node20!])('the Action on $name', (runtime) => {
     expect(maskedValues(run.stdout)).toEqual(expect.arrayContaining([endpoint.issued.at(-1), issued.accessKeyId, issued.secretAccessKey, issued.sessionToken]));
     expectNoLeak(run);
 
-    expect(run.summary).toContain('claimcheck assumed deploy');
-    expect(run.summary).toContain('| Repository | acme/api |');
+    expect(run.summary).toContain('claimcheck assumed `deploy`');
+    expect(run.summary).toContain('| Repository | `acme/api` |');
     expect(run.summary).toContain('acme.api@4242424242-1');
-    expect(run.summary).toContain('ref=refs/heads/main&#124;refs/tags/v&#42;');
+    expect(run.summary).toContain('- ✅ `ref=refs/heads/main|refs/tags/v*`');
     const audit = JSON.parse(/^claimcheck-audit (.*)$/m.exec(run.stdout)?.[1] ?? '{}') as Record<string, unknown>;
     expect(audit).toMatchObject({ subject: 'repo:acme/api:ref:refs/heads/main', assumed_role: arn, account: '111122223333' });
 
@@ -160,8 +160,8 @@ describe('the Action', () => {
     expect(run.outputs['authenticated-arn']).toMatch(/:assumed-role\/read-only\//);
     expect(run.stdout).toContain('Role map entry pull-requests matches: arn:aws:iam::111122223333:role/read-only.');
     expect(run.stdout).toMatch(/^::warning::The rules file checks repository but not repository_id/m);
-    expect(run.summary).toContain('<code>event&#95;name="pull&#95;request"</code>');
-    expect(run.summary).toContain('(role map entry pull-requests)');
+    expect(run.summary).toContain('- ✅ `event_name="pull_request"`');
+    expect(run.summary).toContain('(role map entry `pull-requests`)');
   });
 
   it('chains to a further role with AssumeRole signed by the first session, and exports the last', async () => {

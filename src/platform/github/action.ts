@@ -3,6 +3,7 @@
 import * as core from '@actions/core';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
 import { credentialVariables, profileVariables } from '../../core/exported-variables.js';
+import { inertLine, inertLines } from '../../core/inert-text.js';
 import { auditRecord, summaryMarkdown } from '../../core/report.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
@@ -24,13 +25,23 @@ function githubDoor(tokenEnv: TokenRequestEnvironment, maxAttempts: number, log:
   return { get, requestToken: githubTokenRequester(tokenEnv, get, networkRetry(maxAttempts, log), mask), defaultSessionName: githubSessionName };
 }
 
+/**
+ * What the step prints, redacted and inert for the runner: core.info prints text as is, and
+ * the runner runs a workflow command found in it (`##[…]` anywhere, `::…::` at the start);
+ * annotations are escaped by @actions/core only for %, CR and LF.
+ */
+function runnerLog(secrets: Secrets): Log {
+  const shown = (text: string) => inertLine(secrets.redact(text));
+  return {
+    info: (text) => core.info(shown(text)),
+    warning: (text) => core.warning(shown(text)),
+    debug: (text) => core.debug(shown(text)),
+  };
+}
+
 export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secrets = new Secrets(core.setSecret);
-  const log: Log = {
-    info: (text) => core.info(secrets.redact(text)),
-    warning: (text) => core.warning(secrets.redact(text)),
-    debug: (text) => core.debug(secrets.redact(text)),
-  };
+  const log = runnerLog(secrets);
   try {
     const inputs: InputSource = (name) => core.getInput(name);
     const readRulesFile = await preloadRulesFile(inputs);
@@ -40,7 +51,7 @@ export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = proces
     handOver(settings, assumed, env, { self, inputs });
     await publish(settings, assumed, secrets, env);
   } catch (error) {
-    core.setFailed(secrets.redact(formatError(asClaimcheckError(error))));
+    core.setFailed(inertLines(secrets.redact(formatError(asClaimcheckError(error)))));
   }
 }
 
@@ -75,6 +86,7 @@ function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, 
 
 async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {
   const { session } = assumed;
+  const log = runnerLog(secrets);
   core.setOutput('aws-account-id', assumed.accountId);
   core.setOutput('authenticated-arn', session.assumedRoleArn);
   core.setOutput('aws-expiration', session.expiration.toISOString());
@@ -85,13 +97,13 @@ async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, e
   }
 
   const report = runReport(settings, assumed, githubJobFacts(assumed.token.claims));
-  core.info(secrets.redact(`Assumed ${session.assumedRoleArn}; credentials expire at ${session.expiration.toISOString()}.`));
-  core.info(secrets.redact(`claimcheck-audit ${auditRecord(report)}`));
+  log.info(`Assumed ${session.assumedRoleArn}; credentials expire at ${session.expiration.toISOString()}.`);
+  log.info(`claimcheck-audit ${auditRecord(report)}`);
   if (env.GITHUB_STEP_SUMMARY) {
     try {
       await core.summary.addRaw(secrets.redact(summaryMarkdown(report, Date.now()))).write();
     } catch (error) {
-      core.warning(`Could not write the step summary: ${(error as Error).message}`);
+      log.warning(`Could not write the step summary: ${(error as Error).message}`);
     }
   }
 }
