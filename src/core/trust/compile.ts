@@ -11,9 +11,10 @@
 // Rules AWS cannot check (a claim without a condition key, a regular expression) are not
 // widened or dropped in silence: the result lists them as checked by claimcheck only.
 import { ClaimcheckError } from '../errors.js';
-import { conditionKeyFor, type IssuerKeys } from '../iam/keys.js';
+import type { IssuerKeys } from '../iam/keys.js';
 import { exactValue, likeLiteral } from '../iam/pattern.js';
 import type { Alternative, ClaimRule, PatternToken } from '../rules.js';
+import { reachOf } from './binding.js';
 
 export type RuleBinding =
   | { readonly rule: ClaimRule; readonly where: 'aws'; readonly key: string }
@@ -139,15 +140,12 @@ function classify(rules: readonly ClaimRule[], keys: IssuerKeys): { bindings: Ru
   const bindings: RuleBinding[] = [];
   const fragments: Fragment[][] = [];
   for (const rule of rules) {
-    const key = conditionKeyFor(keys, rule.claim);
-    if (key === undefined) {
-      bindings.push({ rule, where: 'claimcheck', reason: `AWS has no condition key for ${rule.claim} in tokens of ${keys.prefix}` });
+    const reach = reachOf(rule, keys);
+    if ('reason' in reach) {
+      bindings.push({ rule, where: 'claimcheck', reason: reach.reason });
       continue;
     }
-    if (rule.alternatives.some((alternative) => 'regex' in alternative)) {
-      bindings.push({ rule, where: 'claimcheck', reason: 'a regular expression has no IAM form' });
-      continue;
-    }
+    const { key } = reach;
     const translated = (rule.alternatives as Array<Exclude<Alternative, { regex: unknown }>>).map(translate);
     fragments.push(fragmentsOf(key, translated));
     const mixed = translated.some((item) => item.exclusions.length > 0);
