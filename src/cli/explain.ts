@@ -6,17 +6,19 @@ import { ClaimcheckError } from '../core/errors.js';
 import { inertJson, inertLine, inertLines } from '../core/inert-text.js';
 import { systemClock } from '../core/retry.js';
 import { chooseRole } from '../core/role-map.js';
-import { checkClaimRules, describeClaim, parseClaimRules, presentedFor, RuleSyntaxError, type ClaimRule, type RuleResult } from '../core/rules.js';
-import type { RoleEntry } from '../core/rules-file.js';
-import { loadRulesFile, type InputSource } from '../core/settings.js';
+import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/iam/keys.js';
+import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type RuleResult } from '../core/rules.js';
+import { ruleBindings } from '../core/trust/compile.js';
+import { githubSubjectKind } from '../core/trust/github.js';
+import { simulateToken } from '../core/trust/simulate.js';
 import { trustConditionFor } from '../core/trust-policy.js';
 import type { Log } from '../flow/assume-role.js';
 import { jsonGetter, networkRetry } from '../flow/wiring.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { timeClaimText, verifyToken } from '../oidc/verify.js';
-import { preloadRulesFile } from '../platform/shared/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
+import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
 
 export const EXPLAIN_FLAGS: Flags = {
@@ -27,9 +29,11 @@ export const EXPLAIN_FLAGS: Flags = {
   claims: { kind: 'string', value: 'rules', description: 'Claim rules to check, as in the claims input (one per line).' },
   'rules-file': { kind: 'string', value: 'path', description: 'A rules file whose rules and role map to check.' },
   'clock-tolerance': { kind: 'string', value: 'seconds', description: 'Allowed clock skew for exp, nbf and iat (default 60).' },
+  'trust-policy': { kind: 'string', value: 'policy.json', description: 'Judge the token against this role trust policy (a policy document or aws iam get-role output), as STS would.' },
+  'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
 };
 
-export const EXPLAIN_USAGE = 'claimcheck explain --token-file <path> (--issuer <url> --audience <aud> | --no-verify) [--claims <rules>] [--rules-file <path>]';
+export const EXPLAIN_USAGE = 'claimcheck explain --token-file <path> (--issuer <url> --audience <aud> | --no-verify) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>]';
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -74,25 +78,40 @@ function resultLines(results: readonly RuleResult[]): string[] {
   return results.map((result) => (result.held ? `  held    ${result.rule.source}` : `  FAILED  ${result.rule.source}: ${presentedFor(result)}`));
 }
 
-async function rulesOf(flags: ParsedFlags): Promise<{ rules: ClaimRule[]; roles: readonly RoleEntry[] }> {
-  let rules: ClaimRule[] = [];
-  try {
-    rules = parseClaimRules(flags.strings.get('claims') ?? '');
-  } catch (error) {
-    if (error instanceof RuleSyntaxError) throw new UsageError(`--claims: ${error.message}`);
-    throw error;
+/** GitHub's subject format, and where each rule binds, for the issuer the token names. */
+function trustLines(claims: Claims, rules: readonly ClaimRule[], family: KeyFamily | undefined): string[] {
+  const lines: string[] = [];
+  if (typeof claims.sub === 'string' && claims.sub.startsWith('repo:')) {
+    const kind = githubSubjectKind(claims.sub);
+    const said = {
+      immutable: "GitHub's immutable format (repo:OWNER@OWNER_ID/REPO@REPO_ID:…): policies written for repo:OWNER/REPO:… do not match it",
+      legacy: "GitHub's legacy format (repo:OWNER/REPO:…); repositories created or renamed since 15 July 2026 carry repo:OWNER@ID/REPO@ID:… instead",
+      other: 'a customised GitHub subject',
+    }[kind];
+    lines.push('', `Subject format: ${said}.`);
   }
-  const path = flags.strings.get('rules-file');
-  if (!path) return { rules, roles: [] };
-  const source: InputSource = (name) => (name === 'rules-file' ? path : undefined);
-  const document = loadRulesFile(path, { readRulesFile: await preloadRulesFile(source) });
-  return { rules: [...rules, ...document.rules], roles: document.roles };
+  if (typeof claims.iss === 'string' && rules.length > 0) {
+    const bindings = ruleBindings(rules, issuerKeys(claims.iss, family ?? keyFamilyOf(claims.iss)));
+    lines.push('', 'Where each rule binds (the trust policy is the boundary; claimcheck\'s check is a pre-check)');
+    lines.push(...bindings.map((binding) => (binding.where === 'claimcheck' ? `  claimcheck only  ${binding.rule.source} (${binding.reason})` : `  AWS can enforce  ${binding.rule.source} (${binding.key})`)));
+  }
+  return lines;
+}
+
+function familyOf(flags: ParsedFlags): KeyFamily | undefined {
+  const family = flags.strings.get('condition-keys');
+  if (family !== undefined && !(KEY_FAMILIES as readonly string[]).includes(family)) throw new UsageError(`--condition-keys must be one of ${KEY_FAMILIES.join(', ')}`);
+  return family as KeyFamily | undefined;
 }
 
 export async function explainCommand(argv: readonly string[], io: CliIo, log: Log): Promise<number> {
   const flags = parseFlags(argv, EXPLAIN_FLAGS);
   const token = await tokenSource(flags, io)();
-  const { rules, roles } = await rulesOf(flags);
+  const family = familyOf(flags);
+  const { rules, document } = await readCliRules(flags);
+  const roles = document?.roles ?? [];
+  const policyPath = flags.strings.get('trust-policy');
+  const policy = policyPath === undefined ? undefined : await readTrustPolicyFile(policyPath);
   const { claims, status } = await readClaims(flags, token, io, log);
   const results = checkClaimRules(rules, claims);
   const lines = [`Token: ${status}`, '', 'Claims', claimsTable(claims)];
@@ -109,10 +128,18 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
       lines.push(`  FAILED  ${error.message}`);
     }
   }
+  lines.push(...trustLines(claims, [...rules, ...roles.flatMap((entry) => entry.rules)], family));
   if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && typeof claims.aud === 'string') {
     lines.push('', 'Trust-policy condition that accepts this token', `  ${inertJson(JSON.stringify(trustConditionFor(claims.iss, claims.aud, claims.sub)))}`);
   }
+  let policyOk = true;
+  if (policy) {
+    const issuer = flags.strings.get('issuer') ?? (typeof claims.iss === 'string' ? claims.iss : '');
+    const simulation = simulateToken({ policy, claims, issuer, ...(family ? { family } : {}) });
+    policyOk = simulation.allowed;
+    lines.push('', `Trust policy ${policyPath}`, ...simulation.lines.map((line) => `  ${line}`));
+  }
   // Every line is inert for a terminal and a CI log alike; claim values inside were escaped where they were placed.
   io.stdout(`${inertLines(lines.join('\n'))}\n`);
-  return results.every((result) => result.held) && roleOk ? 0 : 1;
+  return results.every((result) => result.held) && roleOk && policyOk ? 0 : 1;
 }

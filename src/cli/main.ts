@@ -43,7 +43,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: TRUST_POLICY_USAGE,
     flags: TRUST_POLICY_FLAGS,
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
-    run: async (argv, io) => (await trustPolicyCommand(argv, io), 0),
+    run: (argv, io) => trustPolicyCommand(argv, io),
   },
   'credential-process': {
     summary: 'Print credentials for an AWS profile\'s credential_process; written by assume --refresh, not typed by hand.',

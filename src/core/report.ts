@@ -19,8 +19,11 @@ export interface RunReport {
   readonly sessionName: string;
   readonly region: string;
   readonly expiration: Date;
-  readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean }>;
+  /** Each rule, and whether AWS could enforce it (on `key`) or only claimcheck checks it. */
+  readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean; readonly binds: 'aws' | 'claimcheck'; readonly key?: string }>;
 }
+
+const BINDS = { aws: 'AWS can enforce', claimcheck: 'claimcheck only' } as const;
 
 /** A value in a summary table cell: a code span, so GitHub links, mentions and renders nothing in it. */
 function cell(text: string): string {
@@ -56,7 +59,10 @@ export function summaryMarkdown(report: RunReport, now: number): string {
   ];
   if (report.rules.length > 0) {
     lines.push('', `**Claim rules** (${report.rules.length}, all held)`, '');
-    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} ${code(rule.rule)}`));
+    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} ${code(rule.rule)} — ${BINDS[rule.binds]}${rule.key === undefined ? '' : ` (${code(rule.key)})`}`));
+    if (report.rules.some((rule) => rule.binds === 'claimcheck')) {
+      lines.push('', "The role's trust policy is the boundary: AWS cannot check the rules marked *claimcheck only*, so a job that skips this step is not held to them.");
+    }
   }
   lines.push('', `<sub>claimcheck ${code(report.version)} · token from ${code(report.issuer)} · subject ${code(report.subject)}</sub>`, '');
   return lines.join('\n');
@@ -92,7 +98,7 @@ export function summaryText(report: RunReport, now: number): string {
     ['Account', report.accountId],
     ['Region', report.region],
     ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
-    ...report.rules.map((rule): readonly [string, string] => ['Rule held', rule.rule]),
+    ...report.rules.map((rule): readonly [string, string] => ['Rule held', `${rule.rule} (${BINDS[rule.binds]})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${inertLine(value)}`).join('\n');

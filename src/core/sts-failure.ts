@@ -3,6 +3,8 @@
 import { roleOfAssumedRole, type RoleArn } from './arn.js';
 import { ClaimcheckError } from './errors.js';
 import { describeClaim } from './rules.js';
+import { conditionKeyFor, issuerKeys } from './iam/keys.js';
+import { githubSubjectKind, otherSubjectForm } from './trust/github.js';
 import { oidcProviderArn, trustConditionFor } from './trust-policy.js';
 
 export interface StsFailure {
@@ -71,11 +73,10 @@ export function explainStsFailure(failure: StsFailure, context: StsFailureContex
   switch (failure.code) {
     case 'AccessDenied': {
       const provider = oidcProviderArn(roleArn.partition, roleArn.accountId, context.issuer);
-      const condition = JSON.stringify(trustConditionFor(context.issuer, context.audience, subject));
       return new ClaimcheckError(
         'STS_ACCESS_DENIED',
         `STS refused to let this token assume ${roleArn.arn}: the role's trust policy does not accept the claims presented (${presentedClaims(context.claims)}) ${awsDetail(failure)}.`,
-        `Check that the role exists and that its trust policy allows "Federated": "${provider}" with the condition ${condition} (or a StringLike pattern that covers it).`,
+        `Check that the role exists and that its trust policy allows "Federated": "${provider}" with ${acceptingCondition(context.issuer, context.audience, context.claims, subject)}. To see which condition refuses it, save aws iam get-role --role-name ${roleArn.name} to a file and run claimcheck explain --trust-policy <file> on this job's token.`,
       );
     }
     case 'InvalidIdentityToken':
@@ -93,6 +94,27 @@ export function explainStsFailure(failure: StsFailure, context: StsFailureContex
     default:
       return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused AssumeRoleWithWebIdentity for ${roleArn.arn} ${awsDetail(failure)}.`, 'The AWS message above names the problem; see the STS AssumeRoleWithWebIdentity documentation for its error codes.');
   }
+}
+
+/** The condition to suggest: AWS's provider keys where it has them (ids, not names), else sub. */
+function acceptingCondition(issuer: string, audience: string, claims: Readonly<Record<string, unknown>>, subject: string): string {
+  const keys = issuerKeys(issuer);
+  const claimKey = (claim: string) => (typeof claims[claim] === 'string' ? conditionKeyFor(keys, claim) : undefined);
+  const wanted = keys.family === 'github' ? ['repository_id', typeof claims.environment === 'string' ? 'environment' : 'ref'] : keys.family === 'circleci' ? ['oidc.circleci.com/project-id'] : [];
+  const pins = wanted.flatMap((claim) => {
+    const key = claimKey(claim);
+    return key ? [[key, claims[claim] as string] as const] : [];
+  });
+  const bySubject = `the condition ${JSON.stringify(trustConditionFor(issuer, audience, subject))} (or a StringLike pattern that covers it)`;
+  if (pins.length < wanted.length || pins.length === 0) return bySubject;
+  const byKeys = `the condition ${JSON.stringify({ StringEquals: { [`${keys.prefix}:aud`]: audience, ...Object.fromEntries(pins) } })}, which AWS evaluates on the token's own claims`;
+  if (keys.family !== 'github') return `${byKeys}, or ${bySubject}`;
+  const kind = githubSubjectKind(subject);
+  const other = otherSubjectForm(subject, claims);
+  if (kind === 'immutable' && other) {
+    return `${byKeys}. This repository has GitHub's immutable subject ${JSON.stringify(subject)}: a policy on the legacy form ${JSON.stringify(other)} does not match it; trust both forms or pin the ids as above`;
+  }
+  return `${byKeys}, or ${bySubject}`;
 }
 
 function tokenRejected(failure: StsFailure, context: StsFailureContext): ClaimcheckError {

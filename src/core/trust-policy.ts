@@ -75,23 +75,73 @@ export function circleciSubjects(organizationId: string, projectIds: readonly st
 
 const PROVIDER_REFERENCE = 'aws_iam_openid_connect_provider.ci.arn';
 
-/** The provider and role as Terraform: the policy is JSON, which is also an HCL expression. */
-export function terraformFor(spec: TrustSpec, roleName: string): string {
+/**
+ * A string as an HCL literal. Claim values are untrusted: `${` and `%{` would start a
+ * Terraform interpolation or directive (a branch named `fix-${var.db_password}` would put a
+ * secret into the policy), so they are written `$${` and `%%{`; quotes, backslashes and
+ * control characters are escaped as HCL reads them.
+ */
+export function hclString(text: string): string {
+  const body = Array.from(text)
+    .map((char) => {
+      if (char === '"' || char === '\\') return `\\${char}`;
+      const code = char.codePointAt(0) as number;
+      if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || code === 0x2028 || code === 0x2029) return `\\u${code.toString(16).padStart(4, '0')}`;
+      return char;
+    })
+    .join('')
+    .replaceAll('${', () => '$${')
+    .replaceAll('%{', () => '%%{');
+  return `"${body}"`;
+}
+
+/** A JSON value as an HCL expression (objects and lists in JSON syntax, strings via hclString). */
+function hclValue(value: unknown, indent: string): string {
+  if (typeof value === 'string') return hclString(value);
+  if (Array.isArray(value)) return `[${value.map((item) => hclValue(item, indent)).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    const inner = `${indent}  `;
+    const entries = Object.entries(value).map(([key, item]) => `${inner}${hclString(key)} = ${hclValue(item, inner)}`);
+    return `{\n${entries.join('\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export interface TerraformRole {
+  /** The resource label: letters, digits, _ and - (derived from the role map entry). */
+  readonly label: string;
+  readonly roleName: string;
+  /** The trust policy, whose Federated principal is replaced by the provider resource's ARN. */
+  readonly document: object;
+  readonly principal: string;
+}
+
+/** A resource label Terraform accepts, from any name. */
+export function terraformLabel(name: string): string {
+  const label = name.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^([^A-Za-z_])/, '_$1');
+  return label === '' ? 'ci' : label;
+}
+
+/** The provider and roles as Terraform; every string passes through hclString. */
+export function terraformForRoles(issuer: string, audience: string, roles: readonly TerraformRole[]): string {
   const marker = '__claimcheck_provider_arn__';
-  const policy = JSON.stringify(trustPolicyDocument(spec, marker), null, 2)
-    .replace(`"${marker}"`, PROVIDER_REFERENCE)
-    .replace(/\n/g, '\n  ');
-  return [
+  const lines = [
     '# The IAM OIDC provider: once per account and issuer.',
     'resource "aws_iam_openid_connect_provider" "ci" {',
-    `  url            = ${JSON.stringify(spec.issuer)}`,
-    `  client_id_list = [${JSON.stringify(spec.audience)}]`,
+    `  url            = ${hclString(issuer)}`,
+    `  client_id_list = [${hclString(audience)}]`,
     '}',
-    '',
-    'resource "aws_iam_role" "ci" {',
-    `  name = ${JSON.stringify(roleName)}`,
-    `  assume_role_policy = jsonencode(${policy})`,
-    '}',
-    '',
-  ].join('\n');
+  ];
+  for (const role of roles) {
+    const withMarker = JSON.parse(JSON.stringify(role.document).replaceAll(JSON.stringify(role.principal), JSON.stringify(marker))) as object;
+    const policy = hclValue(withMarker, '  ').replaceAll(hclString(marker), PROVIDER_REFERENCE);
+    lines.push('', `resource "aws_iam_role" ${hclString(role.label)} {`, `  name = ${hclString(role.roleName)}`, `  assume_role_policy = jsonencode(${policy})`, '}');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One role from a token or flags, as before: the spec's policy under the label ci. */
+export function terraformFor(spec: TrustSpec, roleName: string): string {
+  const principal = oidcProviderArn(spec.partition, spec.accountId, spec.issuer);
+  return terraformForRoles(spec.issuer, spec.audience, [{ label: 'ci', roleName, document: trustPolicyDocument(spec, principal), principal }]);
 }

@@ -4,6 +4,9 @@
 import { inertLines } from '../core/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report.js';
+import { issuerKeys, type IssuerKeys } from '../core/iam/keys.js';
+import type { ClaimRule } from '../core/rules.js';
+import { reachOf } from '../core/trust/binding.js';
 import type { Settings } from '../core/settings.js';
 import { VERSION } from '../core/version.generated.js';
 import { createSts } from '../aws/sts.js';
@@ -83,8 +86,15 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
   };
 }
 
+/** Whether AWS could enforce a rule (on which key), or only claimcheck checks it. */
+function bindsAt(rule: ClaimRule, keys: IssuerKeys): { binds: 'aws' | 'claimcheck'; key?: string } {
+  const reach = reachOf(rule, keys);
+  return 'key' in reach ? { binds: 'aws', key: reach.key } : { binds: 'claimcheck' };
+}
+
 export function runReport(settings: Settings, assumed: Assumed, job: RunReport['job']): RunReport {
   const { claims } = assumed.token;
+  const keys = issuerKeys(settings.issuer);
   return {
     version: VERSION,
     job,
@@ -98,6 +108,6 @@ export function runReport(settings: Settings, assumed: Assumed, job: RunReport['
     sessionName: assumed.sessionName,
     region: settings.region,
     expiration: assumed.session.expiration,
-    rules: assumed.rules.map((result) => ({ rule: result.rule.source, held: result.held })),
+    rules: assumed.rules.map((result) => ({ rule: result.rule.source, held: result.held, ...bindsAt(result.rule, keys) })),
   };
 }

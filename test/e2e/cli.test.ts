@@ -241,7 +241,7 @@ describe('claimcheck trust-policy', () => {
     const result = await cli(['trust-policy', '--account-id', '111122223333', '--platform', 'github', '--repository', 'acme/api', '--tag', 'v*', '--format', 'terraform']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('resource "aws_iam_openid_connect_provider" "ci" {\n  url            = "https://token.actions.githubusercontent.com"\n  client_id_list = ["sts.amazonaws.com"]\n}');
-    expect(result.stdout).toContain('"Federated": aws_iam_openid_connect_provider.ci.arn');
-    expect(result.stdout).toContain('"StringLike": {\n            "token.actions.githubusercontent.com:sub": "repo:acme/api:ref:refs/tags/v*"');
+    expect(result.stdout).toContain('"Federated" = aws_iam_openid_connect_provider.ci.arn');
+    expect(result.stdout).toContain('"StringLike" = {\n          "token.actions.githubusercontent.com:sub" = ["repo:acme/api:ref:refs/tags/v*", "repo:acme@*/api@*:ref:refs/tags/v*"]');
   });
 });

@@ -18,7 +18,10 @@ const report: RunReport = {
   sessionName: 'acme.api@1-1',
   region: 'eu-west-1',
   expiration: new Date('2026-11-23T10:00:00Z'),
-  rules: [{ rule: 'ref=refs/heads/*', held: true }],
+  rules: [
+    { rule: 'ref=refs/heads/*', held: true, binds: 'aws', key: 'token.actions.githubusercontent.com:ref' },
+    { rule: 'event_name=push', held: true, binds: 'claimcheck' },
+  ],
 };
 
 describe('step summary and audit record', () => {
@@ -28,7 +31,17 @@ describe('step summary and audit record', () => {
     expect(markdown).toContain('| Repository | `acme/api` |');
     expect(markdown).toContain('| Session | `acme.api@1-1` |');
     expect(markdown).toContain('| Expires | 2026-11-23T10:00:00.000Z (in 60 min) |');
-    expect(markdown).toContain('- ✅ `ref=refs/heads/*`');
+    expect(markdown).toContain('- ✅ `ref=refs/heads/*` — AWS can enforce (`token.actions.githubusercontent.com:ref`)');
+    expect(markdown).toContain('- ✅ `event_name=push` — claimcheck only');
+    expect(markdown).toContain("The role's trust policy is the boundary: AWS cannot check the rules marked *claimcheck only*");
+  });
+
+  it('says which rules AWS could enforce in the plain-text rows and the audit record', () => {
+    expect(summaryText(report, 0)).toMatch(/Rule held: +ref=refs\/heads\/\* \(AWS can enforce\)\n {2}Rule held: +event_name=push \(claimcheck only\)$/);
+    expect(JSON.parse(auditRecord(report)).rules).toEqual([
+      { rule: 'ref=refs/heads/*', held: true, binds: 'aws', key: 'token.actions.githubusercontent.com:ref' },
+      { rule: 'event_name=push', held: true, binds: 'claimcheck' },
+    ]);
   });
 
   it('keeps claim values from forming HTML, table cells or headings', () => {
@@ -44,7 +57,7 @@ describe('step summary and audit record', () => {
   it('shows every value from a hostile token literally, as GitHub renders GFM: no link, mention, emoji, HTML or cell of its own', () => {
     const hostile = ['(www.evil.example)', 'x@evil.example', '#123', '@acme/team', ':smile:', '<img src=x>', '<!--', '[a](https://evil.example)', 'https://evil.example', '`', '``a``', '| x | y', '*em*', '&lt;', '\\', '\u001b[2J\u202e', '\u2028\r\n| forged | row |'];
     const value = hostile.join(' ');
-    const markdown = summaryMarkdown({ ...report, job: hostile.map((text, index) => [`Fact ${index}`, text]), subject: value, roleEntry: value, sessionName: value, roleChain: [value], rules: [{ rule: value, held: true }] }, 0);
+    const markdown = summaryMarkdown({ ...report, job: hostile.map((text, index) => [`Fact ${index}`, text]), subject: value, roleEntry: value, sessionName: value, roleChain: [value], rules: [{ rule: value, held: true, binds: 'claimcheck' }] }, 0);
     const facts = markdownFacts(markdown);
     expect(facts.links).toEqual([]);
     expect(facts.html).toEqual(['<sub>', '</sub>']);
@@ -70,7 +83,7 @@ describe('step summary and audit record', () => {
       assumed_role: 'arn:aws:sts::123456789012:assumed-role/deploy/acme.api@1-1',
       session: 'acme.api@1-1',
       expiration: '2026-11-23T10:00:00.000Z',
-      rules: [{ rule: 'ref=refs/heads/*', held: true }],
+      rules: [{ rule: 'ref=refs/heads/*', held: true }, { rule: 'event_name=push', held: true }],
     });
   });
 

@@ -73,3 +73,32 @@ describe('STS failures', () => {
     expect(error.message).toBe('STS at http://127.0.0.1:1 did not succeed after 5 attempts over 12.3 s; the last failure was InternalFailure: boom.');
   });
 });
+
+describe('the AccessDenied hint on GitHub and CircleCI tokens', () => {
+  const denied = failure('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
+
+  it('suggests the provider keys AWS evaluates: repository_id plus ref, or environment', () => {
+    const withIds = { ...context, claims: { ...context.claims, repository_id: '123', repository_owner_id: '9' } };
+    const hint = explainStsFailure(denied, withIds).hint;
+    expect(hint).toContain('"token.actions.githubusercontent.com:repository_id":"123"');
+    expect(hint).toContain('"token.actions.githubusercontent.com:ref":"refs/heads/dev"');
+    const inEnvironment = { ...withIds, claims: { ...withIds.claims, environment: 'prod', sub: 'repo:acme/api:environment:prod' } };
+    expect(explainStsFailure(denied, inEnvironment).hint).toContain('"token.actions.githubusercontent.com:environment":"prod"');
+  });
+
+  it('says when the token carries the immutable subject, and shows both forms', () => {
+    const immutable = { ...context, claims: { ...context.claims, repository_id: '123', repository_owner_id: '9', sub: 'repo:acme@9/api@123:ref:refs/heads/dev' } };
+    const hint = explainStsFailure(denied, immutable).hint;
+    expect(hint).toContain("immutable subject \"repo:acme@9/api@123:ref:refs/heads/dev\"");
+    expect(hint).toContain('legacy form "repo:acme/api:ref:refs/heads/dev"');
+  });
+
+  it('suggests the CircleCI project-id key', () => {
+    const circleci = {
+      ...context,
+      issuer: 'https://oidc.circleci.com/org/0c5b7c2e-1111-4222-8333-444455556666',
+      claims: { sub: 'org/0c5b7c2e-1111-4222-8333-444455556666/project/p1/user/u1', 'oidc.circleci.com/project-id': 'p1' },
+    };
+    expect(explainStsFailure(denied, circleci).hint).toContain('"oidc.circleci.com/org/0c5b7c2e-1111-4222-8333-444455556666:oidc.circleci.com/project-id":"p1"');
+  });
+});

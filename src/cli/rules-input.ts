@@ -1,0 +1,55 @@
+// The rules a CLI command reads: `--claims` lines and a `--rules-file`, the same parsers and
+// checks as the Action's inputs; and a trust policy file for --check and --trust-policy.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { ClaimcheckError } from '../core/errors.js';
+import { parseTrustPolicyText, type PolicyDocument } from '../core/iam/policy.js';
+import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules.js';
+import type { RulesDocument } from '../core/rules-file.js';
+import { loadRulesFile, type InputSource } from '../core/settings.js';
+import { preloadRulesFile } from '../platform/shared/rules-file.js';
+import { UsageError, type ParsedFlags } from './args.js';
+
+export interface CliRules {
+  /** The --claims rules and the rules file's top-level rules: every token must meet them. */
+  readonly rules: readonly ClaimRule[];
+  readonly document: RulesDocument | undefined;
+}
+
+export async function readCliRules(flags: ParsedFlags): Promise<CliRules> {
+  let rules: ClaimRule[];
+  try {
+    rules = parseClaimRules(flags.strings.get('claims') ?? '');
+  } catch (error) {
+    if (error instanceof RuleSyntaxError) throw new UsageError(`--claims: ${error.message}`);
+    throw error;
+  }
+  const path = flags.strings.get('rules-file');
+  if (!path) return { rules, document: undefined };
+  const source: InputSource = (name) => (name === 'rules-file' ? path : undefined);
+  const document = loadRulesFile(path, { readRulesFile: await preloadRulesFile(source) });
+  return { rules: [...rules, ...document.rules], document };
+}
+
+const MAX_POLICY_BYTES = 64 * 1024;
+
+/** A trust policy file: a regular file (never a FIFO or device, never blocking), at most 64 KiB. */
+export async function readTrustPolicyFile(path: string): Promise<PolicyDocument> {
+  const fail = (why: string) => new ClaimcheckError('INPUT_INVALID', `The trust policy ${path} ${why}.`, 'Pass a JSON file: the policy document, or the output of aws iam get-role.');
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw fail('is not a regular file');
+    const buffer = Buffer.alloc(MAX_POLICY_BYTES + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, length));
+    if (length > MAX_POLICY_BYTES) throw fail(`is larger than ${MAX_POLICY_BYTES} bytes`);
+    return parseTrustPolicyText(buffer.subarray(0, length).toString('utf8'), path);
+  } finally {
+    await handle.close();
+  }
+}

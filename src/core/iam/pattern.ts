@@ -1,0 +1,83 @@
+// IAM string values as IAM reads them: StringLike's `*` (any run of characters, `/` and `:`
+// included) and `?` (exactly one), and the policy-variable escapes `${*}`, `${?}` and `${$}`
+// for a literal `*`, `?` and `$` (policy version 2012-10-17). Matching walks the pattern as an
+// automaton, so a hostile policy value costs time linear in its length times the claim's.
+
+export type IamToken = { readonly literal: string } | { readonly any: true } | { readonly one: true };
+
+const ESCAPES: Readonly<Record<string, string>> = { '${*}': '*', '${?}': '?', '${$}': '$' };
+
+/**
+ * The tokens of a policy value, or undefined when it holds a policy variable other than the
+ * three escapes (a variable a web-identity trust policy cannot resolve: the caller fails closed).
+ * `wildcards` is false for the exact operators, where `*` and `?` are plain characters.
+ */
+export function parseIamValue(value: string, wildcards: boolean, variables: boolean): IamToken[] | undefined {
+  const tokens: IamToken[] = [];
+  const chars = Array.from(value);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] as string;
+    if (variables && char === '$' && chars[i + 1] === '{') {
+      const escape = chars.slice(i, i + 4).join('');
+      const literal = ESCAPES[escape];
+      if (literal === undefined) return undefined;
+      tokens.push({ literal });
+      i += 3;
+    } else if (wildcards && char === '*') {
+      tokens.push({ any: true });
+    } else if (wildcards && char === '?') {
+      tokens.push({ one: true });
+    } else {
+      tokens.push({ literal: char });
+    }
+  }
+  return tokens;
+}
+
+/** Whole-value match of IAM tokens against a string, by code point. */
+export function matchesIam(tokens: readonly IamToken[], text: string, ignoreCase = false): boolean {
+  const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
+  let states = closure(new Set([0]), tokens);
+  for (const char of text) {
+    const next = new Set<number>();
+    for (const state of states) {
+      const token = tokens[state];
+      if (!token) continue;
+      if ('literal' in token) {
+        if (fold(token.literal) === fold(char)) next.add(state + 1);
+      } else if ('one' in token) {
+        next.add(state + 1);
+      } else {
+        next.add(state);
+      }
+    }
+    if (next.size === 0) return false;
+    states = closure(next, tokens);
+  }
+  return states.has(tokens.length);
+}
+
+function closure(states: Set<number>, tokens: readonly IamToken[]): Set<number> {
+  for (const state of states) {
+    const token = tokens[state];
+    if (token && 'any' in token) states.add(state + 1);
+  }
+  return states;
+}
+
+/** Text for an exact operator (StringEquals): only `${` needs escaping, so no variable starts. */
+export function exactValue(text: string): string {
+  return text.replaceAll('${', () => '${$}{');
+}
+
+/** A literal inside a StringLike pattern: `*`, `?` and `${` escaped. */
+export function likeLiteral(text: string): string {
+  return Array.from(text)
+    .map((char, i, all) => (char === '*' ? '${*}' : char === '?' ? '${?}' : char === '$' && all[i + 1] === '{' ? '${$}' : char))
+    .join('');
+}
+
+/** True when a StringLike value has a wildcard (outside the escapes). */
+export function hasWildcard(value: string): boolean {
+  return /[*?]/.test(value.replace(/\$\{[*?$]\}/g, ''));
+}
