@@ -6,7 +6,7 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `export NAME='value'` lines, one per variable; names are checked, values quoted. */
 export function exportLines(variables: ReadonlyArray<readonly [string, string]>): string {

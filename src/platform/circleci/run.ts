@@ -131,7 +131,7 @@ function cleanup(env: Environment, log: Log): void {
   removeState(home);
 }
 
-/** Takes the recorded lines out of $BASH_ENV and unsets their variables for the rest of this step's shell too. */
+/** Takes the recorded lines out of $BASH_ENV, and still appends `unset` for their variables: any line not found is cleared too. */
 function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Log): void {
   const found = removeWrittenLines('BASH_ENV', bashEnv, exports);
   const names = [...new Set(exports.flatMap((record) => record.names))];

@@ -10,6 +10,7 @@ import { ownFolder, ownFolderProblem } from '../../aws/private-folder.js';
 import type { ProfileFiles } from '../../aws/profile.js';
 import { asClaimcheckError, ClaimcheckError } from '../../core/errors.js';
 import { PROFILE_NAME } from '../../core/settings.js';
+import { VARIABLE_NAME } from '../../core/shell.js';
 import type { Log } from '../../flow/assume-role.js';
 import type { WrittenLines } from '../shared/env-file.js';
 import { claimcheckFolder, OWN_FILE } from '../shared/refresh.js';
@@ -41,9 +42,30 @@ const stateFile = (home: string) => join(claimcheckFolder(home), 'state.json');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isFiles = (value: unknown): value is ProfileFiles => isRecord(value) && typeof value.credentials === 'string' && typeof value.config === 'string';
-const isName = (value: unknown): value is string => typeof value === 'string' && PROFILE_NAME.test(value);
-const isLines = (value: unknown): value is WrittenLines =>
-  isRecord(value) && Array.isArray(value.names) && value.names.every(isName) && Number.isInteger(value.lines) && typeof value.sha256 === 'string';
+const isProfile = (value: unknown): value is string => typeof value === 'string' && PROFILE_NAME.test(value);
+const isVariable = (value: unknown): value is string => typeof value === 'string' && VARIABLE_NAME.test(value);
+
+/** The entries of a list that pass `read`, as it rebuilds them (nothing else is carried along). */
+function entries<T>(list: unknown, read: (entry: Record<string, unknown>) => T | undefined): T[] {
+  const valid = (Array.isArray(list) ? list : []).filter(isRecord).map(read);
+  return valid.filter((entry): entry is T => entry !== undefined);
+}
+
+const copyFiles = (files: ProfileFiles): ProfileFiles => ({ credentials: files.credentials, config: files.config });
+
+function readLines(entry: Record<string, unknown>): WrittenLines | undefined {
+  const { names, lines, sha256 } = entry;
+  if (!Array.isArray(names) || !names.every(isVariable) || !Number.isInteger(lines) || typeof sha256 !== 'string') return undefined;
+  return { names, lines: lines as number, sha256 };
+}
+
+function readProfile(entry: Record<string, unknown>): OrbState['profiles'][number] | undefined {
+  return isProfile(entry.name) && isFiles(entry.files) ? { name: entry.name, files: copyFiles(entry.files) } : undefined;
+}
+
+function readRenewing(entry: Record<string, unknown>): OrbState['renewing'][number] | undefined {
+  return isProfile(entry.profile) && isFiles(entry.files) ? { profile: entry.profile, files: copyFiles(entry.files) } : undefined;
+}
 
 const OTHER_JOB = 'it was written in another job';
 
@@ -57,13 +79,7 @@ export function parseState(text: string, env: Environment): OrbState | string {
   }
   if (!isRecord(parsed) || parsed.version !== 2) return 'it is not a state this version of claimcheck wrote';
   if (parsed.job !== jobOf(env)) return OTHER_JOB;
-  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-  return {
-    ...emptyState(env),
-    exports: list(parsed.exports).filter(isLines),
-    profiles: list(parsed.profiles).filter((entry): entry is OrbState['profiles'][number] => isRecord(entry) && isName(entry.name) && isFiles(entry.files)),
-    renewing: list(parsed.renewing).filter((entry): entry is OrbState['renewing'][number] => isRecord(entry) && isName(entry.profile) && isFiles(entry.files)),
-  };
+  return { ...emptyState(env), exports: entries(parsed.exports, readLines), profiles: entries(parsed.profiles, readProfile), renewing: entries(parsed.renewing, readRenewing) };
 }
 
 /** The state of this job, or an empty one (saying why) when the file is missing, unsafe or not this job's. */
