@@ -1,6 +1,7 @@
 // Named profiles in the AWS shared credentials and config files, written as private files
-// (private-file.ts: 0600, renamed into place, never through a symlink); only our own
-// profile's section changes: other profiles stay byte for byte.
+// (private-file.ts: 0600, renamed into place, never through a symlink, never a FIFO or
+// anything else but a regular file); only our own profile's section changes: other profiles
+// stay byte for byte.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { removeSection, upsertSection } from '../core/ini.js';
@@ -53,7 +54,15 @@ export function writeProcessProfile(files: ProfileFiles, profile: string, comman
   updatePrivateFile(files.credentials, (text) => removeSection(text, profile));
 }
 
+/** Removes our sections from both files; one file that cannot be changed does not keep the other as it was. */
 export function removeProfile(files: ProfileFiles, profile: string): void {
-  updatePrivateFile(files.credentials, (text) => removeSection(text, profile));
-  updatePrivateFile(files.config, (text) => removeSection(text, configSection(profile)));
+  let failure: unknown;
+  for (const [path, section] of [[files.credentials, profile], [files.config, configSection(profile)]] as const) {
+    try {
+      updatePrivateFile(path, (text) => removeSection(text, section));
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }

@@ -5,6 +5,7 @@ import { HttpClient } from '@actions/http-client';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Credentials, type AssumedRoleUser } from '@aws-sdk/client-sts';
 import type { StsFailure } from '../core/sts-failure.js';
+import { refuseEndlessSharedFiles } from './shared-files.js';
 import { StsCallFailed, type Sts, type StsSession } from './sts.js';
 
 /** requestTimeout is an idle timeout; a body that trickles in forever needs a deadline too. */
@@ -31,6 +32,8 @@ function proxiedHandler(endpoint: string, userAgent: string) {
 }
 
 export function createSdkSts(region: string, endpoint: string, userAgent: string): Pick<Sts, 'assumeRoleWithWebIdentity' | 'assumeRole'> {
+  // The client reads ~/.aws/config and credentials as the environment names them.
+  refuseEndlessSharedFiles(process.env);
   const base = { ...CLIENT_SETTINGS, requestHandler: proxiedHandler(endpoint, userAgent), region, endpoint, customUserAgent: userAgent };
   const unsigned = new STSClient(base);
   return {

@@ -1,9 +1,9 @@
 // `claimcheck assume`: the same exchange as the Action and the orb, for any CI: the token
 // from a file, a variable or a command; every Action input as a flag of the same name;
 // the credentials as shell exports, JSON, credential_process output or CI env files.
-import { appendFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { ownFolder } from '../aws/private-folder.js';
 import { profileFiles, writeProfile } from '../aws/profile.js';
 import { profileVariables } from '../core/exported-variables.js';
 import { INPUTS, type InputName } from '../core/inputs.generated.js';
@@ -16,7 +16,8 @@ import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
 import { assumeRoleDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
 import { circleciSessionName } from '../platform/circleci/claims.js';
 import { githubSessionName } from '../platform/github/claims.js';
-import { installRefresh, pinnedInputs, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
+import { appendToEnvFile } from '../platform/shared/env-file.js';
+import { claimcheckFolder, homeRefreshDir, installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
@@ -80,7 +81,10 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);
   if (renewal) {
     const profile = settings.awsProfile ?? 'claimcheck';
-    const setup = installRefresh({ dir: join(homedir(), '.claimcheck', `refresh-${profile}`), profile, env: io.env, self, inputs: pinnedInputs(inputs, settings), token: renewal, session: assumed.session, region: settings.region });
+    const setup: RefreshSetup = { dir: homeRefreshDir(homedir(), profile), profile, files: profileFiles(io.env) };
+    // Nobody else may write where the renewal folder goes, or they could swap its files.
+    ownFolder(claimcheckFolder(homedir()));
+    installRefresh(setup, { self, inputs: pinnedInputs(inputs, settings), token: renewal, session: assumed.session, region: settings.region });
     log.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials. Select it with AWS_PROFILE=${profile}.`);
     io.stdout(exportLines(profileVariables(profile, settings.region)));
     return;
@@ -101,10 +105,10 @@ function handOver(settings: Settings, assumed: Assumed, format: OutputFormat, io
   else if (format === 'credential-process') io.stdout(credentialProcessJson(credentials));
   else if (format === 'github') {
     for (const secret of [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken]) io.stdout(`::add-mask::${secret}\n`);
-    appendFileSync(requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(credentials));
+    appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(credentials));
     log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
   } else {
-    appendFileSync(requiredFile(io.env, 'BASH_ENV'), shellExports(credentials));
+    appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), shellExports(credentials));
     log.info('Exported the credentials to $BASH_ENV for the steps that follow.');
   }
 }

@@ -178,8 +178,11 @@ function parseSessionName(text: string): string {
   return text;
 }
 
+/** A profile name: also one path segment, as claimcheck's renewal folders use it. */
+export const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 function parseProfileName(text: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(text)) throw invalid('aws-profile', text, 'a profile name of 1 to 64 letters, digits, dots, underscores and hyphens');
+  if (!PROFILE_NAME.test(text)) throw invalid('aws-profile', text, 'a profile name of 1 to 64 letters, digits, dots, underscores and hyphens');
   return text;
 }
 

@@ -6,7 +6,7 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `export NAME='value'` lines, one per variable; names are checked, values quoted. */
 export function exportLines(variables: ReadonlyArray<readonly [string, string]>): string {
@@ -21,4 +21,19 @@ export function exportLines(variables: ReadonlyArray<readonly [string, string]>)
 export function unsetLine(names: readonly string[]): string {
   for (const name of names) if (!VARIABLE_NAME.test(name)) throw new Error(`not a shell variable name: ${name}`);
   return `unset ${names.join(' ')}\n`;
+}
+
+/**
+ * `text` without the first run of `count` whole lines that `matches` recognises (each line
+ * with its `\n`), or undefined when no run does: how the orb's cleanup finds the lines it
+ * appended to $BASH_ENV, by the digest it recorded, wherever later lines put them.
+ */
+export function withoutLineRun(text: string, count: number, matches: (run: string) => boolean): string | undefined {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  for (let first = 0; first + count < starts.length; first++) {
+    const [from, to] = [starts[first] as number, starts[first + count] as number];
+    if (matches(text.slice(from, to))) return text.slice(0, from) + text.slice(to);
+  }
+  return undefined;
 }

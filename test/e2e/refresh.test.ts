@@ -3,10 +3,10 @@
 // and the JS SDK keep working past their expiry because a second AssumeRoleWithWebIdentity
 // happens behind them.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
@@ -35,8 +35,16 @@ afterAll(async () => Promise.all([shortLived?.close(), longLived?.close(), endpo
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const webIdentityCalls = (sts: StsDouble) => sts.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity' && call.status === 200).length;
 
-function runRefresh(sts: StsDouble, inputs: Record<string, string> = {}) {
-  return runMainStep({ issuer, endpoint, sts }, { refresh: 'true', ...inputs });
+/** Each step's runner folder (its HOME and RUNNER_TEMP), removed after the test. */
+const runnerDirs: string[] = [];
+afterEach(() => {
+  for (const dir of runnerDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function runRefresh(sts: StsDouble, inputs: Record<string, string> = {}) {
+  const run = await runMainStep({ issuer, endpoint, sts }, { refresh: 'true', ...inputs });
+  runnerDirs.push(run.dir);
+  return run;
 }
 
 /** A later step's environment: the runner's, plus what the step exported. */
@@ -124,6 +132,7 @@ describe('refresh: true', () => {
     const run = await runRefresh(shortLived);
     const configPath = /credential-process (\S+)$/m.exec(readFileSync(join(run.dir, '.aws', 'config'), 'utf8'))![1]!;
     const post = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/post/index.js'), state: run.state });
+    runnerDirs.push(post.dir);
     expect(post.code).toBe(0);
     expect(post.exported).toEqual({ AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
     expect(existsSync(configPath)).toBe(false);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/core/settings.js';
 import { circleciJobFacts, circleciSessionName } from '../../src/platform/circleci/claims.js';
 import { orbInputSource } from '../../src/platform/circleci/inputs.js';
+import { emptyState, parseState } from '../../src/platform/circleci/state.js';
 import { circleciTokenRequester } from '../../src/platform/circleci/token.js';
 import { systemClock } from '../../src/core/retry.js';
 
@@ -63,5 +64,34 @@ describe('CircleCI tokens', () => {
       code: 'TOKEN_REQUEST_FAILED',
       message: expect.stringContaining('the circleci command was not found'),
     });
+  });
+});
+
+describe('the orb\'s state', () => {
+  const job = { CIRCLE_WORKFLOW_JOB_ID: 'job-1', BASH_ENV: '/tmp/.bash_env-job-1' };
+  const files = { credentials: '/home/u/.aws/credentials', config: '/home/u/.aws/config' };
+  const written = { names: ['AWS_PROFILE'], lines: 1, sha256: 'ab' };
+
+  it('reads back what assume_role recorded in this job', () => {
+    const state = { ...emptyState(job), exports: [written], profiles: [{ name: 'ci', files }], renewing: [{ profile: 'claimcheck', files }] };
+    expect(parseState(JSON.stringify(state), job)).toEqual(state);
+  });
+
+  it('is not acted on when another job, or an older claimcheck, wrote it', () => {
+    const state = { ...emptyState(job), renewing: [{ profile: 'claimcheck', files }] };
+    expect(parseState(JSON.stringify(state), { ...job, CIRCLE_WORKFLOW_JOB_ID: 'job-2' })).toBe('it was written in another job');
+    expect(parseState(JSON.stringify({ exported: true, profiles: [], renewing: [{ dir: '/tmp/victim', profile: 'x', files }] }), job)).toBe('it is not a state this version of claimcheck wrote');
+    expect(parseState('{', job)).toBe('it is not JSON');
+  });
+
+  it('drops entries that could name a path: a renewal folder comes from a valid profile name only', () => {
+    const state = {
+      ...emptyState(job),
+      renewing: [{ profile: '../../victim', files }, { profile: 'ok', files: { credentials: 1 } }, { profile: 'claimcheck', files, dir: '/tmp/victim' }],
+      profiles: [{ name: 'a/b', files }],
+      exports: [{ names: ['A;rm'], lines: 1, sha256: 'ab' }, written],
+    };
+    const parsed = parseState(JSON.stringify(state), job);
+    expect(parsed).toStrictEqual({ ...emptyState(job), renewing: [{ profile: 'claimcheck', files }], exports: [written] });
   });
 });

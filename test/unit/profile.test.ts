@@ -1,8 +1,12 @@
-import { chmodSync, lstatSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readPrivateFile } from '../../src/aws/private-file.js';
+import { freshPrivateFolder, ownFolder, removeOwnFolder } from '../../src/aws/private-folder.js';
 import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../src/aws/profile.js';
+import { refuseEndlessSharedFiles } from '../../src/aws/shared-files.js';
 import { removeSection, upsertSection } from '../../src/core/ini.js';
 
 const credentials = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret/+=', sessionToken: 'token==', expiration: new Date('2026-11-23T10:00:00Z') };
@@ -27,11 +31,16 @@ describe('INI sections', () => {
   });
 });
 
+const isRoot = process.getuid?.() === 0;
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'claimcheck-profile-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('named profiles', () => {
-  let dir: string;
   let files: ProfileFiles;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'claimcheck-profile-'));
     files = profileFiles({}, dir);
   });
 
@@ -67,5 +76,76 @@ describe('named profiles', () => {
     expect(() => writeProfile(linked, 'ci', credentials, 'us-east-1')).toThrow(/Refusing to write .*link: it is a symbolic link/);
     expect(readFileSync(target, 'utf8')).toBe('precious\n');
     expect(readdirSync(dir).filter((name) => name.includes('claimcheck-'))).toEqual([]);
+  });
+});
+
+// A FIFO at a profile file is driven through the built bundles (test/e2e/hostile-files.test.ts),
+// where a regression hangs a child process that the test kills, not this worker.
+describe('files that are not regular files', () => {
+  const fifoAt = (path: string) => execFileSync('mkfifo', [path]);
+
+  it('refuses a directory or a device where a file should be', () => {
+    mkdirSync(join(dir, 'folder'));
+    expect(() => readPrivateFile(join(dir, 'folder'))).toThrow(/it is a directory/);
+    expect(() => readPrivateFile('/dev/zero')).toThrow(/it is a device/);
+  });
+
+  it('removes the config section even when the credentials file cannot be read', () => {
+    const files = profileFiles({}, dir);
+    writeProfile(files, 'ci', credentials, 'us-east-1');
+    rmSync(files.credentials);
+    mkdirSync(files.credentials);
+    expect(() => removeProfile(files, 'ci')).toThrow(/credentials: it is a directory/);
+    expect(readFileSync(files.config, 'utf8')).toBe('');
+  });
+
+  it('refuses, before the AWS SDK reads them, shared files whose read would never end', () => {
+    fifoAt(join(dir, 'credentials'));
+    expect(() => refuseEndlessSharedFiles({ AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: '/dev/null' })).toThrow(/^Refusing to use \S+\/credentials: it is a named pipe \(FIFO\)/);
+    expect(() => refuseEndlessSharedFiles({ AWS_SHARED_CREDENTIALS_FILE: join(dir, 'missing'), AWS_CONFIG_FILE: '/dev/zero' })).toThrow(/^Refusing to use \/dev\/zero: it is a device/);
+    expect(() => refuseEndlessSharedFiles({ AWS_SHARED_CREDENTIALS_FILE: join(dir, 'missing'), AWS_CONFIG_FILE: '/dev/null' })).not.toThrow();
+  });
+
+  it.skipIf(!isRoot)('refuses claimcheck\'s own file when another user owns it (needs root to chown)', () => {
+    writeFileSync(join(dir, 'config.json'), '{}');
+    chownSync(join(dir, 'config.json'), 65534, 65534);
+    expect(readPrivateFile(join(dir, 'config.json'))).toBe('{}');
+    expect(() => readPrivateFile(join(dir, 'config.json'), { mine: true })).toThrow(/it belongs to another user \(uid 65534\)/);
+  });
+});
+
+describe('claimcheck\'s own folders', () => {
+  it('makes ~/.claimcheck 0700, and refuses one that others can write or that is a link', () => {
+    ownFolder(join(dir, 'own'));
+    expect(statSync(join(dir, 'own')).mode & 0o777).toBe(0o700);
+    chmodSync(join(dir, 'own'), 0o777);
+    expect(() => ownFolder(join(dir, 'own'))).toThrow(/^Refusing to use \S+\/own: other users can write to it\.$/);
+    symlinkSync(join(dir, 'own'), join(dir, 'link'));
+    expect(() => ownFolder(join(dir, 'link'))).toThrow(/it is a symbolic link/);
+  });
+
+  it('replaces a renewal folder that is a link, and leaves what it pointed at alone', () => {
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'keep'), 'x');
+    symlinkSync(elsewhere, join(dir, 'refresh'));
+    freshPrivateFolder(join(dir, 'refresh'));
+    expect(lstatSync(join(dir, 'refresh')).isDirectory()).toBe(true);
+    expect(statSync(join(dir, 'refresh')).mode & 0o777).toBe(0o700);
+    expect(readdirSync(elsewhere)).toEqual(['keep']);
+  });
+
+  it('keeps a renewal folder that is already private, with what is in it', () => {
+    freshPrivateFolder(join(dir, 'refresh'));
+    writeFileSync(join(dir, 'refresh', 'config.json'), '{}');
+    freshPrivateFolder(join(dir, 'refresh'));
+    expect(readdirSync(join(dir, 'refresh'))).toEqual(['config.json']);
+  });
+
+  it.skipIf(!isRoot)('leaves another user\'s folder in place when removing (needs root to chown)', () => {
+    mkdirSync(join(dir, 'theirs'));
+    chownSync(join(dir, 'theirs'), 65534, 65534);
+    expect(() => removeOwnFolder(join(dir, 'theirs'))).toThrow(/belongs to another user/);
+    expect(lstatSync(join(dir, 'theirs')).isDirectory()).toBe(true);
   });
 });

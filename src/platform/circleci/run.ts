@@ -1,13 +1,12 @@
 // The orb's commands: `assume_role` (CLAIMCHECK_COMMAND=assume) runs the shared flow and
-// appends quoted exports to $BASH_ENV or writes a named profile; `cleanup` undoes what
-// assume_role recorded. CircleCI masks nothing made at run time, so every line we print
+// appends quoted exports to $BASH_ENV or writes a named profile, each recorded in the job's
+// state before it is written; `cleanup` undoes what assume_role recorded, taking its lines
+// out of $BASH_ENV. CircleCI masks nothing made at run time, so every line we print
 // goes through the secrets filter, and the token and credentials are never printed.
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../aws/profile.js';
+import { profileFiles, removeProfile, writeProfile } from '../../aws/profile.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
-import { credentialVariables, EXPORTED_VARIABLES, PROFILE_VARIABLES, profileVariables } from '../../core/exported-variables.js';
+import { credentialVariables, EXPORTED_VARIABLES, profileVariables } from '../../core/exported-variables.js';
 import { auditRecord, summaryText } from '../../core/report.js';
 import { systemClock } from '../../core/retry.js';
 import { Secrets } from '../../core/secrets.js';
@@ -16,20 +15,15 @@ import { exportLines, unsetLine } from '../../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
-import { installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
+import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
+import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource } from './inputs.js';
+import { readState, removeState, writeState, type OrbState } from './state.js';
 import { circleciTokenRequester } from './token.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
-
-/** What assume_role left behind, for cleanup. */
-interface State {
-  exported: boolean;
-  profiles: Array<{ name: string; files: ProfileFiles }>;
-  renewing: RefreshSetup[];
-}
 
 /** CircleCI's token and session names: what the orb's bundle brings to the shared flow. */
 function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: boolean) {
@@ -67,35 +61,42 @@ async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log
   report(env, settings, assumed, log);
 }
 
-function handOver(env: Environment, settings: Settings, assumed: Assumed, refresh: { self: SelfCommand; inputs: InputSource }, log: Log): void {
-  const state = readState(env);
-  const bashEnv = env.BASH_ENV as string;
-  if (settings.refresh) {
-    const profile = settings.awsProfile ?? 'claimcheck';
-    const setup = installRefresh({
-      dir: join(stateDir(env), `refresh-${profile}`),
-      profile,
-      env,
-      self: refresh.self,
-      inputs: pinnedInputs(refresh.inputs, settings),
-      token: { kind: 'circleci' },
-      session: assumed.session,
-      region: settings.region,
-    });
-    state.renewing = [...state.renewing.filter((entry) => entry.profile !== profile), setup];
-    appendFileSync(bashEnv, exportLines(profileVariables(profile, settings.region)));
-    log.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
-  } else if (settings.awsProfile) {
-    const files = profileFiles(env, env.HOME || homedir());
-    writeProfile(files, settings.awsProfile, assumed.session, settings.region);
-    state.profiles = [...state.profiles.filter((profile) => profile.name !== settings.awsProfile), { name: settings.awsProfile, files }];
-    log.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}; use it with --profile ${settings.awsProfile} or AWS_PROFILE=${settings.awsProfile}.`);
-  } else {
-    appendFileSync(bashEnv, exportLines(credentialVariables(assumed.session, settings.region)));
-    state.exported = true;
+type RefreshSource = { self: SelfCommand; inputs: InputSource };
+
+/** The credentials reach later steps as a renewing profile, a named profile, or exports; each recorded first. */
+function handOver(env: Environment, settings: Settings, assumed: Assumed, refresh: RefreshSource, log: Log): void {
+  const home = env.HOME || homedir();
+  const state = readState(home, env, log);
+  if (settings.refresh) log.info(handOverRenewing(env, home, state, settings, assumed, refresh));
+  else if (settings.awsProfile) log.info(handOverProfile(env, home, state, settings.awsProfile, settings, assumed));
+  else {
+    exportToBashEnv(env, home, state, credentialVariables(assumed.session, settings.region));
     log.info(`Exported ${EXPORTED_VARIABLES.join(', ')} to $BASH_ENV for the steps that follow.`);
   }
-  writeState(env, state);
+}
+
+function handOverRenewing(env: Environment, home: string, state: OrbState, settings: Settings, assumed: Assumed, refresh: RefreshSource): string {
+  const profile = settings.awsProfile ?? 'claimcheck';
+  const setup: RefreshSetup = { dir: homeRefreshDir(home, profile), profile, files: profileFiles(env, home) };
+  const recorded: OrbState = { ...state, renewing: [...state.renewing.filter((entry) => entry.profile !== profile), { profile, files: setup.files }] };
+  writeState(home, recorded);
+  installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'circleci' }, session: assumed.session, region: settings.region });
+  exportToBashEnv(env, home, recorded, profileVariables(profile, settings.region));
+  return `Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`;
+}
+
+function handOverProfile(env: Environment, home: string, state: OrbState, name: string, settings: Settings, assumed: Assumed): string {
+  const files = profileFiles(env, home);
+  writeState(home, { ...state, profiles: [...state.profiles.filter((profile) => profile.name !== name), { name, files }] });
+  writeProfile(files, name, assumed.session, settings.region);
+  return `Wrote profile ${name} to ${files.credentials} and ${files.config}; use it with --profile ${name} or AWS_PROFILE=${name}.`;
+}
+
+/** Appends quoted exports to $BASH_ENV, recorded first so that cleanup can take them out again. */
+function exportToBashEnv(env: Environment, home: string, state: OrbState, variables: ReadonlyArray<readonly [string, string]>): void {
+  const lines = exportLines(variables);
+  writeState(home, { ...state, exports: [...state.exports, writtenLines(variables.map(([name]) => name), lines)] });
+  appendToEnvFile('BASH_ENV', env.BASH_ENV as string, lines);
 }
 
 function report(env: Environment, settings: Settings, assumed: Assumed, log: Log): void {
@@ -105,47 +106,37 @@ function report(env: Environment, settings: Settings, assumed: Assumed, log: Log
   log.info(`claimcheck-audit ${auditRecord(facts)}`);
 }
 
+/** Undoes what assume_role recorded in this job: every part is tried, and the first failure reported. */
 function cleanup(env: Environment, log: Log): void {
-  const state = readState(env);
-  if (state.exported && env.BASH_ENV) {
-    appendFileSync(env.BASH_ENV, unsetLine(EXPORTED_VARIABLES));
-    log.info(`Unset ${EXPORTED_VARIABLES.join(', ')} for the steps that follow.`);
+  const home = env.HOME || homedir();
+  const state = readState(home, env, log);
+  const failures: unknown[] = [];
+  const attempt = (action: () => void, done: string) => {
+    try {
+      action();
+      log.info(done);
+    } catch (error) {
+      failures.push(error);
+      log.warning(asClaimcheckError(error).message);
+    }
+  };
+  const bashEnv = env.BASH_ENV;
+  if (state.exports.length > 0 && bashEnv) attempt(() => clearExports(bashEnv, state.exports, log), 'Removed the lines assume_role wrote to $BASH_ENV, and unset their variables for the steps that follow.');
+  for (const { profile, files } of state.renewing) {
+    attempt(() => uninstallRefresh({ dir: homeRefreshDir(home, profile), profile, files }), `Removed the renewing profile ${profile} and its files.`);
   }
-  for (const setup of state.renewing) {
-    uninstallRefresh(setup);
-    log.info(`Removed the renewing profile ${setup.profile} and its files.`);
-  }
-  if (state.renewing.length > 0 && env.BASH_ENV) appendFileSync(env.BASH_ENV, unsetLine(PROFILE_VARIABLES));
-  for (const { name, files } of state.profiles) {
-    removeProfile(files, name);
-    log.info(`Removed profile ${name} from ${files.credentials} and ${files.config}.`);
-  }
-  if (!state.exported && state.profiles.length === 0 && state.renewing.length === 0) log.info('Nothing to clean up: assume_role left no credentials in this job.');
-  rmSync(stateFile(env), { force: true });
+  for (const { name, files } of state.profiles) attempt(() => removeProfile(files, name), `Removed profile ${name} from ${files.credentials} and ${files.config}.`);
+  if (state.exports.length + state.profiles.length + state.renewing.length === 0) log.info('Nothing to clean up: assume_role left no credentials in this job.');
+  if (failures.length > 0) throw failures[0];
+  removeState(home);
 }
 
-function stateDir(env: Environment): string {
-  return join(env.HOME || homedir(), '.claimcheck');
-}
-
-function stateFile(env: Environment): string {
-  return join(stateDir(env), 'state.json');
-}
-
-function readState(env: Environment): State {
-  try {
-    const parsed = JSON.parse(readFileSync(stateFile(env), 'utf8')) as Partial<State>;
-    const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
-    return { exported: parsed.exported === true, profiles: list(parsed.profiles), renewing: list(parsed.renewing) };
-  } catch {
-    return { exported: false, profiles: [], renewing: [] };
-  }
-}
-
-function writeState(env: Environment, state: State): void {
-  const file = stateFile(env);
-  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+/** Takes the recorded lines out of $BASH_ENV, and still appends `unset` for their variables: any line not found is cleared too. */
+function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Log): void {
+  const found = removeWrittenLines('BASH_ENV', bashEnv, exports);
+  const names = [...new Set(exports.flatMap((record) => record.names))];
+  appendToEnvFile('BASH_ENV', bashEnv, unsetLine(names));
+  if (found < exports.length) log.warning(`${exports.length - found} of the ${exports.length} export blocks assume_role wrote were no longer in $BASH_ENV as written; the unset line still clears their variables.`);
 }
 
 /** `credential-process <config>`, run by the renewing profile's credential_process. */

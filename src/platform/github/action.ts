@@ -14,7 +14,8 @@ import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
-import { installRefresh, pinnedInputs, type SelfCommand } from '../shared/refresh.js';
+import { createPrivateIfMissing } from '../shared/env-file.js';
+import { installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
 import { githubTokenRequester, type TokenRequestEnvironment } from './token.js';
@@ -55,33 +56,36 @@ export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = proces
   }
 }
 
-/** The credentials reach later steps as a self-renewing profile, a named profile, or variables. */
+/**
+ * The credentials reach later steps as a self-renewing profile, a named profile, or variables.
+ * Each is recorded in the step's state before it is written, so that the post step removes
+ * it even when this step stops half-way.
+ */
 function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, refresh: { self: SelfCommand; inputs: InputSource }): void {
   const { session } = assumed;
   if (settings.refresh) {
     const bearer = { url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' };
-    const setup = installRefresh({
-      dir: join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`),
-      profile: settings.awsProfile ?? 'claimcheck',
-      env,
-      self: refresh.self,
-      inputs: pinnedInputs(refresh.inputs, settings),
-      token: { kind: 'github', ...bearer },
-      session,
-      region: settings.region,
-    });
+    const profile = settings.awsProfile ?? 'claimcheck';
+    const setup: RefreshSetup = { dir: join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`), profile, files: profileFiles(env) };
     core.saveState('refresh', JSON.stringify(setup));
-    for (const [name, value] of profileVariables(setup.profile, settings.region)) core.exportVariable(name, value);
-    core.info(`Wrote profile ${setup.profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
+    installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'github', ...bearer }, session, region: settings.region });
+    exportVariables(env, profileVariables(profile, settings.region));
+    core.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
   } else if (settings.awsProfile) {
     const files = profileFiles(env);
-    writeProfile(files, settings.awsProfile, session, settings.region);
     core.saveState('profile', JSON.stringify({ name: settings.awsProfile, files }));
+    writeProfile(files, settings.awsProfile, session, settings.region);
     core.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}; use it with --profile ${settings.awsProfile} or AWS_PROFILE=${settings.awsProfile}.`);
   } else {
-    for (const [name, value] of credentialVariables(session, settings.region)) core.exportVariable(name, value);
     core.saveState('exported', 'true');
+    exportVariables(env, credentialVariables(session, settings.region));
   }
+}
+
+/** Through $GITHUB_ENV, which @actions/core appends to with the default mode: made 0600 first if missing. */
+function exportVariables(env: NodeJS.ProcessEnv, variables: ReadonlyArray<readonly [string, string]>): void {
+  if (env.GITHUB_ENV) createPrivateIfMissing(env.GITHUB_ENV);
+  for (const [name, value] of variables) core.exportVariable(name, value);
 }
 
 async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {

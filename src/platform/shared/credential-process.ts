@@ -9,7 +9,7 @@ import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { assumeRole, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, type FrontDoor } from '../../flow/wiring.js';
-import { CACHE, cacheOf, type CachedCredentials, type RefreshConfig, type TokenSpec } from './refresh.js';
+import { CACHE, cacheOf, OWN_FILE, type CachedCredentials, type RefreshConfig, type TokenSpec } from './refresh.js';
 import { preloadRulesFile } from './rules-file.js';
 
 /** Answer from the cache while the session has at least this long left. */
@@ -22,7 +22,7 @@ function processOutput(credentials: CachedCredentials): string {
 
 function readCache(dir: string): CachedCredentials | undefined {
   try {
-    const cached = JSON.parse(readPrivateFile(join(dir, CACHE))) as CachedCredentials;
+    const cached = JSON.parse(readPrivateFile(join(dir, CACHE), OWN_FILE)) as CachedCredentials;
     return typeof cached.sessionToken === 'string' && typeof cached.expiration === 'string' ? cached : undefined;
   } catch {
     return undefined;
@@ -48,13 +48,13 @@ export async function runCredentialProcess(configPath: string, door: CredentialP
       io.stdout(processOutput(cached));
       return 0;
     }
-    const config = JSON.parse(readPrivateFile(configPath)) as RefreshConfig;
+    const config = JSON.parse(readPrivateFile(configPath, OWN_FILE)) as RefreshConfig;
     const source: InputSource = (name) => config.inputs[name];
     const settings = parseSettings(source, { readRulesFile: await preloadRulesFile(source) });
     const deps = assumeRoleDeps(settings, { ...door(config.token, settings, log), log, mask: secrets.add });
     const assumed = await assumeRole(settings, deps);
     const fresh = cacheOf(assumed.session);
-    writePrivateFile(join(dir, CACHE), JSON.stringify(fresh));
+    writePrivateFile(join(dir, CACHE), JSON.stringify(fresh), OWN_FILE);
     io.stdout(processOutput(fresh));
     return 0;
   } catch (error) {

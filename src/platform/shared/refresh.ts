@@ -4,10 +4,10 @@
 // time left, and otherwise gets a fresh OIDC token and assumes the role again, with the same
 // verification and rules. What it needs to get a token (on GitHub: the request URL and its
 // bearer, which live for the job) is kept in a 0600 file, never in the environment or a log.
-import { rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { writePrivateFile } from '../../aws/private-file.js';
-import { profileFiles, removeProfile, writeProcessProfile, type ProfileFiles } from '../../aws/profile.js';
+import { writePrivateFile, type FileChecks } from '../../aws/private-file.js';
+import { freshPrivateFolder, refuseOwnPath, removeOwnFolder } from '../../aws/private-folder.js';
+import { removeProfile, writeProcessProfile, type ProfileFiles } from '../../aws/profile.js';
 import type { StsSession } from '../../aws/sts.js';
 import { ClaimcheckError } from '../../core/errors.js';
 import { INPUTS, type InputName } from '../../core/inputs.generated.js';
@@ -33,6 +33,7 @@ export interface CachedCredentials {
   readonly expiration: string;
 }
 
+/** Where a renewing profile's files go: known, and recorded, before anything is written. */
 export interface RefreshSetup {
   readonly dir: string;
   readonly profile: string;
@@ -48,6 +49,8 @@ export interface SelfCommand {
 const CONFIG = 'config.json';
 /** The credentials the process last got, beside its config. */
 export const CACHE = 'credentials.json';
+/** The renewal files are claimcheck's own: this user's regular files, or refused. */
+export const OWN_FILE: FileChecks = { refuse: refuseOwnPath, mine: true };
 
 /** A path for the credential_process line: AWS's CLI splits it like a shell, the JS SDK runs it in one. */
 function commandWord(path: string): string {
@@ -73,10 +76,17 @@ export function cacheOf(session: StsSession): CachedCredentials {
   return { accessKeyId, secretAccessKey, sessionToken, expiration: session.expiration.toISOString() };
 }
 
+/** The folder of claimcheck's own files in a home: the orb's state, the renewal folders. */
+export function claimcheckFolder(home: string): string {
+  return join(home, '.claimcheck');
+}
+
+/** The orb's and the CLI's renewal folder; a profile name is one path segment, never `/`. */
+export function homeRefreshDir(home: string, profile: string): string {
+  return join(claimcheckFolder(home), `refresh-${profile}`);
+}
+
 export interface InstallOptions {
-  readonly dir: string;
-  readonly profile: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
   readonly self: SelfCommand;
   readonly inputs: Readonly<Record<string, string>>;
   readonly token: TokenSpec;
@@ -84,18 +94,40 @@ export interface InstallOptions {
   readonly region: string;
 }
 
-export function installRefresh(options: InstallOptions): RefreshSetup {
-  const configPath = join(options.dir, CONFIG);
-  const config: RefreshConfig = { version: 1, inputs: options.inputs, token: options.token };
-  writePrivateFile(configPath, JSON.stringify(config));
-  writePrivateFile(join(options.dir, CACHE), JSON.stringify(cacheOf(options.session)));
-  const command = [options.self.node, options.self.script, 'credential-process', configPath].map(commandWord).join(' ');
-  const files = profileFiles(options.env);
-  writeProcessProfile(files, options.profile, command, options.region);
-  return { dir: options.dir, profile: options.profile, files };
+/**
+ * Writes the renewal files into a fresh private folder and the profile that runs them. If any
+ * step fails, what was written is removed before the error goes on: the config holds the
+ * token source (on GitHub the request bearer) and the cache the credentials. The folder's
+ * parent must be closed to others (ownFolder) or its name unguessable.
+ */
+export function installRefresh(setup: RefreshSetup, options: InstallOptions): void {
+  try {
+    freshPrivateFolder(setup.dir);
+    const configPath = join(setup.dir, CONFIG);
+    const config: RefreshConfig = { version: 1, inputs: options.inputs, token: options.token };
+    writePrivateFile(configPath, JSON.stringify(config), OWN_FILE);
+    writePrivateFile(join(setup.dir, CACHE), JSON.stringify(cacheOf(options.session)), OWN_FILE);
+    const command = [options.self.node, options.self.script, 'credential-process', configPath].map(commandWord).join(' ');
+    writeProcessProfile(setup.files, setup.profile, command, options.region);
+  } catch (error) {
+    try {
+      uninstallRefresh(setup);
+    } catch {
+      // The first error says what went wrong; the post step or cleanup tries the rest again.
+    }
+    throw error;
+  }
 }
 
+/** Removes the private files first (they hold the secrets), then the profile, trying both. */
 export function uninstallRefresh(setup: RefreshSetup): void {
-  removeProfile(setup.files, setup.profile);
-  rmSync(setup.dir, { recursive: true, force: true });
+  let failure: unknown;
+  for (const step of [() => removeOwnFolder(setup.dir), () => removeProfile(setup.files, setup.profile)]) {
+    try {
+      step();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }
