@@ -5,6 +5,7 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writePrivateFile } from '../../aws/private-file.js';
 import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../aws/profile.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
 import { credentialVariables, EXPORTED_VARIABLES, PROFILE_VARIABLES, profileVariables } from '../../core/exported-variables.js';
@@ -72,11 +73,12 @@ function handOver(env: Environment, settings: Settings, assumed: Assumed, refres
   const bashEnv = env.BASH_ENV as string;
   if (settings.refresh) {
     const profile = settings.awsProfile ?? 'claimcheck';
+    const dir = join(stateDir(env), `refresh-${profile}`);
     const setup = installRefresh({
-      dir: join(stateDir(env), `refresh-${profile}`),
+      dir,
       profile,
       env,
-      self: refresh.self,
+      self: throughLauncher(env, refresh.self, dir),
       inputs: pinnedInputs(refresh.inputs, settings),
       token: { kind: 'circleci' },
       session: assumed.session,
@@ -96,6 +98,18 @@ function handOver(env: Environment, settings: Settings, assumed: Assumed, refres
     log.info(`Exported ${EXPORTED_VARIABLES.join(', ')} to $BASH_ENV for the steps that follow.`);
   }
   writeState(env, state);
+}
+
+/**
+ * Renewals start the way every orb step does, through the orb's launcher (kept beside the
+ * profile's config): it checks the bundle's digest again before each run, where the cache
+ * path it was loaded from could hold anything by then.
+ */
+function throughLauncher(env: Environment, self: SelfCommand, dir: string): SelfCommand {
+  if (!env.CLAIMCHECK_LAUNCHER) return self;
+  const script = join(dir, 'launch.mjs');
+  writePrivateFile(script, env.CLAIMCHECK_LAUNCHER);
+  return { node: self.node, script };
 }
 
 function report(env: Environment, settings: Settings, assumed: Assumed, log: Log): void {
