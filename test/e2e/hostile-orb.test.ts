@@ -22,7 +22,7 @@ import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 const MiB = 1024 * 1024;
-const [node24] = nodeRuntimes();
+const [node24, node20] = nodeRuntimes();
 const orb = loadOrb();
 const bundleFiles = readdirSync(BUNDLE_DIR).sort();
 
@@ -58,10 +58,10 @@ interface HostileJob extends Job {
   readonly tmp: string;
 }
 
-async function job(env: Record<string, string> = {}): Promise<HostileJob> {
+async function job(env: Record<string, string> = {}, node = node24!.node): Promise<HostileJob> {
   const token = await issuer.sign(circleciClaims(), { expiresIn: 3600 });
   endpoint.issued.push(token);
-  const target = newJob({ nodeDir: dirname(node24!.node), token, tokenEndpoint: endpoint, bundleUrl: bundle.url });
+  const target = newJob({ nodeDir: dirname(node), token, tokenEndpoint: endpoint, bundleUrl: bundle.url });
   jobDirs.push(target.dir);
   const tmp = join(target.dir, 'tmp');
   mkdirSync(tmp);
@@ -337,16 +337,22 @@ describe.skipIf(!hasDebianAws)('renewals (refresh: true)', () => {
   });
 });
 
-describe('download limits', () => {
-  /** Streams `size` bytes of zeros in 1 MiB chunks, as fast as the client reads them. */
-  function streamZeros(size: number, headers: Record<string, string>) {
-    return (response: ServerResponse) => {
-      response.writeHead(200, { 'content-type': 'application/octet-stream', ...headers });
-      const chunk = Buffer.alloc(MiB);
-      pipeline(Readable.from((function* () { for (let sent = 0; sent < size; sent += MiB) yield chunk; })()), response, () => {});
-    };
-  }
+/** Streams `size` bytes of zeros in 1 MiB chunks, as fast as the client reads them. */
+function streamZeros(size: number, headers: Record<string, string>) {
+  return (response: ServerResponse) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream', ...headers });
+    const chunk = Buffer.alloc(MiB);
+    pipeline(Readable.from((function* () { for (let sent = 0; sent < size; sent += MiB) yield chunk; })()), response, () => {});
+  };
+}
 
+/** 640 gzip members of 1 MiB of zeros each: about 0.7 MB that inflates to 640 MiB. */
+function gzipBomb(): Buffer {
+  const member = gzipSync(Buffer.alloc(MiB));
+  return Buffer.concat(Array.from({ length: 640 }, () => member));
+}
+
+describe('download limits', () => {
   it.each([
     ['without a length (chunked)', {}],
     ['with its length announced', { 'content-length': String(64 * MiB) }],
@@ -363,9 +369,7 @@ describe('download limits', () => {
 
   it('a gzip bomb is refused after inflating at most 128 MiB of it', async () => {
     const target = await job();
-    // 640 gzip members of 1 MiB of zeros each: about 0.7 MB that inflates to 640 MiB.
-    const member = gzipSync(Buffer.alloc(MiB));
-    bundle.body = Buffer.concat(Array.from({ length: 640 }, () => member));
+    bundle.body = gzipBomb();
     expect(bundle.body.length).toBeLessThan(MiB);
     const script = join(target.dir, 'assume.sh');
     writeFileSync(script, assumeStep().command);
@@ -378,6 +382,13 @@ describe('download limits', () => {
     const peakKiB = Number(readFileSync(rss, 'utf8').trim().split('\n').at(-1));
     expect(peakKiB).toBeGreaterThan(0);
     expect(peakKiB * 1024).toBeLessThan(400 * MiB);
+  });
+
+  it('never prints the password of a mirror URL', async () => {
+    const target = await job({ CLAIMCHECK_BUNDLE_URL: bundle.url.replace('//', '//ci:mirror-password-1234@') });
+    const result = await assumeRole(target);
+    expectRefused(result, target, 'BUNDLE_UNAVAILABLE', /from http:\/\/\*\*\*@127\.0\.0\.1:\d+\/claimcheck/);
+    expect(result.stderr).not.toContain('mirror-password-1234');
   });
 });
 
@@ -431,5 +442,22 @@ describe('the tar walk', () => {
     expectRealBundleRan(result, target);
     expect(readdirSync(outside)).toEqual([]);
     expectHoldsTheBundle(bundleCacheDir(join(target.dir, '.cache')));
+  });
+});
+
+describe('on Node 20 as well (the oldest the orb supports)', () => {
+  it('never runs a planted cache, and refuses an oversized download and a gzip bomb', async () => {
+    const planted = await job({}, node20!.node);
+    plant(bundleCacheDir(join(planted.dir, '.cache')), plantedBundle(planted.marker));
+    expectRealBundleRan(await assumeRole(planted), planted);
+
+    const oversized = await job({}, node20!.node);
+    bundle.respond = streamZeros(64 * MiB, {});
+    expectRefused(await assumeRole(oversized), oversized, 'BUNDLE_CHECKSUM', /\(its download is over 32 MiB\)/);
+
+    const bombed = await job({}, node20!.node);
+    bundle.respond = undefined;
+    bundle.body = gzipBomb();
+    expectRefused(await assumeRole(bombed), bombed, 'BUNDLE_CHECKSUM', /\(it inflates to over 128 MiB\)/);
   });
 });

@@ -20,6 +20,7 @@ const MAX_DOWNLOAD = 32 * MiB;
 const MAX_TAR = 128 * MiB;
 const MAX_FILES = 64;
 const url = process.env.CLAIMCHECK_BUNDLE_URL || `https://registry.npmjs.org/claimcheck/-/claimcheck-${VERSION}.tgz`;
+const hideUserinfo = (text) => String(text).replace(/\/\/[^/@\s]*@/g, '//***@');
 const xdg = process.env.XDG_CACHE_HOME;
 const cacheRoot = join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'claimcheck');
 const cached = join(cacheRoot, `claimcheck-${VERSION}-${DIGEST.slice(0, 16)}`);
@@ -36,7 +37,7 @@ function fail(code, message, hint) {
 }
 
 function refuse(why) {
-  fail('BUNDLE_CHECKSUM', `The claimcheck ${VERSION} bundle from ${url} does not match the digest this orb was packed with${why ? ` (${why})` : ''}; it was not run.`, 'Use the official npm registry or an exact mirror of it; a changed file is refused by design.');
+  fail('BUNDLE_CHECKSUM', `The claimcheck ${VERSION} bundle from ${hideUserinfo(url)} does not match the digest this orb was packed with${why ? ` (${why})` : ''}; it was not run.`, 'Use the official npm registry or an exact mirror of it; a changed file is refused by design.');
 }
 
 /** The regular files directly under PREFIX in an uncompressed tar (ustar, as npm packs), by name. */
@@ -93,7 +94,7 @@ async function download() {
       if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
     }
   }
-  if (!gzip) fail('BUNDLE_UNAVAILABLE', `Could not download claimcheck ${VERSION} from ${url} (${lastError?.cause?.code ?? lastError?.message}).`, 'Check that the job can reach registry.npmjs.org, or set CLAIMCHECK_BUNDLE_URL to a mirror of that tarball.');
+  if (!gzip) fail('BUNDLE_UNAVAILABLE', `Could not download claimcheck ${VERSION} from ${hideUserinfo(url)} (${hideUserinfo(lastError?.cause?.code ?? lastError?.message)}).`, 'Check that the job can reach registry.npmjs.org, or set CLAIMCHECK_BUNDLE_URL to a mirror of that tarball.');
   let tar;
   try {
     tar = gunzipSync(gzip, { maxOutputLength: MAX_TAR });
