@@ -134,6 +134,9 @@ function expectRealBundleRan(result: StepResult, target: HostileJob): void {
   expect(readdirSync(target.tmp)).toEqual([]);
 }
 
+/** Text as a regular expression that matches exactly it. */
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Only these warning lines on stderr, each once, and nothing else (no stack trace). */
 function expectWarnings(result: StepResult, ...patterns: RegExp[]): void {
   const lines = result.stderr.split('\n').filter((line) => line !== '');
@@ -168,7 +171,7 @@ describe('a cache planted before the job starts', () => {
 
     const result = await assumeRole(target);
     expectRealBundleRan(result, target);
-    expectWarnings(result, new RegExp(`^Warning: the cache ${cache} does not hold the claimcheck ${VERSION} bundle this orb was packed with; it was not run, and a fresh download replaces it\\.$`));
+    expectWarnings(result, new RegExp(`^Warning: the cache ${literal(cache)} does not hold the claimcheck ${literal(VERSION)} bundle this orb was packed with; it was not run, and a fresh download replaces it\\.$`));
     expect(bundle.requests.length - before).toBe(1);
     expectHoldsTheBundle(cache);
 
@@ -227,7 +230,7 @@ describe('a cache directory that is not the job\'s own is ignored: never read, n
     for (let run = 1; run <= 2; run++) {
       const result = await assumeRole(target);
       expectRealBundleRan(result, target);
-      expectWarnings(result, new RegExp(`^Warning: not using the cache ${cache}: it is a symbolic link; the bundle is downloaded for each run\\.$`));
+      expectWarnings(result, new RegExp(`^Warning: not using the cache ${literal(cache)}: it is a symbolic link; the bundle is downloaded for each run\\.$`));
       expect(bundle.requests.length - before.requests).toBe(run);
     }
     expect(readlinkSync(cache)).toBe(elsewhere);
