@@ -325,7 +325,8 @@ describe('the orb\'s state and folders', () => {
     writeFileSync(join(refreshDir, 'planted'), 'x');
     expect((await orbStep(job, 'assume_role', { refresh: true })).code).toBe(0);
     expect(mode(refreshDir)).toBe(0o700);
-    expect(readdirSync(refreshDir).sort()).toEqual(['config.json', 'credentials.json']);
+    // Only what claimcheck wrote: its config, the cached credentials and the orb's launcher, nothing planted.
+    expect(readdirSync(refreshDir).sort()).toEqual(['config.json', 'credentials.json', 'launch.mjs']);
   });
 
   it.skipIf(!isRoot)('does not reuse a renewal folder of another user (needs root to chown; skipped otherwise)', async () => {

@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadOrb, newJob, renderCommand, runBashStep, runOrbStep, startBundleServer, type BundleServer, type Job, type JobOptions, type StepResult } from '../harness/circleci.ts';
-import { REPO_ROOT, startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadOrb, newJob, packTarball, renderCommand, runBashStep, runOrbStep, startBundleServer, VERSION, type BundleServer, type Job, type JobOptions, type StepResult } from '../harness/circleci.ts';
+import { startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
 import { CIRCLE_CONTEXT_ID, CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { findLeaks } from '../harness/leaks.ts';
@@ -17,7 +17,6 @@ import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
-const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const [node24, node20] = nodeRuntimes();
 const orb = loadOrb();
 
@@ -26,11 +25,11 @@ let endpoint: TokenEndpoint;
 let sts: StsDouble;
 let bundle: BundleServer;
 let tarball: Buffer;
+/** Every job's directory, removed after each test. */
+const jobDirs: string[] = [];
 
 beforeAll(async () => {
-  const packDir = mkdtempSync(join(tmpdir(), 'claimcheck-pack-'));
-  await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: REPO_ROOT });
-  tarball = readFileSync(join(packDir, `claimcheck-${VERSION}.tgz`));
+  tarball = await packTarball();
   [issuer, bundle] = await Promise.all([startIssuer(), startBundleServer(tarball, VERSION)]);
   endpoint = await startTokenEndpoint(issuer);
   sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: [CIRCLE_ORGANIZATION_ID, 'sts.amazonaws.com'] }], roles: [] });
@@ -41,12 +40,20 @@ beforeEach(() => {
   const subject = `org/${CIRCLE_ORGANIZATION_ID}/project/${CIRCLE_PROJECT_ID}/user/*`;
   sts.setRoles([{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, subject) }]);
 });
+afterEach(() => {
+  for (const dir of jobDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close(), bundle?.close()]));
+
+function tracked(target: Job): Job {
+  jobDirs.push(target.dir);
+  return target;
+}
 
 async function job(options: Partial<JobOptions> = {}): Promise<Job> {
   const token = await issuer.sign(circleciClaims(), { expiresIn: 3600 });
   endpoint.issued.push(token);
-  return newJob({ nodeDir: dirname(node24!.node), token, tokenEndpoint: endpoint, bundleUrl: bundle.url, ...options });
+  return tracked(newJob({ nodeDir: dirname(node24!.node), token, tokenEndpoint: endpoint, bundleUrl: bundle.url, ...options }));
 }
 
 async function assumeRole(target: Job, parameters: Record<string, unknown> = {}): Promise<StepResult> {
@@ -57,12 +64,16 @@ async function assumeRole(target: Job, parameters: Record<string, unknown> = {})
 /** The same tarball with one comment added to the CircleCI bundle: valid, but not the packed bytes. */
 async function tamperedTarball(): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'claimcheck-tamper-'));
-  writeFileSync(join(dir, 'in.tgz'), tarball);
-  const sh = promisify(execFile);
-  await sh('tar', ['-xzf', 'in.tgz'], { cwd: dir });
-  writeFileSync(join(dir, 'package/dist/circleci/index.js'), `${readFileSync(join(dir, 'package/dist/circleci/index.js'), 'utf8')}\n// changed\n`);
-  await sh('tar', ['-czf', 'out.tgz', 'package'], { cwd: dir });
-  return readFileSync(join(dir, 'out.tgz'));
+  try {
+    writeFileSync(join(dir, 'in.tgz'), tarball);
+    const sh = promisify(execFile);
+    await sh('tar', ['-xzf', 'in.tgz'], { cwd: dir });
+    writeFileSync(join(dir, 'package/dist/circleci/index.js'), `${readFileSync(join(dir, 'package/dist/circleci/index.js'), 'utf8')}\n// changed\n`);
+    await sh('tar', ['-czf', 'out.tgz', 'package'], { cwd: dir });
+    return readFileSync(join(dir, 'out.tgz'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function secrets(): string[] {
@@ -249,7 +260,7 @@ describe('assume_role fails closed, with one line and a hint', () => {
   });
 
   it('when the executor has no node', async () => {
-    const target = newJob({ bundleUrl: bundle.url });
+    const target = tracked(newJob({ bundleUrl: bundle.url }));
     const result = await assumeRole(target);
     expectFailure(result, target, 'NODE_MISSING', /needs Node.js 20 or later/);
     expect(result.stderr).toMatch(/cimg\/node/);

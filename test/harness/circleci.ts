@@ -1,12 +1,15 @@
 // CircleCI's side of a job, simulated: the packed orb's command rendered the way CircleCI
 // compiles it (parameters substituted, `\<<` unescaped), run by bash with the job's
 // environment and $BASH_ENV, then later steps in fresh bash processes that source $BASH_ENV
-// the way every CircleCI step does. Also a fake `circleci` CLI for `run oidc get` and a
-// loopback server for the bundle tarball the orb fetches.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+// the way every CircleCI step does. Also a fake `circleci` CLI for `run oidc get`, a
+// loopback server for the bundle tarball the orb fetches, and where the orb caches it.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { close, listen, port, REPO_ROOT, run, type TokenEndpoint } from './github.ts';
 import { CIRCLE_ORGANIZATION_ID } from './issuer.ts';
@@ -35,6 +38,10 @@ export interface Orb {
   commands: Record<string, OrbCommand>;
   examples: Record<string, { description: string; usage: unknown }>;
 }
+
+export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** This build's CircleCI bundle: the files the orb's launcher must run and nothing else. */
+export const BUNDLE_DIR = join(REPO_ROOT, 'dist/circleci');
 
 export function loadOrb(): Orb {
   return parse(readFileSync(join(REPO_ROOT, 'orb/orb.yml'), 'utf8')) as Orb;
@@ -156,23 +163,48 @@ export interface BundleServer {
   readonly requests: string[];
   /** Replaces the tarball's bytes (to serve a tampered bundle). */
   body: Buffer;
+  /** Answers the tarball's requests instead of `body` when set (to stream a huge body, or act while a request is open). */
+  respond: ((response: ServerResponse) => void) | undefined;
+  /** Responses sent in full (a client that hangs up early leaves its response unfinished). */
+  readonly finished: number;
   close(): Promise<void>;
 }
 
 /** Serves one tarball at the npm registry's path for it. */
 export async function startBundleServer(tarball: Buffer, version: string): Promise<BundleServer> {
   const path = `/claimcheck/-/claimcheck-${version}.tgz`;
-  const state = { url: '', requests: [] as string[], body: tarball, close: async () => {} };
+  const state: BundleServer & { url: string; finished: number } = { url: '', requests: [], body: tarball, respond: undefined, finished: 0, close: async () => {} };
   const server = createServer((request, response) => {
     state.requests.push(request.url ?? '');
     if (request.url !== path) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(state.body);
+    response.on('finish', () => state.finished++);
+    if (state.respond) state.respond(response);
+    else response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(state.body);
   });
   await listen(server);
   state.url = `http://127.0.0.1:${port(server)}${path}`;
   state.close = () => close(server);
   return state;
+}
+
+/** This build's npm tarball, as `npm pack` makes it: what the orb downloads from the registry. */
+export async function packTarball(): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'claimcheck-pack-'));
+  try {
+    await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO_ROOT });
+    return readFileSync(join(dir, `claimcheck-${VERSION}.tgz`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where the orb caches this build's bundle under a cache home (XDG_CACHE_HOME, or ~/.cache): a public, predictable path. */
+export function bundleCacheDir(cacheHome: string): string {
+  const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+  const names = readdirSync(BUNDLE_DIR).sort();
+  const digest = sha256(names.map((name) => `${name}\0${sha256(readFileSync(join(BUNDLE_DIR, name)))}\n`).join(''));
+  return join(cacheHome, 'claimcheck', `claimcheck-${VERSION}-${digest.slice(0, 16)}`);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs claimcheck with the executor's Node.js; the launcher (CLAIMCHECK_LAUNCHER) fetches
-# the bundle pinned to this orb's version and checks it before running it.
+# the bundle pinned to this orb's version, or takes it from its cache, and checks it on
+# every run before running a private copy of it.
 set -euo pipefail
 
 if ! command -v node >/dev/null 2>&1; then

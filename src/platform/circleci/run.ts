@@ -80,7 +80,9 @@ function handOverRenewing(env: Environment, home: string, state: OrbState, setti
   const setup: RefreshSetup = { dir: homeRefreshDir(home, profile), profile, files: profileFiles(env, home) };
   const recorded: OrbState = { ...state, renewing: [...state.renewing.filter((entry) => entry.profile !== profile), { profile, files: setup.files }] };
   writeState(home, recorded);
-  installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'circleci' }, session: assumed.session, region: settings.region });
+  // Renewals start through the orb's launcher, which checks the bundle's digest again each time.
+  const launcher = env.CLAIMCHECK_LAUNCHER ? { launcher: env.CLAIMCHECK_LAUNCHER } : {};
+  installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'circleci' }, session: assumed.session, region: settings.region, ...launcher });
   exportToBashEnv(env, home, recorded, profileVariables(profile, settings.region));
   return `Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`;
 }

@@ -92,7 +92,14 @@ export interface InstallOptions {
   readonly token: TokenSpec;
   readonly session: StsSession;
   readonly region: string;
+  /**
+   * The orb's launcher (its text): renewals run it instead of the bundle, so the bundle's
+   * digest is checked again before every renewal, wherever the cache it came from stands.
+   */
+  readonly launcher?: string;
 }
+
+const LAUNCHER = 'launch.mjs';
 
 /**
  * Writes the renewal files into a fresh private folder and the profile that runs them. If any
@@ -107,7 +114,9 @@ export function installRefresh(setup: RefreshSetup, options: InstallOptions): vo
     const config: RefreshConfig = { version: 1, inputs: options.inputs, token: options.token };
     writePrivateFile(configPath, JSON.stringify(config), OWN_FILE);
     writePrivateFile(join(setup.dir, CACHE), JSON.stringify(cacheOf(options.session)), OWN_FILE);
-    const command = [options.self.node, options.self.script, 'credential-process', configPath].map(commandWord).join(' ');
+    const script = options.launcher === undefined ? options.self.script : join(setup.dir, LAUNCHER);
+    if (options.launcher !== undefined) writePrivateFile(script, options.launcher, OWN_FILE);
+    const command = [options.self.node, script, 'credential-process', configPath].map(commandWord).join(' ');
     writeProcessProfile(setup.files, setup.profile, command, options.region);
   } catch (error) {
     try {
