@@ -5,7 +5,7 @@
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, type TestContext } from 'vitest';
+import { afterAll, afterEach, beforeEach, type RunnerTask, type TestContext } from 'vitest';
 
 const outer = process.env.TMPDIR;
 const fileDir = mkdtempSync(join(tmpdir(), 'claimcheck-test-'));
@@ -32,7 +32,7 @@ afterAll(() => {
 });
 
 function runsConcurrently({ task }: TestContext): boolean {
-  for (let node: { concurrent?: boolean; suite?: unknown } | undefined = task; node; node = node.suite as typeof node) {
+  for (let node: RunnerTask | undefined = task; node; node = node.suite) {
     if (node.concurrent) return true;
   }
   return false;
