@@ -16,7 +16,9 @@ export default function guardTempFolder(): () => void {
     const leftovers = readdirSync(guarded);
     rmSync(guarded, { recursive: true, force: true });
     if (leftovers.length === 0) return;
-    console.error(`The tests left ${leftovers.length} entries in the temp folder (now removed): ${leftovers.sort().join(', ')}`);
+    const named = leftovers.sort().slice(0, 20).join(', ');
+    const more = leftovers.length > 20 ? ` and ${leftovers.length - 20} more` : '';
+    console.error(`The tests left ${leftovers.length} entries in the temp folder (now removed): ${named}${more}. Remove what a test makes when it ends.`);
     process.exitCode = 1;
   };
 }
