@@ -18,6 +18,10 @@ export default defineConfig({
   plugins: [workflowParserWithoutSourceMaps],
   test: {
     include: ['test/**/*.test.ts'],
+    // A fresh temp folder for the run, which must be empty at its end; one per test file and
+    // per test, removed after it; and one fast-check seed, fixed unless FUZZ_SEED is set.
+    globalSetup: ['test/setup/temp-guard.ts'],
+    setupFiles: ['test/setup/temp.ts', 'test/setup/fast-check.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

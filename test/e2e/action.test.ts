@@ -257,9 +257,7 @@ describe('the Action fails closed, with one line and a hint', () => {
   it('on AccessDenied, in one call, naming the claims and the condition that would match', async () => {
     endpoint.claims = githubClaims({ sub: 'repo:acme/api:ref:refs/heads/dev', ref: 'refs/heads/dev' });
     const before = sts.calls.length;
-    const started = Date.now();
     const run = await runAction();
-    expect(Date.now() - started).toBeLessThan(3000);
     expectFailure(run, 'STS_ACCESS_DENIED', /sub="repo:acme\/api:ref:refs\/heads\/dev", aud="sts.amazonaws.com", iss="http:\/\/127.0.0.1:\d+", repository="acme\/api", ref="refs\/heads\/dev"/);
     expect(errorAnnotation(run)).toContain(`{"StringEquals":{"${issuer.host}:aud":"sts.amazonaws.com","${issuer.host}:sub":"repo:acme/api:ref:refs/heads/dev"}}`);
     expect(sts.calls.length - before).toBe(1);

@@ -1,6 +1,6 @@
 // Shared generators for the property tests: text meant to break parsers and writers.
-// Runs use fast-check's random seed; a failure prints the seed and path to replay it
-// (fc.assert(…, { seed, path })).
+// Runs draw from one seed, fixed in `npm test` and random in `npm run fuzz` (budget.ts); a
+// failure prints the seed, and FUZZ_SEED=<seed> replays it.
 import fc from 'fast-check';
 
 /** Pieces that have broken parsers and quoting before: quotes, expansions, line breaks, globs. */

@@ -20,8 +20,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { githubEnvEntries, type IssuedCredentials } from '../../src/cli/formats.js';
 import { parseCommandFile } from '../harness/github.ts';
 import { asUtf8Stores, hostileString } from './arbitraries.ts';
+import { runs } from './budget.ts';
 
-const RUNS = { numRuns: 500 };
+const RUNS = runs(500);
 
 /** SetEnvFileCommand.ProcessCommand on Linux: `NAME=value` lines and `NAME<<DELIMITER` blocks. */
 function runnerEnvFile(text: string): Record<string, string> {
@@ -137,7 +138,7 @@ describe("@actions/core's exportVariable read back as the runner reads GITHUB_EN
         expect(runnerEnvFile(text)).toEqual({ [NAME]: stored });
         expect(parseCommandFile(text)).toEqual({ [NAME]: harnessView(stored) });
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 });

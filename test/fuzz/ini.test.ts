@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { removeSection, upsertSection } from '../../src/core/ini.js';
 import { hostileString } from './arbitraries.ts';
+import { runs } from './budget.ts';
 
-const RUNS = { numRuns: 1000 };
+const RUNS = runs(1000);
 
 /** Section names as profile.ts builds them: a profile name, or `profile <name>`. */
 const sectionName = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/), fc.stringMatching(/^profile [A-Za-z0-9_.-]{1,16}$/));

@@ -5,8 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkRule, parseClaimRules, RuleSyntaxError, type ClaimRule } from '../../src/core/rules.js';
 import { hostileString, TRICKY_PIECES } from './arbitraries.ts';
+import { runs } from './budget.ts';
 
-const RUNS = { numRuns: 1000 };
+const RUNS = runs(1000);
 
 function onlyRule(text: string): ClaimRule {
   const [rule, ...rest] = parseClaimRules(text);
@@ -68,18 +69,46 @@ describe('an escaped value', () => {
   });
 });
 
+/**
+ * Whether joining the pieces keeps each one's characters: a lone high surrogate at the end of
+ * one piece and a lone low surrogate at the start of the next join into a single character.
+ */
+function keepsCharacters(...pieces: string[]): boolean {
+  return Array.from(pieces.join('')).length === pieces.reduce((count, piece) => count + Array.from(piece).length, 0);
+}
+
 describe('stars', () => {
   const withoutSeparators = statableValue.map((text) => text.replace(/[/:*|\\]/g, '')).filter((text) => text === text.trim());
 
   it('a single * never matches across / or :, and matches any segment in between', () => {
     fc.assert(
       fc.property(fc.oneof(fc.constant(''), withoutSeparators), fc.oneof(fc.constant(''), withoutSeparators), hostileString, (prefix, suffix, middle) => {
+        fc.pre(keepsCharacters(prefix, middle, suffix));
         const rule = onlyRule(`claim=${prefix}*${suffix}`);
         const value = `${prefix}${middle}${suffix}`;
         expect(holds(rule, value)).toBe(!/[/:]/.test(middle));
       }),
       RUNS,
     );
+  });
+
+  // Found by fuzzing (seed -1527283346): prefix '', middle '\ud800' and suffix '\udc00' make
+  // the value '\ud800\udc00', which is one character, U+10000, not a lone '\ud800' followed by
+  // the suffix. Rules match whole characters, as a /u regular expression does, so a star and a
+  // lone surrogate never split a pair; the property above now skips pieces that join this way.
+  it('matches whole characters: a lone surrogate in a rule never matches half of a pair', () => {
+    const pair = '\ud800\udc00';
+    for (const [pattern, value, expected] of [
+      ['*\udc00', pair, false],
+      ['\ud800*', pair, false],
+      ['*\udc00', 'x\udc00', true],
+      ['\ud800*', '\ud800x', true],
+      ['*', pair, true],
+      [pair, pair, true],
+    ] as const) {
+      expect([pattern, value, holds(onlyRule(`claim=${pattern}`), value)]).toEqual([pattern, value, expected]);
+      expect(oracle(pattern)?.test(value)).toBe(expected);
+    }
   });
 
   it('** matches every string, number and boolean, and no missing or non-scalar claim', () => {
@@ -166,7 +195,7 @@ describe('the glob matcher', () => {
         }
         expect(typeof holds(rule, value)).toBe('boolean');
       }),
-      { numRuns: 30 },
+      runs(30),
     );
   });
 });

@@ -8,9 +8,10 @@ import { readRulesDocument, RulesFileError } from '../../src/core/rules-file.js'
 import { parseClaimRules, RuleSyntaxError } from '../../src/core/rules.js';
 import { isSessionName, sessionNameFrom } from '../../src/core/session-name.js';
 import { deeplyNestedJson, hostileString, TRICKY_PIECES } from './arbitraries.ts';
+import { runs } from './budget.ts';
 import { regexSource, rulesDocument } from './rules-documents.ts';
 
-const RUNS = { numRuns: 1000 };
+const RUNS = runs(1000);
 
 /** What `fn` throws, or undefined when it returns. */
 function thrownBy(fn: () => unknown): unknown {
@@ -61,8 +62,9 @@ describe('readRulesDocument', () => {
   });
 
   it('accepts some of the generated documents, so the checks on success run', () => {
-    const accepted = fc.sample(rulesDocument, { numRuns: 500 }).filter((document) => thrownBy(() => readRulesDocument(document, identityPolicy)) === undefined);
-    expect(accepted.length).toBeGreaterThan(10);
+    // About 3.4 % are accepted: 10 of 500 failed for 1 seed in 30, 20 of 2000 lies 6 deviations off.
+    const accepted = fc.sample(rulesDocument, { numRuns: 2000 }).filter((document) => thrownBy(() => readRulesDocument(document, identityPolicy)) === undefined);
+    expect(accepted.length).toBeGreaterThan(20);
   });
 
   // Found by fuzzing: JSON.stringify of a deeply nested session-policy map overflowed the stack.

@@ -10,6 +10,7 @@ import { INPUTS, type InputName } from '../../src/core/inputs.generated.js';
 import { isSessionName } from '../../src/core/session-name.js';
 import { parseSettings, type Settings, type SettingsContext } from '../../src/core/settings.js';
 import { deeplyNestedJson, hostileString, nearMiss } from './arbitraries.ts';
+import { runs } from './budget.ts';
 import { rulesDocument } from './rules-documents.ts';
 
 const INPUT_NAMES = Object.keys(INPUTS) as InputName[];
@@ -162,7 +163,7 @@ describe('parseSettings on arbitrary inputs', () => {
         if ('error' in outcome) expectHelpfulError(outcome.error, raw, ctx);
         else expectWithinConstraints(outcome.settings);
       }),
-      { numRuns: 1000 },
+      runs(1000),
     );
   });
 
@@ -177,7 +178,7 @@ describe('parseSettings on arbitrary inputs', () => {
         const named = ['role-to-assume', 'role-chain'].includes(name) ? [name, 'aws-region'] : [name];
         expect(named.some((input) => (outcome.error as ClaimcheckError).message.includes(input)), (outcome.error as Error).message).toBe(true);
       }),
-      { numRuns: 1000 },
+      runs(1000),
     );
   });
 
@@ -209,7 +210,7 @@ describe('documented ranges', () => {
         const outcome = outcomeOf({ ...base, [name]: String(value) }, {});
         expect('settings' in outcome).toBe(value >= min && value <= max);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
@@ -229,7 +230,7 @@ describe('documented ranges', () => {
         if (text.trim() === '') return;
         expect('settings' in outcome ? outcome.settings.inlineSessionPolicy : undefined).toBe(isObject && compact.length <= 2048 ? compact : undefined);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 });

@@ -2,16 +2,17 @@
 // defines no other variable and runs nothing. Each run writes ~200 values into one file and
 // starts bash once, so that many values are tried for the price of few processes.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exportLines } from '../../src/core/shell.js';
 import { asUtf8Stores, nonNulCodePoint, TRICKY_PIECES } from './arbitraries.ts';
+import { runs } from './budget.ts';
 
 const BATCH = 200;
-const RUNS = { numRuns: 20 };
+const RUNS = runs(20);
 
 /**
  * Lists the variables defined before and after sourcing, then prints each value NUL-terminated.
@@ -33,23 +34,28 @@ interface Sourced {
 
 /** Writes the values as V0…Vn into one file, has bash source it, and reports what it saw. */
 function sourceInBash(template: readonly string[]): { sourced: Sourced; written: string[] } {
+  // One folder per run of the property, removed at once: a test may run this hundreds of times.
   const dir = mkdtempSync(join(tmpdir(), 'claimcheck-fuzz-shell-'));
-  const marker = join(dir, 'ran');
-  const written = template.map((value) => value.replaceAll('MARKER', marker));
-  const file = join(dir, 'bash_env');
-  writeFileSync(file, exportLines(written.map((value, index) => [`V${index}`, value])));
-  const [before, after] = [join(dir, 'before'), join(dir, 'after')];
-  // Nothing inherited but PATH, as with env -i: only what sourcing defines can differ.
-  const stdout = execFileSync('bash', ['--noprofile', '--norc', '-c', SCRIPT, 'bash', file, before, after, String(written.length)], {
-    env: { PATH: '/usr/bin:/bin' },
-    cwd: dir,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const values = stdout.toString('utf8').split('\0').slice(0, -1);
-  const names = (path: string) => new Set(readFileSync(path, 'utf8').split('\n'));
-  const known = names(before);
-  const added = [...names(after)].filter((name) => !known.has(name));
-  return { sourced: { values, added, ranSomething: existsSync(marker) }, written };
+  try {
+    const marker = join(dir, 'ran');
+    const written = template.map((value) => value.replaceAll('MARKER', marker));
+    const file = join(dir, 'bash_env');
+    writeFileSync(file, exportLines(written.map((value, index) => [`V${index}`, value])));
+    const [before, after] = [join(dir, 'before'), join(dir, 'after')];
+    // Nothing inherited but PATH, as with env -i: only what sourcing defines can differ.
+    const stdout = execFileSync('bash', ['--noprofile', '--norc', '-c', SCRIPT, 'bash', file, before, after, String(written.length)], {
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const values = stdout.toString('utf8').split('\0').slice(0, -1);
+    const names = (path: string) => new Set(readFileSync(path, 'utf8').split('\n'));
+    const known = names(before);
+    const added = [...names(after)].filter((name) => !known.has(name));
+    return { sourced: { values, added, ranSomething: existsSync(marker) }, written };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function expectExactRoundTrip(template: readonly string[]): void {
@@ -78,6 +84,6 @@ describe('exportLines read back by bash', () => {
 
   it('reads back long values exactly', () => {
     const long = fc.tuple(fc.string({ unit: fc.constantFrom(...TRICKY_PIECES.filter(withoutNul)), minLength: 1, maxLength: 5 }), fc.integer({ min: 100, max: 5000 })).map(([chunk, times]) => chunk.repeat(times));
-    fc.assert(fc.property(fc.array(long, { minLength: 1, maxLength: 20 }), expectExactRoundTrip), { numRuns: 10 });
+    fc.assert(fc.property(fc.array(long, { minLength: 1, maxLength: 20 }), expectExactRoundTrip), runs(10));
   });
 });

@@ -145,9 +145,11 @@ export interface StepResult {
   readonly stderr: string;
 }
 
+let stepsWritten = 0;
+
 /** One step: bash (sourcing $BASH_ENV, as on CircleCI) runs the script with the step's environment. */
 export async function runBashStep(job: Job, script: string, environment: Record<string, unknown> = {}): Promise<StepResult> {
-  const file = join(job.dir, `step-${Date.now()}-${Math.random().toString(36).slice(2)}.sh`);
+  const file = join(job.dir, `step-${++stepsWritten}.sh`);
   writeFileSync(file, script);
   const env = { ...job.env, ...Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)])) };
   return run('/bin/bash', ['-eo', 'pipefail', file], env, 120_000);

@@ -173,7 +173,9 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
 
 export function run(command: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The test's temp folder (test/setup/temp.ts) unless the caller names one: what the process
+    // leaves there is removed with the test, not left in the machine's /tmp.
+    const child = spawn(command, args, { env: { TMPDIR: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -20,7 +20,10 @@ beforeAll(async () => {
 afterAll(() => issuer.close());
 beforeEach(() => {
   fetched = [];
-  options = { issuer: issuer.url, audience: 'sts.amazonaws.com', clockToleranceSeconds: 60, now: () => Date.now() };
+  // The verifier's clock stands still during a test: a second boundary crossed between signing
+  // and verifying would turn the 600 s of "nbf is 600 s in the future" into 599.
+  const startedAt = Date.now();
+  options = { issuer: issuer.url, audience: 'sts.amazonaws.com', clockToleranceSeconds: 60, now: () => startedAt };
 });
 
 function keySource() {
