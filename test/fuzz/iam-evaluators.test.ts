@@ -2,12 +2,12 @@
 // --check and explain --trust-policy) and the STS double's (test/harness, standing in for
 // AWS). On random trust policies and requests within what both support, they must agree.
 import fc from 'fast-check';
+import { runs } from './budget.ts';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
 import { readPolicyDocument } from '../../src/core/iam/policy.js';
 import { evaluateTrustPolicy } from '../harness/trust-policy.ts';
 
-const SEED = 1201;
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/issuer.example';
 const KEYS = ['issuer.example:sub', 'issuer.example:ref', 'issuer.example:environment'];
 
@@ -54,7 +54,7 @@ describe('claimcheck IAM evaluator and the STS double', () => {
         if (ours.allowed) allowed++;
         expect(ours.allowed, `${JSON.stringify(document)} ${JSON.stringify(values)}: double says ${theirs.reason}`).toBe(theirs.allowed);
       }),
-      { numRuns: 3000, seed: SEED },
+      runs(3000),
     );
     expect(allowed).toBeGreaterThan(100);
   });

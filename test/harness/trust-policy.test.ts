@@ -2,6 +2,7 @@
 // row: each operator, IfExists, the set prefixes with present and absent keys, Deny wins,
 // policy variables and their escapes, which names are case-insensitive, and failing closed.
 import fc from 'fast-check';
+import { runs } from '../fuzz/budget.ts';
 import { describe, expect, it } from 'vitest';
 import { evaluateTrustPolicy, oidcProviderArn } from './trust-policy.ts';
 import type { TrustDecision, TrustRequest } from './trust-policy.ts';
@@ -179,7 +180,7 @@ describe('policy variables', () => {
         const decision = decide(policy(statement({ Condition: { StringLike: { 'k:v': escape(wanted) } } })), r);
         expect(decision.allowed, decision.reason).toBe(wanted === actual);
       }),
-      { seed: 20261201, numRuns: 300 },
+      runs(300),
     );
   });
 });

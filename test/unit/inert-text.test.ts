@@ -2,6 +2,7 @@
 // port of it: harness/runner-log.ts), terminals and log viewers, JSON readers, and GFM (the
 // reference parser, micromark: harness/markdown.ts). Properties run with a fixed seed.
 import fc from 'fast-check';
+import { runs } from '../fuzz/budget.ts';
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError, formatError } from '../../src/core/errors.js';
 import { inertJson, inertLine, inertLines, markdownCode, quoted, visible } from '../../src/core/inert-text.js';
@@ -10,7 +11,7 @@ import { hostileString } from '../fuzz/arbitraries.ts';
 import { markdownFacts, parseGfm } from '../harness/markdown.ts';
 import { readAsRunner, RUNNER_COMMANDS } from '../harness/runner-log.ts';
 
-const RUNS = { numRuns: 400, seed: 20261201 };
+const RUNS = runs(400);
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|\p{Cs}/u;
 
 /** Pieces of workflow commands and separators, mixed with anything else. */

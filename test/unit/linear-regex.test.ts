@@ -2,11 +2,11 @@
 // Compared with RegExp on random small patterns and values, where backtracking is cheap,
 // and run on the patterns that make RegExp backtrack for hours.
 import fc from 'fast-check';
+import { runs } from '../fuzz/budget.ts';
 import { describe, expect, it } from 'vitest';
 import { compileLinearRegex, MAX_PROGRAM_SIZE, RegexUnsupportedError } from '../../src/core/linear-regex.js';
 import { regexSource } from '../fuzz/rules-documents.ts';
 
-const SEED = 20261211;
 const anchored = (source: string) => new RegExp(`^(?:${source})$`, 'u');
 const matches = (source: string, value: string) => compileLinearRegex(source).test(value);
 
@@ -95,7 +95,7 @@ describe('linear-time regular expressions', () => {
         const ours = compileLinearRegex(source);
         for (const text of values) expect([source, text, ours.test(text)]).toEqual([source, text, reference.test(text)]);
       }),
-      { seed: SEED, numRuns: 1500 },
+      runs(1500),
     );
   });
 
@@ -115,7 +115,7 @@ describe('linear-time regular expressions', () => {
         compared++;
         for (const text of values) expect([source, text, ours.test(text)]).toEqual([source, text, reference.test(text)]);
       }),
-      { seed: SEED, numRuns: 3000 },
+      runs(3000),
     );
     expect(compared).toBeGreaterThan(100);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
+import { runs } from '../fuzz/budget.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseRoleArn } from '../../src/core/arn.js';
@@ -234,7 +235,7 @@ describe('reading a rules file from disk', () => {
         const withDuplicate = text.replace(/^\{/, '{"x":0,"x":1,');
         if (withDuplicate !== text) expect(duplicateJsonKey(withDuplicate)).toEqual({ path: '', key: 'x' });
       }),
-      { seed: 20261211, numRuns: 300 },
+      runs(300),
     );
   });
 });

@@ -6,7 +6,7 @@
 // holds for a missing key and `ForAnyValue` does not. Whatever this evaluator does not know
 // (an operator, NotPrincipal, a policy variable) fails closed: the policy refuses, and the
 // statement and condition say why.
-import { matchesIam, parseIamValue } from './pattern.js';
+import { matchesIam, parseIamValue, variableProblem } from './pattern.js';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy.js';
 
 export interface EvaluationRequest {
@@ -22,8 +22,10 @@ export interface ConditionResult {
   /** The request's values for the key; undefined when the key is missing. */
   readonly actual: readonly string[] | undefined;
   readonly held: boolean;
-  /** Why the evaluator could not decide it (then `held` is the fail-closed answer). */
+  /** Why the evaluator could not read it: the whole policy then refuses. */
   readonly unsupported: string | undefined;
+  /** A policy variable claimcheck does not substitute: an Allow with it does not apply, a Deny does. */
+  readonly unresolved?: true;
 }
 
 export interface StatementResult {
@@ -98,18 +100,14 @@ function evaluateCondition(condition: PolicyCondition, request: EvaluationReques
   }
   const known = testFor(operator.base, variables);
   if (!known) return result(false, `the operator ${condition.operator}`);
-  // A value this evaluator cannot read fails closed even where it would not be compared.
-  if (variables && wanted.some((value) => parseIamValue(value, false, true) === undefined)) {
-    return result(false, 'a policy variable other than ${*}, ${?} and ${$}');
+  if (variables) {
+    // A value this evaluator cannot read fails closed even where it would not be compared.
+    const problems = wanted.map(variableProblem);
+    if (problems.includes('malformed')) return result(false, 'a policy variable that is never closed (${ without })');
+    if (problems.includes('unresolved')) return { condition, actual, held: false, unsupported: undefined, unresolved: true };
   }
   const [test, negated] = known;
-  let unresolved = false;
-  const matchesAny = (value: string) =>
-    wanted.some((w) => {
-      const outcome = test(value, w);
-      if (outcome === undefined) unresolved = true;
-      return outcome === true;
-    });
+  const matchesAny = (value: string) => wanted.some((w) => test(value, w) === true);
   const holdsFor = (value: string) => matchesAny(value) !== negated;
   let held: boolean;
   // For the set operators a key whose values are empty strings is an empty set, as IAM documents.
@@ -118,7 +116,7 @@ function evaluateCondition(condition: PolicyCondition, request: EvaluationReques
   else if (operator.set === 'any') held = empty ? operator.ifExists : actual.some(holdsFor);
   else if (actual === undefined) held = operator.ifExists || negated;
   else held = actual.some(matchesAny) !== negated;
-  return unresolved ? result(false, 'a policy variable other than ${*}, ${?} and ${$}') : result(held);
+  return result(held);
 }
 
 function listOf(value: unknown): unknown[] {
@@ -144,7 +142,7 @@ function evaluateStatement(statement: PolicyStatement, request: EvaluationReques
   const unsupported = effect === undefined ? `the Effect ${JSON.stringify(statement.effect)}` : statement.unsupported.length > 0 ? statement.unsupported.join(', ') : undefined;
   // Fail closed: what is not understood keeps an Allow from applying and makes a Deny apply.
   const failClosed = effect === 'Deny';
-  const held = (result: ConditionResult) => (result.unsupported === undefined ? result.held : failClosed);
+  const held = (result: ConditionResult) => (result.unsupported === undefined && !result.unresolved ? result.held : failClosed);
   const applies = unsupported !== undefined ? failClosed && effect === 'Deny' : principal && action && conditions.every(held);
   return { statement, effect, principal, action, conditions, unsupported, applies };
 }

@@ -34,6 +34,40 @@ export function parseIamValue(value: string, wildcards: boolean, variables: bool
   return tokens;
 }
 
+// `${key}` or `${key, 'default'}` (a quote in the default written twice), as IAM writes them.
+const VARIABLE = /^\s*[^\s,'{}$]+\s*(?:,\s*'(?:[^']|'')*'\s*)?$/;
+
+/** The `}` closing a variable that starts before `from`, skipping braces in a quoted default. */
+function variableEnd(text: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === "'") quoted = !quoted;
+    else if (text[i] === '}' && !quoted) return i;
+  }
+  return -1;
+}
+
+/**
+ * What a value's policy variables leave this evaluator: `unresolved` for a well-formed variable
+ * other than the three escapes (`${aws:username}`: claimcheck does not substitute them, so a
+ * condition on it fails closed), `malformed` for one IAM would not take (never closed, empty,
+ * not a key), undefined when there is nothing to resolve.
+ */
+export function variableProblem(value: string): 'unresolved' | 'malformed' | undefined {
+  let problem: 'unresolved' | undefined;
+  for (let at = value.indexOf('${'); at >= 0; at = value.indexOf('${', at)) {
+    const end = variableEnd(value, at + 2);
+    if (end < 0) return 'malformed';
+    const inner = value.slice(at + 2, end);
+    if (inner !== '*' && inner !== '?' && inner !== '$') {
+      if (!VARIABLE.test(inner)) return 'malformed';
+      problem = 'unresolved';
+    }
+    at = end + 1;
+  }
+  return problem;
+}
+
 /** Whole-value match of IAM tokens against a string, by code point. */
 export function matchesIam(tokens: readonly IamToken[], text: string, ignoreCase = false): boolean {
   const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
