@@ -87,7 +87,8 @@ function inspect(lockPath: string): Found | undefined {
   try {
     fd = openSync(lockPath, constants.O_RDONLY | NO_FOLLOW | NO_WAIT);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
+    // Gone, or on its way out (see isTaken).
+    if (errorCode(error) === 'ENOENT' || (errorCode(error) !== 'EEXIST' && isTaken(errorCode(error)))) return undefined;
     if (errorCode(error) === 'ELOOP' || errorCode(error) === 'EMLINK') throw new LockProblem('is a symbolic link');
     throw new LockProblem(`cannot be read (${errorCode(error)})`);
   }
@@ -125,13 +126,22 @@ interface Held {
   readonly stats: Stats;
 }
 
+/**
+ * Whether a failure to make the lock file means another writer has it. On Windows a file that
+ * is removed while a process still has it open stays, delete-pending, until it is closed, and
+ * making one of that name fails with EPERM meanwhile.
+ */
+function isTaken(code: string): boolean {
+  return code === 'EEXIST' || (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
+}
+
 /** Makes the lock file, or undefined when one is there already. */
 function tryCreate(lockPath: string, machine: string): Held | undefined {
   let fd: number;
   try {
     fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') return undefined;
+    if (isTaken(errorCode(error))) return undefined;
     throw new LockProblem(`cannot be created (${errorCode(error)})`);
   }
   const held = { fd, stats: fstatSync(fd) };
@@ -144,15 +154,17 @@ function tryCreate(lockPath: string, machine: string): Held | undefined {
   }
 }
 
-/** Removes our lock; one that another writer took over as abandoned stays theirs. */
+/**
+ * Removes our lock; one that another writer took over as abandoned stays theirs. Closed first,
+ * so that on Windows the name is free as soon as it is removed.
+ */
 function release(lockPath: string, held: Held): void {
+  closeSync(held.fd);
   try {
     const now = lstatSync(lockPath);
     if (now.ino === held.stats.ino && now.dev === held.stats.dev) unlinkSync(lockPath);
   } catch {
     // already gone
-  } finally {
-    closeSync(held.fd);
   }
 }
 
