@@ -87,8 +87,7 @@ function inspect(lockPath: string): Found | undefined {
   try {
     fd = openSync(lockPath, constants.O_RDONLY | NO_FOLLOW | NO_WAIT);
   } catch (error) {
-    // Gone, or on its way out (see isTaken).
-    if (errorCode(error) === 'ENOENT' || (errorCode(error) !== 'EEXIST' && isTaken(errorCode(error)))) return undefined;
+    if (errorCode(error) === 'ENOENT' || isDeletePending(errorCode(error))) return undefined;
     if (errorCode(error) === 'ELOOP' || errorCode(error) === 'EMLINK') throw new LockProblem('is a symbolic link');
     throw new LockProblem(`cannot be read (${errorCode(error)})`);
   }
@@ -111,13 +110,17 @@ function isAbandoned(found: Found, now: number, machine: string, timing: LockTim
   return owner !== undefined && owner.machine === machine && age > timing.orphanMs && !isRunning(owner.pid);
 }
 
-/** Removes the abandoned lock, unless another writer has replaced it since it was looked at. */
+/**
+ * Removes the abandoned lock, unless another writer has replaced it since it was looked at.
+ * (Two writers that find the same abandoned lock at once leave a window of microseconds, between
+ * this check and the removal, in which one could remove the lock the other has just made.)
+ */
 function takeOver(lockPath: string, found: Found): void {
   try {
     const now = lstatSync(lockPath);
     if (now.ino === found.stats.ino && now.dev === found.stats.dev) unlinkSync(lockPath);
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw new LockProblem(`cannot be removed (${errorCode(error)})`);
+    if (errorCode(error) !== 'ENOENT' && !isDeletePending(errorCode(error))) throw new LockProblem(`cannot be removed (${errorCode(error)})`);
   }
 }
 
@@ -127,12 +130,11 @@ interface Held {
 }
 
 /**
- * Whether a failure to make the lock file means another writer has it. On Windows a file that
- * is removed while a process still has it open stays, delete-pending, until it is closed, and
- * making one of that name fails with EPERM meanwhile.
+ * On Windows a file removed while a process still has it open stays, delete-pending, until it
+ * is closed; meanwhile opening it or making one of that name fails with EPERM (or EACCES).
  */
-function isTaken(code: string): boolean {
-  return code === 'EEXIST' || (process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES'));
+function isDeletePending(code: string): boolean {
+  return process.platform === 'win32' && (code === 'EPERM' || code === 'EACCES');
 }
 
 /** Makes the lock file, or undefined when one is there already. */
@@ -141,7 +143,7 @@ function tryCreate(lockPath: string, machine: string): Held | undefined {
   try {
     fd = openSync(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o600);
   } catch (error) {
-    if (isTaken(errorCode(error))) return undefined;
+    if (errorCode(error) === 'EEXIST' || isDeletePending(errorCode(error))) return undefined;
     throw new LockProblem(`cannot be created (${errorCode(error)})`);
   }
   const held = { fd, stats: fstatSync(fd) };
