@@ -9,7 +9,8 @@ import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../platform/shared/credential-process.js';
 import type { SelfCommand } from '../platform/shared/refresh.js';
-import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand, cliSessionName } from './assume.js';
+import { cliSessionName } from '../platform/presets.js';
+import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
@@ -28,7 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Verify a CI job\'s OIDC token, check its claims, assume an IAM role and hand over the credentials.',
     usage: ASSUME_USAGE,
     flags: ASSUME_FLAGS,
-    example: 'eval "$(claimcheck assume --token-env CI_JOB_JWT --issuer https://gitlab.example.com --audience sts.amazonaws.com \\\n    --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region us-east-1 --claims \'project_path=acme/api\')"',
+    example: 'creds="$(claimcheck assume --platform gitlab --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region us-east-1 \\\n    --claims \'project_id=42\')" && eval "$creds"',
     run: async (argv, io, log, secrets, self) => (await assumeCommand(argv, io, log, secrets, self), 0),
   },
   explain: {
