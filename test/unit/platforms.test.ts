@@ -199,3 +199,19 @@ describe('trust builders', () => {
     );
   });
 });
+
+describe('explain --trust-policy on other platforms', () => {
+  it("gives GitHub's environment-subject hint only for GitHub subjects (GitLab's subject has :ref: and no environment)", async () => {
+    const { simulateToken } = await import('../../src/core/trust/simulate.js');
+    const keys = issuerKeys('https://gitlab.com');
+    const document = gitlabTrustPolicy(
+      { projectPath: 'acme/api', projectId: undefined, namespaceId: undefined, branches: ['release'], tags: [], protectedRefs: false },
+      { principal: PRINCIPAL(keys.prefix), keys, audience: 'sts.amazonaws.com' },
+    );
+    const claims = { sub: 'project_path:acme/api:ref_type:branch:ref:main', aud: 'sts.amazonaws.com', environment: 'production' };
+    const simulation = simulateToken({ policy: readPolicyDocument(document), claims, issuer: 'https://gitlab.com' });
+    expect(simulation.allowed).toBe(false);
+    expect(simulation.lines.join('\n')).toMatch(/StringEquals gitlab\.com:sub "project_path:acme\/api:ref_type:branch:ref:release" does not hold/);
+    expect(simulation.lines.join('\n')).not.toMatch(/subject ends in :environment:/);
+  });
+});
