@@ -40,7 +40,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: (argv, io, log) => explainCommand(argv, io, log),
   },
   'trust-policy': {
-    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a repository\'s refs, or CircleCI projects.',
+    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket).',
     usage: TRUST_POLICY_USAGE,
     flags: TRUST_POLICY_FLAGS,
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
