@@ -73,7 +73,7 @@ const PLATFORM_CLAIMS: Readonly<Record<Exclude<Platform, 'circleci'>, { readonly
 export function unknownClaimReason(claim: string, platform: Platform): string | undefined {
   if (platform === 'circleci') {
     const known = ['sub', 'aud', 'iss', 'jti', ...CIRCLECI_CUSTOM.map((name) => `${CIRCLECI_PREFIX}${name}`)];
-    return known.includes(claim) ? undefined : `${claim} is not a claim of CircleCI's tokens (known: sub, aud, iss, ${CIRCLECI_CUSTOM.join(', ')})`;
+    return known.includes(claim) ? undefined : `${claim} is not a claim of CircleCI's tokens (known: ${known.join(', ')}; a rules file may drop the ${CIRCLECI_PREFIX} prefix)`;
   }
   if (platform === 'buildkite' && claim.startsWith(BUILDKITE_AGENT_TAG) && claim.length > BUILDKITE_AGENT_TAG.length) return undefined;
   const { title, claims } = PLATFORM_CLAIMS[platform];

@@ -215,3 +215,11 @@ describe('explain --trust-policy on other platforms', () => {
     expect(simulation.lines.join('\n')).not.toMatch(/subject ends in :environment:/);
   });
 });
+
+describe('CircleCI claim names', () => {
+  it('name the prefixed claims, which --claims needs, and say that a rules file may drop the prefix', () => {
+    expect(unknownClaimReason('project-id', 'circleci')).toBe(
+      "project-id is not a claim of CircleCI's tokens (known: sub, aud, iss, jti, oidc.circleci.com/project-id, oidc.circleci.com/context-ids, oidc.circleci.com/vcs-origin, oidc.circleci.com/vcs-ref, oidc.circleci.com/ssh-rerun; a rules file may drop the oidc.circleci.com/ prefix)",
+    );
+  });
+});
