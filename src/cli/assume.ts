@@ -9,19 +9,18 @@ import { profileVariables } from '../core/exported-variables.js';
 import { INPUTS, type InputName } from '../core/inputs.generated.js';
 import { isBooleanInput } from '../core/orb-parameters.js';
 import { Secrets } from '../core/secrets.js';
-import { sessionNameFrom } from '../core/session-name.js';
 import { parseSettings, type InputSource, type Settings } from '../core/settings.js';
 import { exportLines } from '../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
 import { assumeRoleDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
-import { circleciSessionName } from '../platform/circleci/claims.js';
-import { githubSessionName } from '../platform/github/claims.js';
+import { cliSessionName } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { claimcheckFolder, homeRefreshDir, installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
+import { checkPlatformClaims, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
 
 /** Inputs that mean nothing outside a GitHub step. */
@@ -33,18 +32,13 @@ function inputFlags(): Flags {
 }
 
 export const ASSUME_FLAGS: Flags = {
+  platform: PLATFORM_FLAG,
   ...TOKEN_FLAGS,
   ...inputFlags(),
   format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
 };
 
-export const ASSUME_USAGE = 'claimcheck assume --token-file <path> --issuer <url> --audience <aud> --role-to-assume <arn> --aws-region <region> [options]';
-
-export function cliSessionName(claims: Readonly<Record<string, unknown>>, env: CliIo['env']): string {
-  if (typeof claims.repository === 'string') return githubSessionName(claims);
-  if (typeof claims['oidc.circleci.com/project-id'] === 'string') return circleciSessionName(env, claims);
-  return sessionNameFrom('claimcheck', Date.now().toString(36));
-}
+export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) --role-to-assume <arn> --aws-region <region> [options]';
 
 function formatOf(flags: ParsedFlags): OutputFormat {
   const format = flags.strings.get('format') ?? 'env';
@@ -62,23 +56,27 @@ function renewableToken(flags: ParsedFlags): TokenSpec {
 }
 
 export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand): Promise<void> {
-  const flags = parseFlags(argv, ASSUME_FLAGS);
+  const given = parseFlags(argv, ASSUME_FLAGS);
+  const preset = presetOf(given);
+  const flags = withPreset(given, preset, io.env);
   const format = formatOf(flags);
   if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
   const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
   for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
-  const readToken = tokenSource(flags, io);
+  const readToken = tokenSource(flags, io, tokenOrigin(given, preset));
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
+  if (preset) checkPlatformClaims([...settings.rules, ...settings.roleMap.flatMap((entry) => entry.rules)], preset.name, 'The rules');
   const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
     get: jsonGetter(),
     log,
     mask: secrets.add,
     requestToken: readToken,
-    defaultSessionName: (claims) => cliSessionName(claims, io.env),
+    defaultSessionName: (claims) => cliSessionName(claims, io.env, preset),
   }));
   log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);
+  if (preset) reportRun(preset, settings, assumed, io.env, log);
   if (renewal) {
     const profile = settings.awsProfile ?? 'claimcheck';
     const setup: RefreshSetup = { dir: homeRefreshDir(homedir(), profile), profile, files: profileFiles(io.env) };
