@@ -24,8 +24,8 @@ import { credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMAT
 import type { CliIo } from './io.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
 
-/** Inputs that mean nothing outside a GitHub step. */
-const NOT_CLI: readonly InputName[] = ['output-credentials'];
+/** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
+const NOT_CLI: readonly InputName[] = ['output-credentials', 'web-identity-token-file'];
 
 function inputFlags(): Flags {
   const names = (Object.keys(INPUTS) as InputName[]).filter((name) => !NOT_CLI.includes(name));

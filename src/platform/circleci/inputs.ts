@@ -16,7 +16,8 @@ export function orbInputSource(env: Environment): InputSource {
   return (name: InputName) => {
     const raw = env[orbEnvironmentVariable(name)];
     if (isBooleanInput(name) && (raw === '1' || raw === '0')) return raw === '1' ? 'true' : 'false';
-    if (name === 'issuer' && !raw?.trim()) return defaultIssuer(env);
+    // A token from a file is the cluster's, not CircleCI's: its issuer must be given.
+    if (name === 'issuer' && !raw?.trim() && !env[orbEnvironmentVariable('web-identity-token-file')]?.trim()) return defaultIssuer(env);
     return raw;
   };
 }

@@ -21,16 +21,16 @@ import { preloadRulesFile } from '../shared/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource } from './inputs.js';
 import { readState, removeState, writeState, type OrbState } from './state.js';
-import { circleciTokenRequester } from './token.js';
+import { circleciTokenSource } from './token.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** CircleCI's token and session names: what the orb's bundle brings to the shared flow. */
-function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: boolean) {
-  const retry = networkRetry(maxAttempts, log);
+/** CircleCI's token (or web_identity_token_file's) and session names: what the orb's bundle brings to the shared flow. */
+function circleciDoor(env: Environment, settings: Settings, log: Log, fresh: boolean) {
+  const retry = networkRetry(settings.retryMaxAttempts, log);
   return {
     get: jsonGetter(),
-    requestToken: circleciTokenRequester(env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
+    ...circleciTokenSource(settings.webIdentityTokenFile, env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
     defaultSessionName: (claims: Readonly<Record<string, unknown>>) => circleciSessionName(env, claims),
   };
 }
@@ -55,7 +55,7 @@ async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log
   if ((settings.refresh || !settings.awsProfile) && !env.BASH_ENV) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
-  const door = circleciDoor(env, settings.retryMaxAttempts, log, false);
+  const door = circleciDoor(env, settings, log, false);
   const assumed = await assumeRole(settings, assumeRoleDeps(settings, { ...door, log, mask: secrets.add }));
   handOver(env, settings, assumed, { self, inputs }, log);
   report(env, settings, assumed, log);
@@ -147,7 +147,7 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
     configPath,
     (token, settings, log) => {
       if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return circleciDoor(process.env, settings.retryMaxAttempts, log, true);
+      return circleciDoor(process.env, settings, log, true);
     },
     { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
   );
