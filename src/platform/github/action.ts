@@ -12,12 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
+import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { createPrivateIfMissing } from '../shared/env-file.js';
 import { installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
+import { troubleshootingUrl, writeFailureSummary } from './failure-summary.js';
 import { githubTokenSource, runnerRunClaims, type RunnerRunEnvironment, type TokenRequestEnvironment } from './token.js';
 
 /**
@@ -49,16 +51,21 @@ function runnerLog(secrets: Secrets): Log {
 export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secrets = new Secrets(core.setSecret);
   const log = runnerLog(secrets);
+  const witness = claimsWitness();
+  let settings: Settings | undefined;
   try {
     const inputs: InputSource = (name) => core.getInput(name);
     const readRulesFile = await preloadRulesFile(inputs);
-    const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
+    settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
     const door = githubDoor(settings, env, log, secrets.add);
-    const assumed = await assumeRole(settings, assumeRoleDeps(settings, { ...door, log, mask: secrets.add }));
+    const assumed = await assumeRole(settings, witness.watch(assumeRoleDeps(settings, { ...door, log, mask: secrets.add })));
     handOver(settings, assumed, env, { self, inputs });
     await publish(settings, assumed, secrets, env);
   } catch (error) {
-    core.setFailed(inertLines(secrets.redact(formatError(asClaimcheckError(error)))));
+    const failure = asClaimcheckError(error);
+    core.setFailed(inertLines(secrets.redact(formatError(failure))));
+    // Where people look first: the summary says what the job presented and what to do next.
+    await writeFailureSummary(failedRunReport(failure, settings, witness, troubleshootingUrl(env)), secrets, env, log);
   }
 }
 
