@@ -20,7 +20,7 @@ import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } 
 import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
-import { orbInputSource } from './inputs.js';
+import { orbInputSource, withExpansionNote } from './inputs.js';
 import { readState, removeState, writeState, type OrbState } from './state.js';
 import { circleciTokenSource } from './token.js';
 
@@ -51,7 +51,7 @@ export async function runOrbCommand(env: Environment, self: SelfCommand, print: 
     else await assume(env, self, secrets, log, run);
     return 0;
   } catch (error) {
-    const failure = asClaimcheckError(error);
+    const failure = withExpansionNote(asClaimcheckError(error), env);
     // The claims presented, the rules and the next step, then the error's two lines last.
     if (env.CLAIMCHECK_COMMAND !== 'cleanup') log.info(failureText(failedRunReport(failure, run.settings, run.witness)));
     printError(secrets.redact(formatError(failure)));
