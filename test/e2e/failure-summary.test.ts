@@ -91,6 +91,14 @@ describe('a failed run on GitHub writes a step summary', () => {
     expect(facts.code).toContain(errorAnnotation(run).split('\n')[1]!.replace(/^Hint: /, ''));
   });
 
+  it('masks the account ID in the summary too when asked', async () => {
+    world.endpoint.claims = githubClaims({ sub: 'repo:acme/api:environment:prod', environment: 'prod' });
+    const run = await runAction({ 'mask-aws-account-id': 'true' });
+    expectFailedStep(run, 'STS_ACCESS_DENIED');
+    expect(run.summary).toContain('arn:aws:iam::***:role/deploy');
+    expect(run.summary).not.toContain('111122223333');
+  });
+
   it('for a bad input: the error and the section, and no claims, as no token was asked for', async () => {
     const before = world.endpoint.requests.length;
     const run = await runAction({ 'role-duration-seconds': '90000' });
