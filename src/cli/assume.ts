@@ -18,13 +18,13 @@ import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { claimcheckFolder, homeRefreshDir, installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
-import { credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
+import { assertExportTarget, credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
 import { checkPlatformClaims, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
 
-/** Inputs that mean nothing outside a GitHub step. */
-const NOT_CLI: readonly InputName[] = ['output-credentials'];
+/** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
+const NOT_CLI: readonly InputName[] = ['output-credentials', 'web-identity-token-file'];
 
 function inputFlags(): Flags {
   const names = (Object.keys(INPUTS) as InputName[]).filter((name) => !NOT_CLI.includes(name));
@@ -46,6 +46,14 @@ function formatOf(flags: ParsedFlags): OutputFormat {
   return format as OutputFormat;
 }
 
+/** Where the token flags read the token, for the log: the CLI reads a token, it never requests one. */
+function tokenReadFrom(flags: ParsedFlags): string {
+  const file = flags.strings.get('token-file');
+  if (file !== undefined) return file === '-' ? 'standard input' : `the file ${file}`;
+  const variable = flags.strings.get('token-env');
+  return variable !== undefined ? `the environment variable ${variable}` : 'the output of --token-command';
+}
+
 /** How a renewal reads the token again: only a file or a command can give a fresh one. */
 function renewableToken(flags: ParsedFlags): TokenSpec {
   const command = flags.strings.get('token-command');
@@ -60,6 +68,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const preset = presetOf(given);
   const flags = withPreset(given, preset, io.env);
   const format = formatOf(flags);
+  assertExportTarget(format, io.env);
   if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
   const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
   for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
@@ -73,6 +82,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     log,
     mask: secrets.add,
     requestToken: readToken,
+    tokenOrigin: tokenReadFrom(flags),
     defaultSessionName: (claims) => cliSessionName(claims, io.env, preset),
   }));
   log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);

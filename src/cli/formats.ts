@@ -1,6 +1,7 @@
 // How `claimcheck assume` hands the credentials over: shell exports, JSON, the AWS
 // credential_process format, or the GitHub/CircleCI environment files.
 import { randomUUID } from 'node:crypto';
+import { ClaimcheckError } from '../core/errors.js';
 import { credentialVariables } from '../core/exported-variables.js';
 import { exportLines } from '../core/shell.js';
 
@@ -51,4 +52,19 @@ export function githubEnvEntries(credentials: IssuedCredentials, delimiter = `gh
       return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
     })
     .join('');
+}
+
+/**
+ * The CI env file a format writes to must exist before anything is asked for: outside GitHub,
+ * `--format github` would print `::add-mask::<secret>` lines that other CIs log in clear.
+ */
+export function assertExportTarget(format: OutputFormat, env: Readonly<Record<string, string | undefined>>): void {
+  const variable = format === 'github' ? 'GITHUB_ENV' : format === 'circleci' ? 'BASH_ENV' : undefined;
+  if (variable === undefined || env[variable]) return;
+  const where = format === 'github' ? 'a GitHub Actions step' : 'a CircleCI job';
+  throw new ClaimcheckError(
+    'EXPORT_FAILED',
+    `${variable} is not set, so the credentials cannot reach later steps (--format ${format}); no token was read and STS was not called.`,
+    `Use --format ${format} only in ${where}, which sets ${variable}; elsewhere use --format env (creds="$(claimcheck assume …)" && eval "$creds") or --format json.`,
+  );
 }

@@ -1,6 +1,7 @@
 // What a successful run tells people: a step summary read at a glance, and the same facts
 // as one JSON audit line. Neither ever holds the token or a credential, and every value in
 // them (claims above all) is inert for its reader: see inert-text.ts.
+import type { FailureReport, FailureRule } from './failure-report.js';
 import { inertJson, inertLine, markdownCode } from './inert-text.js';
 
 export interface RunReport {
@@ -102,4 +103,70 @@ export function summaryText(report: RunReport, now: number): string {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${inertLine(value)}`).join('\n');
+}
+
+// A failed run: what it knew when it failed (failure-report.ts), as a step summary and as log lines.
+
+/** What a rule failed on, in short: the claim's value as presented, or its absence. */
+function presentedText(rule: FailureRule): string {
+  return rule.presented === undefined ? `the token has no ${rule.claim} claim` : `${rule.claim} is ${JSON.stringify(rule.presented)}`;
+}
+
+function ruleTally(rules: readonly FailureRule[]): string {
+  if (rules.some((rule) => rule.held === undefined)) return `${rules.length}, not checked: no token was verified`;
+  const failed = rules.filter((rule) => rule.held === false).length;
+  return failed === 0 ? `${rules.length}, all held` : `${rules.length - failed} held, ${failed} failed`;
+}
+
+function failureHeading(report: FailureReport): string {
+  return report.roleArn === undefined ? 'claimcheck failed' : `claimcheck did not assume ${code(report.roleArn.replace(/^.*:role\//, ''))}`;
+}
+
+/**
+ * The step summary of a failed run. Everything that can hold text from the job or a server
+ * (the message and hint quote claims and AWS) is a code span, so nothing in it links,
+ * mentions or renders; the one link is to claimcheck's own TROUBLESHOOTING page.
+ */
+export function failureMarkdown(report: FailureReport): string {
+  const lines = [`### ❌ ${failureHeading(report)}`, '', `**${code(report.code)}** ${code(report.message)}`, '', `**Hint:** ${code(report.hint)}`];
+  if (report.nextStep) {
+    lines.push('', `**Next step:** ${report.nextStep.text}`);
+    if (report.nextStep.command) lines.push('', `${code(report.nextStep.command)}`);
+  }
+  if (report.claims === undefined) lines.push('', 'No claims to show: no token was verified.');
+  else if (report.claims.length > 0) {
+    lines.push('', "**Claims presented** (the verified token's; the token itself is never shown)", '', '| Claim | Value |', '| --- | --- |');
+    lines.push(...report.claims.map(([name, value]) => `| ${cell(name)} | ${cell(value)} |`));
+  }
+  if (report.rules.length > 0) {
+    lines.push('', `**Claim rules** (${ruleTally(report.rules)})`, '');
+    lines.push(...report.rules.map((rule) => {
+      if (rule.held === undefined) return `- ⏸️ ${code(rule.rule)}`;
+      return rule.held ? `- ✅ ${code(rule.rule)}` : `- ❌ ${code(rule.rule)} — ${code(presentedText(rule))}`;
+    }));
+  }
+  const section = `TROUBLESHOOTING.md#${report.troubleshooting.anchor}`;
+  lines.push('', report.troubleshooting.url === undefined ? `Troubleshooting: ${code(`docs/${section}`)} in claimcheck's repository.` : `Troubleshooting: [${report.code}](${report.troubleshooting.url}#${report.troubleshooting.anchor})`);
+  lines.push('', `<sub>claimcheck ${code(report.version)}${report.issuer === undefined ? '' : ` · token from ${code(report.issuer)}`}</sub>`, '');
+  return lines.join('\n');
+}
+
+/**
+ * The same facts as plain log lines, for platforms without a step summary. The error and
+ * its hint are not repeated: the caller prints them as the run's last two lines.
+ */
+export function failureText(report: FailureReport): string {
+  const lines = [`${report.roleArn === undefined ? 'claimcheck failed' : `claimcheck did not assume ${report.roleArn}`} (${report.code}).`];
+  if (report.claims === undefined) lines.push('  No claims to show: no token was verified.');
+  else if (report.claims.length > 0) {
+    const width = Math.max(...report.claims.map(([name]) => name.length)) + 1;
+    lines.push("  Claims presented (the verified token's):", ...report.claims.map(([name, value]) => `    ${`${name}:`.padEnd(width)} ${value}`));
+  }
+  if (report.rules.length > 0) {
+    lines.push(`  Claim rules (${ruleTally(report.rules)}):`);
+    lines.push(...report.rules.map((rule) => (rule.held === undefined ? `    not checked: ${rule.rule}` : rule.held ? `    held:   ${rule.rule}` : `    failed: ${rule.rule} (${presentedText(rule)})`)));
+  }
+  if (report.nextStep) lines.push(`  Next step: ${report.nextStep.text}`, ...(report.nextStep.command ? [`    ${report.nextStep.command}`] : []));
+  lines.push(`  Troubleshooting: ${report.troubleshooting.url ?? 'docs/TROUBLESHOOTING.md'}#${report.troubleshooting.anchor} (claimcheck ${report.version})`);
+  return lines.map(inertLine).join('\n');
 }

@@ -23,6 +23,8 @@ export interface Settings {
   /** Advice that does not stop the run (rules on renamable names). */
   readonly warnings: readonly string[];
   readonly issuer: string;
+  /** Read the token from this file (an absolute path) instead of the platform's source. */
+  readonly webIdentityTokenFile: string | undefined;
   /** Undefined: derive one from the token's claims. */
   readonly roleSessionName: string | undefined;
   readonly durationSeconds: number;
@@ -88,6 +90,7 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
       ...roleMap.flatMap((entry) => mutableNameWarnings([...(rulesFile?.rules ?? []), ...entry.rules], `Role map entry ${entry.name}`)),
     ],
     issuer: parseUrlInput('issuer', read('issuer')),
+    webIdentityTokenFile: parseTokenFile(optional('web-identity-token-file'), source),
     roleSessionName: mapOptional(optional('role-session-name'), parseSessionName),
     durationSeconds: integer('role-duration-seconds', read('role-duration-seconds'), 900, 43200, 'a whole number of seconds from 900 to 43200'),
     inlineSessionPolicy: mapOptional(optional('inline-session-policy'), parseInlinePolicy),
@@ -171,6 +174,22 @@ function parseUrlInput(name: string, text: string): string {
   const url = parseServiceUrl(text);
   if (!url) throw invalid(name, text, 'an https:// URL (http:// only for 127.0.0.1, localhost or [::1]) without query or credentials');
   return url;
+}
+
+/** A token file's path: absolute (renewals run elsewhere), and only with an issuer given for its tokens. */
+function parseTokenFile(path: string | undefined, source: InputSource): string | undefined {
+  if (path === undefined) return undefined;
+  if (!/^(\/|[A-Za-z]:[\\/])/.test(path) || path.length > 4096 || /\p{Cc}/u.test(path)) {
+    throw invalid('web-identity-token-file', path, 'an absolute path such as /var/run/secrets/eks.amazonaws.com/serviceaccount/token');
+  }
+  if (!source('issuer')?.trim()) {
+    throw new ClaimcheckError(
+      'INPUT_REQUIRED',
+      'Input issuer is required with web-identity-token-file: the token in that file comes from your cluster\'s OIDC issuer, not from the CI platform.',
+      "Set issuer to the cluster's OIDC issuer URL, exactly the token's iss (EKS: aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer).",
+    );
+  }
+  return path;
 }
 
 function parseSessionName(text: string): string {

@@ -21,6 +21,8 @@ export interface Log {
 export interface AssumeRoleDeps {
   /** Obtains a fresh OIDC token for the audience. */
   readonly requestToken: (audience: string) => Promise<string>;
+  /** Where requestToken reads an existing token (a file, a variable); undefined when it requests one. */
+  readonly tokenOrigin?: string | undefined;
   /**
    * Starts what needs no token (fetching the issuer's keys, loading the STS client) while
    * the token request is in flight: on a real network that wait is the longest part.
@@ -107,7 +109,7 @@ async function obtainCheckedToken(settings: Settings, deps: AssumeRoleDeps): Pro
 }
 
 async function obtainToken(settings: Settings, deps: AssumeRoleDeps): Promise<Token> {
-  deps.log.info(`Requesting an OIDC token for audience ${settings.audience}.`);
+  deps.log.info(deps.tokenOrigin === undefined ? `Requesting an OIDC token for audience ${settings.audience}.` : `Reading the OIDC token from ${deps.tokenOrigin}.`);
   const requested = deps.requestToken(settings.audience);
   deps.prepare();
   const raw = await requested;

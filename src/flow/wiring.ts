@@ -59,6 +59,8 @@ export interface FrontDoor {
   readonly log: Log;
   readonly mask: (secret: string) => void;
   readonly requestToken: AssumeRoleDeps['requestToken'];
+  /** Where requestToken reads the token, when it reads rather than requests one. */
+  readonly tokenOrigin?: string | undefined;
   readonly defaultSessionName: AssumeRoleDeps['defaultSessionName'];
 }
 
@@ -73,6 +75,7 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
   const sts = createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT });
   return {
     requestToken: door.requestToken,
+    tokenOrigin: door.tokenOrigin,
     prepare: () => {
       keys.prefetch();
       sts.prepare();

@@ -36,6 +36,7 @@ const VALID: Record<InputName, readonly string[]> = {
   'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`],
   'rules-file': ['rules.yml', 'ci/claimcheck.json'],
   issuer: URLS,
+  'web-identity-token-file': ['/var/run/secrets/eks.amazonaws.com/serviceaccount/token', 'C:\\runner\\token'],
   'role-session-name': ['ab', 'deploy@4242-1', 'x'.repeat(64)],
   'role-duration-seconds': ['900', '3600', '43200', '0900'],
   'inline-session-policy': ['{"Version":"2012-10-17","Statement":[]}', '{ "a" : [1, 2] }'],
@@ -75,7 +76,8 @@ const corruption = fc.constantFrom(...INPUT_NAMES).chain((name) => fc.tuple(fc.c
 /** Valid inputs for one role, no rules file: parseSettings accepts them. */
 const accepted: fc.Arbitrary<RawInputs> = fc
   .tuple(optionalInputs, roleInputs.filter((roles) => roles['role-to-assume'] !== undefined))
-  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': undefined }));
+  // A token file's tokens are the cluster's: its issuer must be given.
+  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': undefined, ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}) }));
 
 /** The baseline with up to three inputs corrupted. */
 const inputs: fc.Arbitrary<RawInputs> = fc

@@ -7,56 +7,68 @@ import { homedir } from 'node:os';
 import { profileFiles, removeProfile, writeProfile } from '../../aws/profile.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
 import { credentialVariables, EXPORTED_VARIABLES, profileVariables } from '../../core/exported-variables.js';
-import { auditRecord, summaryText } from '../../core/report.js';
+import { auditRecord, failureText, summaryText } from '../../core/report.js';
 import { systemClock } from '../../core/retry.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { exportLines, unsetLine } from '../../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
+import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
 import { assumeRoleDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
 import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
-import { orbInputSource } from './inputs.js';
+import { orbInputSource, withExpansionNote } from './inputs.js';
 import { readState, removeState, writeState, type OrbState } from './state.js';
-import { circleciTokenRequester } from './token.js';
+import { circleciTokenSource } from './token.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** CircleCI's token and session names: what the orb's bundle brings to the shared flow. */
-function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: boolean) {
-  const retry = networkRetry(maxAttempts, log);
+/** CircleCI's token (or web_identity_token_file's) and session names: what the orb's bundle brings to the shared flow. */
+function circleciDoor(env: Environment, settings: Settings, log: Log, fresh: boolean) {
+  const retry = networkRetry(settings.retryMaxAttempts, log);
   return {
     get: jsonGetter(),
-    requestToken: circleciTokenRequester(env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
+    ...circleciTokenSource(settings.webIdentityTokenFile, env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
     defaultSessionName: (claims: Readonly<Record<string, unknown>>) => circleciSessionName(env, claims),
   };
+}
+
+/** What an assume_role run has learned so far, for the report of its failure. */
+interface AssumeRun {
+  settings?: Settings;
+  readonly witness: ClaimsWitness;
 }
 
 export async function runOrbCommand(env: Environment, self: SelfCommand, print: (line: string) => void, printError: (line: string) => void): Promise<number> {
   const secrets = new Secrets(() => {});
   const log = lineLog(print, secrets.redact, env);
+  const run: AssumeRun = { witness: claimsWitness() };
   try {
     if (env.CLAIMCHECK_COMMAND === 'cleanup') cleanup(env, log);
-    else await assume(env, self, secrets, log);
+    else await assume(env, self, secrets, log, run);
     return 0;
   } catch (error) {
-    printError(secrets.redact(formatError(asClaimcheckError(error))));
+    const failure = withExpansionNote(asClaimcheckError(error), env);
+    // The claims presented, the rules and the next step, then the error's two lines last.
+    if (env.CLAIMCHECK_COMMAND !== 'cleanup') log.info(failureText(failedRunReport(failure, run.settings, run.witness)));
+    printError(secrets.redact(formatError(failure)));
     return 1;
   }
 }
 
-async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log: Log): Promise<void> {
+async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log: Log, run: AssumeRun): Promise<void> {
   const inputs = orbInputSource(env);
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
+  run.settings = settings;
   if ((settings.refresh || !settings.awsProfile) && !env.BASH_ENV) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
-  const door = circleciDoor(env, settings.retryMaxAttempts, log, false);
-  const assumed = await assumeRole(settings, assumeRoleDeps(settings, { ...door, log, mask: secrets.add }));
+  const door = circleciDoor(env, settings, log, false);
+  const assumed = await assumeRole(settings, run.witness.watch(assumeRoleDeps(settings, { ...door, log, mask: secrets.add })));
   handOver(env, settings, assumed, { self, inputs }, log);
   report(env, settings, assumed, log);
 }
@@ -147,7 +159,7 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
     configPath,
     (token, settings, log) => {
       if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return circleciDoor(process.env, settings.retryMaxAttempts, log, true);
+      return circleciDoor(process.env, settings, log, true);
     },
     { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
   );

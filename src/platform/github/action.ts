@@ -12,18 +12,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileFiles, writeProfile } from '../../aws/profile.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
+import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { createPrivateIfMissing } from '../shared/env-file.js';
 import { installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
-import { githubTokenRequester, type TokenRequestEnvironment } from './token.js';
+import { troubleshootingUrl, writeFailureSummary } from './failure-summary.js';
+import { githubTokenSource, runnerRunClaims, type RunnerRunEnvironment, type TokenRequestEnvironment } from './token.js';
 
-/** What the credential process and the main step share: HTTP through @actions/http-client, GitHub's token endpoint. */
-function githubDoor(tokenEnv: TokenRequestEnvironment, maxAttempts: number, log: Log, mask: (secret: string) => void) {
+/**
+ * What the credential process and the main step share: HTTP through @actions/http-client,
+ * GitHub's token endpoint or web-identity-token-file. A token from a file is not GitHub's, so
+ * the session name comes from the runner's own variables then.
+ */
+function githubDoor(settings: Settings, tokenEnv: TokenRequestEnvironment & RunnerRunEnvironment, log: Log, mask: (secret: string) => void) {
   const get = jsonGetter();
-  return { get, requestToken: githubTokenRequester(tokenEnv, get, networkRetry(maxAttempts, log), mask), defaultSessionName: githubSessionName };
+  const source = githubTokenSource(settings.webIdentityTokenFile, tokenEnv, get, networkRetry(settings.retryMaxAttempts, log), mask);
+  const defaultSessionName = settings.webIdentityTokenFile === undefined ? githubSessionName : () => githubSessionName(runnerRunClaims(tokenEnv));
+  return { get, ...source, defaultSessionName };
 }
 
 /**
@@ -43,16 +51,21 @@ function runnerLog(secrets: Secrets): Log {
 export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secrets = new Secrets(core.setSecret);
   const log = runnerLog(secrets);
+  const witness = claimsWitness();
+  let settings: Settings | undefined;
   try {
     const inputs: InputSource = (name) => core.getInput(name);
     const readRulesFile = await preloadRulesFile(inputs);
-    const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
-    const door = githubDoor(env, settings.retryMaxAttempts, log, secrets.add);
-    const assumed = await assumeRole(settings, assumeRoleDeps(settings, { ...door, log, mask: secrets.add }));
+    settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
+    const door = githubDoor(settings, env, log, secrets.add);
+    const assumed = await assumeRole(settings, witness.watch(assumeRoleDeps(settings, { ...door, log, mask: secrets.add })));
     handOver(settings, assumed, env, { self, inputs });
     await publish(settings, assumed, secrets, env);
   } catch (error) {
-    core.setFailed(inertLines(secrets.redact(formatError(asClaimcheckError(error)))));
+    const failure = asClaimcheckError(error);
+    core.setFailed(inertLines(secrets.redact(formatError(failure))));
+    // Where people look first: the summary says what the job presented and what to do next.
+    await writeFailureSummary(failedRunReport(failure, settings, witness, troubleshootingUrl(env)), secrets, env, log);
   }
 }
 
@@ -118,7 +131,7 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
     configPath,
     (token, settings, log) => {
       if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return githubDoor({ ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, settings.retryMaxAttempts, log, () => {});
+      return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
     },
     { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
   );
