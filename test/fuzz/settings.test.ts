@@ -121,7 +121,7 @@ function expectHelpfulError(error: unknown, raw: RawInputs, ctx: SettingsContext
 function expectWithinConstraints(settings: Settings): void {
   const roles = settings.roleArn ? [settings.roleArn] : settings.roleMap.map((entry) => entry.roleArn);
   expect(settings.roleArn === undefined).toBe(settings.roleMap.length > 0);
-  for (const role of [...roles, ...settings.roleChain]) {
+  for (const role of [...roles, ...settings.roleChain.map((hop) => hop.roleArn)]) {
     expect(parseRoleArn(role.arn)).toEqual(role);
     expect(role.partition).toBe(partitionOfRegion(settings.region));
   }
