@@ -33,7 +33,7 @@ const VALID: Record<InputName, readonly string[]> = {
   'aws-region': PARTITIONS.flatMap((partition) => partition.regions),
   audience: ['sts.amazonaws.com', 'sts.amazonaws.com.cn'],
   claims: ['repository=acme/api', 'ref=refs/heads/main|refs/tags/v*\nsub=repo:acme/*:**', '# note\n\nactor=octo\\|cat', 'workflow=\\*'],
-  'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`],
+  'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`, `${ROLES[0]} external-id=acme tags=Repository={claims.repository} transitive-tag-keys=Repository source-identity=none\n${ROLES[1]}`],
   'rules-file': ['rules.yml', 'ci/claimcheck.json'],
   issuer: URLS,
   'role-session-name': ['ab', 'deploy@4242-1', 'x'.repeat(64)],
