@@ -137,14 +137,14 @@ function parseRoleChain(text: string, roleMap: readonly RoleEntry[], managedPoli
     hops = parseChainInput(text);
   } catch (error) {
     if (!(error instanceof ChainSyntaxError)) throw error;
-    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain, ${error.message}.`, CHAIN_SYNTAX_HINT);
+    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain: ${error.message}.`, CHAIN_SYNTAX_HINT);
   }
   const chained = roleMap.find((entry) => entry.chain !== undefined);
   if (hops.length > 0 && chained) {
     throw new ClaimcheckError('INPUT_INVALID', `Both the role-chain input and role map entry ${chained.name} in rules-file declare a role chain.`, 'Declare the chain in one place: the role-chain input for every role, or chain: in the role map entries.');
   }
   if (managedPoliciesInput && hops.at(-1)?.managedSessionPolicies !== undefined) {
-    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain, hop ${hops.length}: managed-session-policies and the managed-session-policies input both narrow the session handed over.`, 'Keep one of them.');
+    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain: hop ${hops.length} sets managed-session-policies, and so does the managed-session-policies input; both would narrow the session handed over.`, 'Keep one of them.');
   }
   return hops;
 }

@@ -274,8 +274,8 @@ describe('refusals name the permission the next role\'s trust policy lacks', () 
 
 describe('a chain declaration that cannot work fails before any request', () => {
   it.each([
-    [`${HUB} tags=Team`, /Input role-chain, hop 1 \(arn:aws:iam::222233334444:role\/ci\/hub\), option tags: "Team" is not Key=value/],
-    [`${HUB}\n${TARGET} colour=blue`, /Input role-chain, hop 2 \(arn:aws:iam::333344445555:role\/deploy-target\): unknown option "colour"/],
+    [`${HUB} tags=Team`, /Input role-chain: hop 1 \(arn:aws:iam::222233334444:role\/ci\/hub\), option tags: "Team" is not Key=value/],
+    [`${HUB}\n${TARGET} colour=blue`, /Input role-chain: hop 2 \(arn:aws:iam::333344445555:role\/deploy-target\): unknown option "colour"/],
     [`${HUB}\n${TARGET} source-identity=x{claims.run_id}`, /hop 2 \(arn:aws:iam::333344445555:role\/deploy-target\): source-identity is set once, on the first hop/],
     [`${HUB} tags=Repository={claims.repository} transitive-tag-keys=Repository\n${TARGET} tags=Repository=other`, /hop 2 .*the tag "Repository" is transitive from hop 1/],
     [`${HUB} tags=Team=a#b`, /hop 1 .*option tags\.Team: "a#b" holds "#", which STS does not accept here/],
