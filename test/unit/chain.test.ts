@@ -1,6 +1,9 @@
 // Role chains as declared and as sent: the role-chain input's two forms, rules-file chain
 // lists, the checks that span hops, claim templates made valid for STS, which hop gets the
 // session policies and the source identity, and the refusals' hints.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseRoleArn, type RoleArn } from '../../src/core/arn.js';
@@ -12,6 +15,7 @@ import { readRulesDocument, RulesFileError } from '../../src/core/rules-file.js'
 import { circleciRunLabel, githubRunLabel } from '../../src/core/run-label.js';
 import { parseSettings } from '../../src/core/settings.js';
 import { explainChainFailure, type ChainHopSent } from '../../src/core/sts-failure.js';
+import { REPO_ROOT } from '../harness/github.ts';
 
 const HUB = 'arn:aws:iam::222233334444:role/hub';
 const TARGET = 'arn:aws:iam::333344445555:role/path/target';
@@ -102,7 +106,19 @@ describe('rules-file chains', () => {
   const compact = (text: string) => JSON.stringify(JSON.parse(text));
   const document = (entry: string) => parse(`version: 1\nroles:\n  - name: deploy\n    role: arn:aws:iam::111122223333:role/deploy\n${entry}`);
 
-  it('reads ARNs and hops with the input\'s options, plus session-policy', () => {
+  it('reads ARNs and hops with the input\'s options, plus session-policy, as the schema describes them', () => {
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/rules.schema.json'), 'utf8')) as object;
+    const validate = new Ajv({ strict: false }).compile(schema);
+    const valid = document([
+      '    chain:',
+      `      - ${HUB}`,
+      `      - { role: ${TARGET}, external-id: "acme:ci", tags: { Repository: "{claims.repository}", N: 3 }, transitive-tag-keys: [Repository], managed-session-policies: [arn:aws:iam::aws:policy/A] }`,
+    ].join('\n'));
+    expect(validate(valid)).toBe(true);
+    expect(readRulesDocument(valid, compact).roles[0]?.chain).toHaveLength(2);
+    for (const bad of [`    chain: [{ role: ${HUB}, colour: blue }]`, `    chain: [{ role: ${HUB}, tags: { "aws:x": "1" } }]`, `    chain: [{ role: ${HUB}, external-id: "a b" }]`, '    chain: []']) {
+      expect([bad, validate(document(bad))]).toEqual([bad, false]);
+    }
     const read = readRulesDocument(document([
       '    chain:',
       `      - ${HUB}`,
