@@ -20,6 +20,10 @@ export interface RunReport {
   readonly sessionName: string;
   readonly region: string;
   readonly expiration: Date;
+  /** The handed-over session's source identity (CloudTrail's sourceIdentity), when it has one. */
+  readonly sourceIdentity?: string | undefined;
+  /** Each STS call that made a session, in order, with STS's request ID (CloudTrail's requestID) when it gave one. */
+  readonly stsRequests?: ReadonlyArray<{ readonly role: string; readonly requestId: string | undefined }>;
   /** Each rule, and whether AWS could enforce it (on `key`) or only claimcheck checks it. */
   readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean; readonly binds: 'aws' | 'claimcheck'; readonly key?: string }>;
 }
@@ -36,6 +40,11 @@ function code(text: string): string {
   return markdownCode(text, 'text');
 }
 
+/** The request IDs STS gave, in call order. */
+function requestIds(report: RunReport): string[] {
+  return (report.stsRequests ?? []).flatMap((call) => (call.requestId === undefined ? [] : [call.requestId]));
+}
+
 function minutesUntil(when: Date, now: number): string {
   const minutes = Math.round((when.getTime() - now) / 60_000);
   return minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
@@ -47,9 +56,11 @@ export function summaryMarkdown(report: RunReport, now: number): string {
     ['Role', `${cell(report.roleArn)}${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
     ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.map(cell).join(' → ')] as [string, string]]),
     ['Session', cell(report.sessionName)],
+    ...(report.sourceIdentity === undefined ? [] : [['Source identity', cell(report.sourceIdentity)] as [string, string]]),
     ['Account', cell(report.accountId)],
     ['Region', cell(report.region)],
     ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
+    ...(requestIds(report).length === 0 ? [] : [['STS request IDs', requestIds(report).map(cell).join(' → ')] as [string, string]]),
   ];
   const lines = [
     `### ✅ claimcheck assumed ${code(report.roleArn.replace(/^.*:role\//, ''))}`,
@@ -83,8 +94,10 @@ export function auditRecord(report: RunReport): string {
     assumed_role: report.assumedRoleArn,
     account: report.accountId,
     session: report.sessionName,
+    ...(report.sourceIdentity === undefined ? {} : { source_identity: report.sourceIdentity }),
     region: report.region,
     expiration: report.expiration.toISOString(),
+    ...(report.stsRequests === undefined ? {} : { sts_requests: report.stsRequests.map((call) => ({ role: call.role, ...(call.requestId === undefined ? {} : { request_id: call.requestId }) })) }),
     rules: report.rules,
   }));
 }
@@ -96,9 +109,11 @@ export function summaryText(report: RunReport, now: number): string {
     ['Role', report.roleEntry === undefined ? report.roleArn : `${report.roleArn} (role map entry ${report.roleEntry})`],
     ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.join(' -> ')] as const]),
     ['Session', report.sessionName],
+    ...(report.sourceIdentity === undefined ? [] : [['Source identity', report.sourceIdentity] as const]),
     ['Account', report.accountId],
     ['Region', report.region],
     ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
+    ...(requestIds(report).length === 0 ? [] : [['STS request IDs', requestIds(report).join(' -> ')] as const]),
     ...report.rules.map((rule): readonly [string, string] => ['Rule held', `${rule.rule} (${BINDS[rule.binds]})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -2,6 +2,7 @@
 // read strictly: unknown keys, wrong types and unknown claims of the named platform are
 // errors that give the path at fault. schema/rules.schema.json publishes the same shape.
 import { parseRoleArn, type RoleArn } from './arn.js';
+import { ChainSyntaxError, readChainList, type ChainHop } from './chain.js';
 import { MAX_POLICY_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { compileLinearRegex, RegexUnsupportedError } from './linear-regex.js';
 import { globAlternative, RuleSyntaxError, type Alternative, type ClaimRegex, type ClaimRule } from './rules.js';
@@ -18,7 +19,10 @@ export interface RoleEntry {
   readonly roleArn: RoleArn;
   readonly rules: readonly ClaimRule[];
   readonly durationSeconds: number | undefined;
+  /** Narrows the session handed over: this role's, or the last hop's when the entry has a chain. */
   readonly sessionPolicy: string | undefined;
+  /** Roles this entry chains to after its role; undefined when it declares none. */
+  readonly chain?: readonly ChainHop[] | undefined;
 }
 
 export interface RulesDocument {
@@ -143,7 +147,7 @@ function claimRules(value: unknown, platform: Platform | undefined, path: string
 function roleEntry(value: unknown, index: number, platform: Platform | undefined, parsePolicy: (text: string, path: string) => string): RoleEntry {
   const path = `roles[${index}]`;
   if (!isObject(value)) throw new RulesFileError(`${path}: expected a map with name, role and claims`);
-  onlyKeys(value, ['name', 'role', 'claims', 'duration-seconds', 'session-policy'], path);
+  onlyKeys(value, ['name', 'role', 'claims', 'duration-seconds', 'session-policy', 'chain'], path);
   const name = typeof value.name === 'string' && value.name !== '' ? value.name : `#${index + 1}`;
   const roleArn = typeof value.role === 'string' ? parseRoleArn(value.role) : undefined;
   if (!roleArn) throw new RulesFileError(`${path}.role: expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
@@ -164,7 +168,22 @@ function roleEntry(value: unknown, index: number, platform: Platform | undefined
     rules: claimRules(value.claims, platform, `${path}.claims`),
     durationSeconds: duration,
     sessionPolicy: policy === undefined ? undefined : parsePolicy(typeof policy === 'string' ? policy : JSON.stringify(policy), `${path}.session-policy`),
+    chain: value.chain === undefined ? undefined : entryChain(value.chain, policy !== undefined, path, parsePolicy),
   };
+}
+
+function entryChain(value: unknown, entryPolicy: boolean, path: string, parsePolicy: (text: string, path: string) => string): ChainHop[] {
+  let chain: ChainHop[];
+  try {
+    chain = readChainList(value, `${path}.chain`, parsePolicy);
+  } catch (error) {
+    if (error instanceof ChainSyntaxError) throw new RulesFileError(error.message);
+    throw error;
+  }
+  if (entryPolicy && chain.at(-1)?.sessionPolicy !== undefined) {
+    throw new RulesFileError(`${path}: session-policy and ${path}.chain[${chain.length - 1}].session-policy both narrow the session handed over; keep one`);
+  }
+  return chain;
 }
 
 /**

@@ -2,6 +2,7 @@
 // ends the run with an error that names the input, what it held and the accepted form.
 // Defaults come from action.yml (via inputs.generated.ts) and from nowhere else.
 import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion, type RoleArn } from './arn.js';
+import { ChainSyntaxError, parseChainInput, type ChainHop } from './chain.js';
 import { ClaimcheckError } from './errors.js';
 import { parseBoolean, parseInteger, parseList, parseServiceUrl } from './input-values.js';
 import { INPUTS, type InputName } from './inputs.generated.js';
@@ -14,8 +15,8 @@ export interface Settings {
   /** The role to assume, unless a role map (roleMap) chooses it per token. */
   readonly roleArn: RoleArn | undefined;
   readonly roleMap: readonly RoleEntry[];
-  /** Roles assumed after the first, each with the previous session's credentials. */
-  readonly roleChain: readonly RoleArn[];
+  /** Roles assumed after the first, each with the previous session's credentials (the role-chain input). */
+  readonly roleChain: readonly ChainHop[];
   readonly region: string;
   readonly audience: string;
   /** Rules every token must meet: the claims input's, then the rules file's. */
@@ -70,12 +71,8 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   const rulesFile = mapOptional(optional('rules-file'), (path) => loadRulesFile(path, context));
   const roleMap = rulesFile?.roles ?? [];
   checkRoleSource(roleArn, roleMap);
-  const roleChain = parseList(read('role-chain')).map((text) => {
-    const arn = parseRoleArn(text);
-    if (!arn) throw invalid('role-chain', text, 'a list of IAM role ARNs such as arn:aws:iam::123456789012:role/deploy');
-    return arn;
-  });
-  const region = parseRegion(read('aws-region'), [...(roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn)), ...roleChain]);
+  const roleChain = parseRoleChain(read('role-chain'), roleMap, read('managed-session-policies') !== '');
+  const region = parseRegion(read('aws-region'), [...(roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn)), ...chainRoles(roleChain, roleMap)]);
   const claimsRules = parseRules(read('claims'));
   return {
     roleArn,
@@ -134,6 +131,33 @@ function checkRoleSource(roleArn: RoleArn | undefined, roleMap: readonly RoleEnt
   if (roleArn && roleMap.length > 0) {
     throw new ClaimcheckError('INPUT_INVALID', 'Both role-to-assume and a role map in rules-file name the role to assume.', 'Keep one: role-to-assume for a single role, or the role map to choose a role by claims.');
   }
+}
+
+/** The role-chain input's hops, which only a role map without chains of its own may add to. */
+function parseRoleChain(text: string, roleMap: readonly RoleEntry[], managedPoliciesInput: boolean): ChainHop[] {
+  let hops: ChainHop[];
+  try {
+    hops = parseChainInput(text);
+  } catch (error) {
+    if (!(error instanceof ChainSyntaxError)) throw error;
+    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain: ${error.message}.`, CHAIN_SYNTAX_HINT);
+  }
+  const chained = roleMap.find((entry) => entry.chain !== undefined);
+  if (hops.length > 0 && chained) {
+    throw new ClaimcheckError('INPUT_INVALID', `Both the role-chain input and role map entry ${chained.name} in rules-file declare a role chain.`, 'Declare the chain in one place: the role-chain input for every role, or chain: in the role map entries.');
+  }
+  if (managedPoliciesInput && hops.at(-1)?.managedSessionPolicies !== undefined) {
+    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain: hop ${hops.length} sets managed-session-policies, and so does the managed-session-policies input; both would narrow the session handed over.`, 'Keep one of them.');
+  }
+  return hops;
+}
+
+const CHAIN_SYNTAX_HINT =
+  'Write one hop per line: the role ARN, then options as name=value separated by spaces, e.g. arn:aws:iam::123456789012:role/deploy external-id=acme tags=Repository={claims.repository} transitive-tag-keys=Repository source-identity=none.';
+
+/** Every role a chain may assume: the input's, and those of the role map's entries. */
+export function chainRoles(roleChain: readonly ChainHop[], roleMap: readonly RoleEntry[]): RoleArn[] {
+  return [...roleChain, ...roleMap.flatMap((entry) => entry.chain ?? [])].map((hop) => hop.roleArn);
 }
 
 function parseRole(text: string): RoleArn {

@@ -33,7 +33,7 @@ const VALID: Record<InputName, readonly string[]> = {
   'aws-region': PARTITIONS.flatMap((partition) => partition.regions),
   audience: ['sts.amazonaws.com', 'sts.amazonaws.com.cn'],
   claims: ['repository=acme/api', 'ref=refs/heads/main|refs/tags/v*\nsub=repo:acme/*:**', '# note\n\nactor=octo\\|cat', 'workflow=\\*'],
-  'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`],
+  'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`, `${ROLES[0]} external-id=acme tags=Repository={claims.repository} transitive-tag-keys=Repository source-identity=none\n${ROLES[1]}`],
   'rules-file': ['rules.yml', 'ci/claimcheck.json'],
   issuer: URLS,
   'web-identity-token-file': ['/var/run/secrets/eks.amazonaws.com/serviceaccount/token', 'C:\\runner\\token'],
@@ -123,7 +123,7 @@ function expectHelpfulError(error: unknown, raw: RawInputs, ctx: SettingsContext
 function expectWithinConstraints(settings: Settings): void {
   const roles = settings.roleArn ? [settings.roleArn] : settings.roleMap.map((entry) => entry.roleArn);
   expect(settings.roleArn === undefined).toBe(settings.roleMap.length > 0);
-  for (const role of [...roles, ...settings.roleChain]) {
+  for (const role of [...roles, ...settings.roleChain.map((hop) => hop.roleArn)]) {
     expect(parseRoleArn(role.arn)).toEqual(role);
     expect(role.partition).toBe(partitionOfRegion(settings.region));
   }

@@ -97,7 +97,7 @@ describe('orb parameters from the job\'s environment', () => {
       CLAIMCHECK_PROFILE_NAME: 'ci-$AWS_REGION',
     }));
     expect(settings).toMatchObject({ roleArn: { arn: ENV.DEPLOY_ROLE }, region: 'eu-west-1', issuer: 'https://oidc.circleci.com/org/org-uuid', audience: 'org-uuid', awsProfile: 'ci-eu-west-1' });
-    expect(settings.roleChain.map((role) => role.name)).toEqual(['a', 'b']);
+    expect(settings.roleChain.map((hop) => hop.roleArn.name)).toEqual(['a', 'b']);
   });
 
   it('never expands claims rules or the inline session policy', () => {

@@ -9,6 +9,7 @@ import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/erro
 import { credentialVariables, EXPORTED_VARIABLES, profileVariables } from '../../core/exported-variables.js';
 import { auditRecord, failureText, summaryText } from '../../core/report.js';
 import { systemClock } from '../../core/retry.js';
+import { circleciRunLabel } from '../../core/run-label.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { exportLines, unsetLine } from '../../core/shell.js';
@@ -33,6 +34,7 @@ function circleciDoor(env: Environment, settings: Settings, log: Log, fresh: boo
     get: jsonGetter(),
     ...circleciTokenSource(settings.webIdentityTokenFile, env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
     defaultSessionName: (claims: Readonly<Record<string, unknown>>) => circleciSessionName(env, claims),
+    runLabel: () => circleciRunLabel(env),
   };
 }
 
