@@ -1,5 +1,6 @@
 // The Node runtimes the bundle is tested on: Node 24 (GitHub's node24 actions runtime) and
-// Node 20, both installed from the npm registry by scripts/setup.sh.
+// Node 20, both installed from the npm registry by scripts/setup.sh; and the real AWS clients
+// it installs from Debian (awscli, python3-boto3).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
