@@ -2,8 +2,7 @@
 // credential_process format, or the GitHub/CircleCI environment files.
 import { randomUUID } from 'node:crypto';
 import { ClaimcheckError } from '../core/errors.js';
-import { credentialVariables } from '../core/exported-variables.js';
-import { exportLines } from '../core/shell.js';
+import { credentialHandover, credentialVariables, handoverShellLines, type IsSet } from '../core/exported-variables.js';
 
 export const OUTPUT_FORMATS = ['env', 'json', 'credential-process', 'github', 'circleci'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -17,9 +16,12 @@ export interface IssuedCredentials {
   readonly assumedRoleArn: string;
 }
 
-/** `export NAME='value'` lines, for `eval "$(claimcheck assume …)"` or $BASH_ENV. */
-export function shellExports(credentials: IssuedCredentials): string {
-  return exportLines(credentialVariables(credentials, credentials.region));
+/**
+ * `export NAME='value'` lines, for `eval "$(claimcheck assume …)"` or $BASH_ENV, after an
+ * `unset AWS_PROFILE` when one is set: the JS SDK would use it before these keys.
+ */
+export function shellExports(credentials: IssuedCredentials, isSet: IsSet): string {
+  return handoverShellLines(credentialHandover(credentials, credentials.region, isSet));
 }
 
 export function credentialsJson(credentials: IssuedCredentials): string {

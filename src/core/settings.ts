@@ -38,6 +38,8 @@ export interface Settings {
   readonly awsProfile: string | undefined;
   /** Write a self-renewing (credential_process) profile instead of static credentials. */
   readonly refresh: boolean;
+  /** How later steps get the credentials: variables, a profile (awsProfile, or claimcheck), or not at all. */
+  readonly export: ExportMode;
   readonly stsEndpoint: string | undefined;
   readonly retryMaxAttempts: number;
   readonly clockToleranceSeconds: number;
@@ -74,6 +76,9 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   const roleChain = parseRoleChain(read('role-chain'), roleMap, read('managed-session-policies') !== '');
   const region = parseRegion(read('aws-region'), [...(roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn)), ...chainRoles(roleChain, roleMap)]);
   const claimsRules = parseRules(read('claims'));
+  const awsProfile = mapOptional(optional('aws-profile'), parseProfileName);
+  const refresh = boolean('refresh', read('refresh'));
+  const exportMode = parseExport(read('export'), refresh, awsProfile);
   return {
     roleArn,
     roleMap,
@@ -94,9 +99,11 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
     managedSessionPolicies: parseManagedPolicies(read('managed-session-policies')),
     allowedAccountIds: parseAccountIds(read('allowed-account-ids')),
     maskAccountId: boolean('mask-aws-account-id', read('mask-aws-account-id')),
-    outputCredentials: boolean('output-credentials', read('output-credentials')),
-    awsProfile: mapOptional(optional('aws-profile'), parseProfileName),
-    refresh: boolean('refresh', read('refresh')),
+    // export: none hands the credentials over as outputs only.
+    outputCredentials: boolean('output-credentials', read('output-credentials')) || exportMode === 'none',
+    awsProfile,
+    refresh,
+    export: exportMode,
     stsEndpoint: parseStsEndpoint(optional('sts-endpoint'), context),
     retryMaxAttempts: integer('retry-max-attempts', read('retry-max-attempts'), 1, 10, 'a whole number from 1 to 10'),
     clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),
@@ -227,6 +234,23 @@ export const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 function parseProfileName(text: string): string {
   if (!PROFILE_NAME.test(text)) throw invalid('aws-profile', text, 'a profile name of 1 to 64 letters, digits, dots, underscores and hyphens');
   return text;
+}
+
+export const EXPORT_MODES = ['env', 'profile', 'none'] as const;
+export type ExportMode = (typeof EXPORT_MODES)[number];
+
+/** Empty means what aws-profile and refresh meant before the export input: a profile, else variables. */
+function parseExport(text: string, refresh: boolean, awsProfile: string | undefined): ExportMode {
+  if (text === '') return refresh || awsProfile !== undefined ? 'profile' : 'env';
+  if (!(EXPORT_MODES as readonly string[]).includes(text)) throw invalid('export', text, 'env, profile or none');
+  const mode = text as ExportMode;
+  if (mode === 'profile' || (!refresh && awsProfile === undefined)) return mode;
+  const other = refresh ? 'refresh' : 'aws-profile';
+  throw new ClaimcheckError(
+    'INPUT_INVALID',
+    `Input export is ${mode}, but ${refresh ? 'refresh is true' : 'aws-profile is set'}, which hands the credentials over as a profile.`,
+    `Set export to profile (or leave it empty), or remove ${other}.`,
+  );
 }
 
 function integer(name: string, text: string, min: number, max: number, expected: string): number {

@@ -45,6 +45,8 @@ const VALID: Record<InputName, readonly string[]> = {
   'mask-aws-account-id': ['true', 'False', 'TRUE'],
   refresh: ['true', 'false'],
   'aws-profile': ['dev', 'a.b_c-d'],
+  // env and none conflict with refresh and aws-profile (INPUT_INVALID naming both); profile never does.
+  export: ['profile'],
   'output-credentials': ['true', 'false'],
   'sts-endpoint': URLS,
   'retry-max-attempts': ['1', '5', '10'],
@@ -142,6 +144,7 @@ function expectWithinConstraints(settings: Settings): void {
   expect(settings.allowedAccountIds.every((id) => /^\d{12}$/.test(id))).toBe(true);
   if (settings.awsProfile !== undefined) expect(settings.awsProfile).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
   for (const flag of [settings.maskAccountId, settings.outputCredentials, settings.refresh]) expect(typeof flag).toBe('boolean');
+  expect(['env', 'profile', 'none']).toContain(settings.export);
   for (const rule of settings.rules) expect(rule.alternatives.length).toBeGreaterThan(0);
 }
 

@@ -2,7 +2,7 @@
 // GitHub's endpoint, the shared flow, then exports, outputs, summary and audit line.
 import * as core from '@actions/core';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
-import { credentialVariables, profileVariables } from '../../core/exported-variables.js';
+import { clearedNote, credentialHandover, DEFAULT_PROFILE, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, STALE_PROFILE_ON_GITHUB } from '../../core/exported-variables.js';
 import { inertLine, inertLines } from '../../core/inert-text.js';
 import { auditRecord, summaryMarkdown } from '../../core/report.js';
 import { Secrets } from '../../core/secrets.js';
@@ -70,29 +70,46 @@ export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * The credentials reach later steps as a self-renewing profile, a named profile, or variables.
- * Each is recorded in the step's state before it is written, so that the post step removes
- * it even when this step stops half-way.
+ * The credentials reach later steps as a self-renewing profile, a named profile, variables, or
+ * (export: none) only as outputs. Each is recorded in the step's state before it is written,
+ * so that the post step removes it even when this step stops half-way.
  */
 function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, refresh: { self: SelfCommand; inputs: InputSource }): void {
-  const { session } = assumed;
-  if (settings.refresh) {
-    const bearer = { url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' };
-    const profile = settings.awsProfile ?? 'claimcheck';
-    const setup: RefreshSetup = { dir: join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`), profile, files: profileFiles(env) };
-    core.saveState('refresh', JSON.stringify(setup));
-    installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'github', ...bearer }, session, region: settings.region });
-    exportVariables(env, profileVariables(profile, settings.region));
-    core.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
-  } else if (settings.awsProfile) {
-    const files = profileFiles(env);
-    core.saveState('profile', JSON.stringify({ name: settings.awsProfile, files }));
-    writeProfile(files, settings.awsProfile, session, settings.region);
-    core.info(`Wrote profile ${settings.awsProfile} to ${files.credentials} and ${files.config}; use it with --profile ${settings.awsProfile} or AWS_PROFILE=${settings.awsProfile}.`);
-  } else {
-    core.saveState('exported', 'true');
-    exportVariables(env, credentialVariables(session, settings.region));
-  }
+  if (settings.refresh) handOverRenewing(settings, assumed, env, refresh);
+  else if (settings.export === 'profile') handOverProfile(settings, assumed, env);
+  else if (settings.export === 'none') core.info('Exported nothing (export: none): the credentials are in this step\'s outputs, and later steps keep the credentials they had.');
+  else handOverVariables(settings, assumed, env);
+}
+
+function handOverRenewing(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, refresh: { self: SelfCommand; inputs: InputSource }): void {
+  const bearer = { url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' };
+  const profile = settings.awsProfile ?? DEFAULT_PROFILE;
+  const setup: RefreshSetup = { dir: join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`), profile, files: profileFiles(env) };
+  core.saveState('refresh', JSON.stringify(setup));
+  installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'github', ...bearer }, session: assumed.session, region: settings.region });
+  const handover = profileHandover(profile, settings.region, setIn(env));
+  // A step cannot unset a variable; an empty key is no key to boto3, the AWS CLI and the JS SDK.
+  exportVariables(env, [...handover.set, ...handover.clear.map((name) => [name, ''] as const)]);
+  core.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
+  const cleared = clearedNote(handover.clear, 'blank');
+  if (cleared) core.info(cleared);
+}
+
+function handOverProfile(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv): void {
+  const name = settings.awsProfile ?? DEFAULT_PROFILE;
+  const files = profileFiles(env);
+  core.saveState('profile', JSON.stringify({ name, files }));
+  writeProfile(files, name, assumed.session, settings.region);
+  core.info(`Wrote profile ${name} to ${files.credentials} and ${files.config}; use it with --profile ${name} or AWS_PROFILE=${name}.`);
+  const shadowed = shadowedProfileNote(name, keysShadowingProfile(setIn(env)));
+  if (shadowed) core.info(shadowed);
+}
+
+function handOverVariables(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv): void {
+  core.saveState('exported', 'true');
+  const handover = credentialHandover(assumed.session, settings.region, setIn(env));
+  exportVariables(env, handover.set);
+  if (handover.clear.length > 0) core.warning(STALE_PROFILE_ON_GITHUB);
 }
 
 /** Through $GITHUB_ENV, which @actions/core appends to with the default mode: made 0600 first if missing. */
