@@ -5,6 +5,7 @@ import { inertLines } from '../core/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report.js';
 import { issuerKeys, type IssuerKeys } from '../core/iam/keys.js';
+import { predictedJwksUri } from '../core/jwks-location.js';
 import type { ClaimRule } from '../core/rules.js';
 import { reachOf } from '../core/trust/binding.js';
 import type { Settings } from '../core/settings.js';
@@ -63,7 +64,8 @@ export interface FrontDoor {
 }
 
 export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleDeps {
-  const keys = issuerKeySource(settings.issuer, issuerJsonFetcher(door.get, networkRetry(settings.retryMaxAttempts, door.log)));
+  const fetchJson = issuerJsonFetcher(door.get, networkRetry(settings.retryMaxAttempts, door.log));
+  const keys = issuerKeySource(settings.issuer, fetchJson, predictedJwksUri(settings.issuer));
   const verifyOptions = {
     issuer: settings.issuer,
     audience: settings.audience,
@@ -75,7 +77,9 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
     requestToken: door.requestToken,
     prepare: () => {
       keys.prefetch();
-      sts.prepare();
+      // Loading the SDK holds the thread for tens of ms: first let the requests just started
+      // (the token, the issuer's keys) reach the wire, then load it while their answers travel.
+      setImmediate(() => sts.prepare());
     },
     verifyToken: (token) => verifyToken(token, verifyOptions, keys),
     sts,
