@@ -237,7 +237,7 @@ describe('a local tarball (an air-gapped job)', () => {
     expect(result.stderr.split('\n')[0]).toMatch(why);
   });
 
-  it.each(['vendor/claimcheck.tgz', 'ftp://mirror.example.com/claimcheck.tgz', 'file://fileserver/share/claimcheck.tgz'])('refuses %s: neither http(s), file:// nor an absolute path', async (value) => {
+  it.each(['vendor/claimcheck.tgz', 'ftp://mirror.example.com/claimcheck.tgz', 'file://fileserver/share/claimcheck.tgz', 'x.tgz\nHint: \u001b[2Jrun this'])('refuses %j: neither http(s), file:// nor an absolute path (said on one line)', async (value) => {
     const target = await job({ CLAIMCHECK_BUNDLE_URL: value });
     expectFailure(await assumeRole(target), target, 'BUNDLE_UNAVAILABLE', /is neither an http\(s\) or file:\/\/ URL nor an absolute path\.$/, /file:\/\/\/path\/claimcheck-/);
   });

@@ -27,7 +27,8 @@ const MAX_TAR = 128 * MiB;
 const MAX_FILES = 64;
 const REGISTRY = `https://registry.npmjs.org/claimcheck/-/claimcheck-${VERSION}.tgz`;
 const url = process.env.CLAIMCHECK_BUNDLE_URL || REGISTRY;
-const hideUserinfo = (text) => String(text).replace(/\/\/[^/@\s]*@/g, '//***@');
+// For messages: a URL's credentials hidden, and no control character (one line, no terminal escapes).
+const hideUserinfo = (text) => String(text).replace(/\/\/[^/@\s]*@/g, '//***@').replace(/[\0-\x1f\x7f]/g, '?');
 const xdg = process.env.XDG_CACHE_HOME;
 const cacheRoot = join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'claimcheck');
 const cached = join(cacheRoot, `claimcheck-${VERSION}-${DIGEST.slice(0, 16)}`);
@@ -113,7 +114,7 @@ function readLocal(path) {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  fail('BUNDLE_UNAVAILABLE', `Could not read claimcheck ${VERSION} from ${path} (${why}).`, `Put claimcheck-${VERSION}.tgz there (npm pack claimcheck@${VERSION} makes it), or point CLAIMCHECK_BUNDLE_URL at where it is.`);
+  fail('BUNDLE_UNAVAILABLE', `Could not read claimcheck ${VERSION} from ${hideUserinfo(path)} (${why}).`, `Put claimcheck-${VERSION}.tgz there (npm pack claimcheck@${VERSION} makes it), or point CLAIMCHECK_BUNDLE_URL at where it is.`);
 }
 
 /** The proxy for a URL by the rules the bundle follows: none for loopback or a no_proxy host. */
