@@ -5,7 +5,12 @@
 // writes the same figures as one JSON document to bench-results.json (with --json, prints
 // that document to stdout instead of the tables). Options: --runs N (measured runs, default
 // 20), --warmup N (3), --rss-runs N (runs under GNU time for peak RSS, 5; 0 skips),
-// --latency MS (each service answers MS later, as a network round trip would; 0), --json.
+// --latency MS (each service answers MS later, as a network round trip would; 0), --only IDS
+// (comma-separated case ids such as main-node24, each measured with its floor), --json.
+// The issuer serves its keys where GitHub's does, so that claimcheck's prediction of the key
+// set's URL holds, as it does against GitHub. The critical-path budget of the Action's main
+// step on Node 24 (floor + 2 × latency + 120 ms: start-up, the token request alongside the
+// issuer's keys, then STS) is printed as met or not met, with its figures.
 import childProcess from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +19,14 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { REPO_ROOT, run, runStep } from '../test/harness/github.ts';
+import { REPO_ROOT, run, runStep, startTokenEndpoint } from '../test/harness/github.ts';
 import type { TokenEndpoint } from '../test/harness/github.ts';
-import type { TestIssuer } from '../test/harness/issuer.ts';
+import { startIssuer, type TestIssuer } from '../test/harness/issuer.ts';
 import { nodeRuntimes } from '../test/harness/runtimes.ts';
 import type { Runtime } from '../test/harness/runtimes.ts';
-import { DEPLOY_ROLE as ROLE, startGithubWorld } from '../test/harness/world.ts';
+import { startSts } from '../test/harness/sts.ts';
+import { webIdentityTrustPolicy } from '../test/harness/trust-policy.ts';
+import { DEPLOY_ROLE as ROLE } from '../test/harness/world.ts';
 const GNU_TIME = '/usr/bin/time';
 const RESULTS_FILE = join(REPO_ROOT, 'bench-results.json');
 const BUNDLES = ['main', 'post', 'circleci', 'cli'];
@@ -27,13 +34,28 @@ const BUNDLES = ['main', 'post', 'circleci', 'cli'];
 const CONFIGURE_AWS_CREDENTIALS_BYTES = 3_090_000;
 const CHILD_ENV = { PATH: '/usr/bin:/bin', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 const TIMEOUT_MS = 60_000;
+/** The budget's case, and what it may take beyond its floor and two round trips. */
+const BUDGET_CASE = 'main-node24';
+const BUDGET_ALLOWANCE_MS = 120;
+const BUDGET_LATENCY_MS = 50;
 
 interface Settings {
   readonly runs: number;
   readonly warmup: number;
   readonly rssRuns: number;
   readonly latencyMs: number;
+  readonly only: readonly string[] | undefined;
   readonly json: boolean;
+}
+
+interface Budget {
+  readonly caseId: string;
+  readonly latencyMs: number;
+  readonly floorMs: number;
+  readonly allowanceMs: number;
+  readonly budgetMs: number;
+  readonly medianMs: number;
+  readonly met: boolean;
 }
 
 interface Stats {
@@ -135,7 +157,7 @@ function count(name: string, text: string | undefined, fallback: number, min: nu
 
 function readSettings(): Settings {
   const { values } = parseArgs({
-    options: { runs: { type: 'string' }, warmup: { type: 'string' }, 'rss-runs': { type: 'string' }, latency: { type: 'string' }, json: { type: 'boolean' } },
+    options: { runs: { type: 'string' }, warmup: { type: 'string' }, 'rss-runs': { type: 'string' }, latency: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   return {
@@ -143,6 +165,7 @@ function readSettings(): Settings {
     warmup: count('warmup', values.warmup, 3, 0),
     rssRuns: count('rss-runs', values['rss-runs'], 5, 0),
     latencyMs: count('latency', values.latency, 0, 0),
+    only: values.only === undefined ? undefined : values.only.split(',').map((id) => id.trim()).filter((id) => id !== ''),
     json: values.json === true,
   };
 }
@@ -165,8 +188,16 @@ function stats(values: readonly number[]): Stats {
 }
 
 // --- the measured processes --------------------------------------------------------------
+/** GitHub's services: an issuer that serves its key set where GitHub's does (/.well-known/jwks), its token endpoint, STS. */
 async function startServices(latencyMs: number): Promise<Services> {
-  const { issuer, endpoint, sts, close } = await startGithubWorld({ trustedSubject: 'repo:acme/api:ref:refs/heads/main', latencyMs });
+  const issuer = await startIssuer({ latencyMs, jwksPath: '/.well-known/jwks' });
+  const endpoint = await startTokenEndpoint(issuer, { latencyMs });
+  const trustPolicy = webIdentityTrustPolicy(issuer.host, 'repo:acme/api:ref:refs/heads/main', 'sts.amazonaws.com');
+  const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy }], latencyMs });
+  const close = async () => {
+    await Promise.all([sts.close(), endpoint.close()]);
+    await issuer.close();
+  };
   return { issuer, endpoint, stsUrl: sts.url, close };
 }
 
@@ -202,7 +233,7 @@ async function floor(runtime: Runtime): Promise<void> {
   expect(result.code === 0, `node -e 0 on ${runtime.name}`, result);
 }
 
-async function buildCases(services: Services, dir: string): Promise<Case[]> {
+async function buildCases(services: Services, dir: string, only: readonly string[] | undefined): Promise<Case[]> {
   const [node24, node20] = nodeRuntimes() as [Runtime, Runtime];
   const state = await mainStep(node24, services);
   const cases: Case[] = [];
@@ -215,7 +246,16 @@ async function buildCases(services: Services, dir: string): Promise<Case[]> {
     );
   }
   cases.push({ id: 'cli-node24', label: 'CLI assume --format json (dist/cli)', runtime: node24, floorId: 'floor-node24', once: () => cliAssume(node24, services, dir) });
-  return cases;
+  return selected(cases, only);
+}
+
+/** The cases named by --only, each with its floor; all of them without --only. */
+function selected(cases: Case[], only: readonly string[] | undefined): Case[] {
+  if (only === undefined) return cases;
+  const unknown = only.filter((id) => !cases.some((c) => c.id === id));
+  if (unknown.length > 0) throw new Error(`--only: no case ${unknown.join(', ')} (cases: ${cases.map((c) => c.id).join(', ')})`);
+  const wanted = new Set(only.flatMap((id) => [id, cases.find((c) => c.id === id)?.floorId ?? id]));
+  return cases.filter((c) => wanted.has(c.id));
 }
 
 // --- measuring ---------------------------------------------------------------------------
@@ -269,6 +309,25 @@ function summarize(cases: readonly Case[], samples: Map<string, { ms: number[]; 
       rssMaxKb: rss.length > 0 ? Math.max(...rss) : null,
     };
   });
+}
+
+/** The critical-path budget: the main step's median against floor + 2 × latency + allowance. */
+function budgetOf(results: readonly CaseResult[], latencyMs: number): Budget | undefined {
+  const main = results.find((r) => r.id === BUDGET_CASE);
+  if (!main || main.overFloorMs === null) return undefined;
+  const floorMs = round1(main.ms.median - main.overFloorMs);
+  const budgetMs = round1(floorMs + 2 * latencyMs + BUDGET_ALLOWANCE_MS);
+  return { caseId: BUDGET_CASE, latencyMs, floorMs, allowanceMs: BUDGET_ALLOWANCE_MS, budgetMs, medianMs: main.ms.median, met: main.ms.median <= budgetMs };
+}
+
+function budgetLine(budget: Budget | undefined): string {
+  if (!budget) return `Critical-path budget: not measured (it needs the case ${BUDGET_CASE}).`;
+  const verdict = budget.met ? `met (${(budget.budgetMs - budget.medianMs).toFixed(1)} ms to spare)` : `not met (${(budget.medianMs - budget.budgetMs).toFixed(1)} ms over)`;
+  const note = budget.latencyMs === BUDGET_LATENCY_MS ? '' : ` (the budget is set for --latency ${BUDGET_LATENCY_MS})`;
+  return (
+    `Critical-path budget (Action main, Node 24, services ${budget.latencyMs} ms away): median ${budget.medianMs.toFixed(1)} ms against ` +
+    `floor ${budget.floorMs.toFixed(1)} + 2 × ${budget.latencyMs} + ${budget.allowanceMs} = ${budget.budgetMs.toFixed(1)} ms: ${verdict}${note}.`
+  );
 }
 
 // --- sizes -------------------------------------------------------------------------------
@@ -370,7 +429,7 @@ async function main(): Promise<void> {
   const services = await startServices(settings.latencyMs);
   let results: CaseResult[];
   try {
-    const cases = await buildCases(services, dir);
+    const cases = await buildCases(services, dir, settings.only);
     results = summarize(cases, await measure(cases, settings, dir));
     info.loadAverageAfter = loadavg().map(round2);
   } finally {
@@ -379,10 +438,11 @@ async function main(): Promise<void> {
   }
   const sizes = BUNDLES.map(bundleSize);
   const action = actionSize(sizes);
-  const document = { machine: info, settings: { runs: settings.runs, warmup: settings.warmup, rssRuns: settings.rssRuns, latencyMs: settings.latencyMs }, timings: results, sizes: { bundles: sizes, action } };
+  const budget = budgetOf(results, settings.latencyMs);
+  const document = { machine: info, settings: { runs: settings.runs, warmup: settings.warmup, rssRuns: settings.rssRuns, latencyMs: settings.latencyMs }, timings: results, budget: budget ?? null, sizes: { bundles: sizes, action } };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
   if (settings.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  else console.log([header(info), timingTable(results, settings), sizeTable(sizes, action), `JSON: ${RESULTS_FILE}`].join('\n\n'));
+  else console.log([header(info), timingTable(results, settings), budgetLine(budget), sizeTable(sizes, action), `JSON: ${RESULTS_FILE}`].join('\n\n'));
 }
 
 try {

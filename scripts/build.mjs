@@ -138,9 +138,16 @@ function bundleDigest(dir) {
   return sha256(lines.join(''));
 }
 
+// The launcher is expanded into the compiled config at every use of a command (CircleCI caps a
+// compiled config at 8 MB): it goes into the orb minified, its readable source stays in orb/src.
+const LAUNCHER = 'scripts/launch.mjs';
+const minifiedLauncher = (
+  await minify(readFileSync(join(root, 'orb', 'src', LAUNCHER), 'utf8'), { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } })
+).code;
+
 function packedOrb(distDir) {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return packOrb(join(root, 'orb', 'src'), { version, bundleDigest: bundleDigest(join(distDir, 'circleci')) });
+  return packOrb(join(root, 'orb', 'src'), { version, bundleDigest: bundleDigest(join(distDir, 'circleci')), included: { [LAUNCHER]: minifiedLauncher } });
 }
 
 const ORB = 'orb/orb.yml';

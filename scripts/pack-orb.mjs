@@ -11,23 +11,27 @@ const COMPONENTS = ['commands', 'jobs', 'executors', 'examples'];
 const INCLUDES_IN = new Set(['commands', 'jobs', 'executors']);
 const INCLUDE = /^<<\s*include\(([^)]+)\)\s*>>$/;
 
-function resolveIncludes(value, srcDir) {
+function resolveIncludes(value, srcDir, included) {
   if (typeof value === 'string') {
     const match = INCLUDE.exec(value.trim());
     if (!match) return value;
-    const path = join(srcDir, match[1].trim());
+    const name = match[1].trim();
+    const path = join(srcDir, name);
     if (!existsSync(path)) throw new Error(`orb/src: ${value} names a file that does not exist`);
-    return readFileSync(path, 'utf8').replaceAll('<<', '\\<<');
+    return (included[name] ?? readFileSync(path, 'utf8')).replaceAll('<<', '\\<<');
   }
-  if (Array.isArray(value)) return value.map((item) => resolveIncludes(item, srcDir));
+  if (Array.isArray(value)) return value.map((item) => resolveIncludes(item, srcDir, included));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveIncludes(item, srcDir)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveIncludes(item, srcDir, included)]));
   }
   return value;
 }
 
-/** The packed orb as YAML text. */
-export function packOrb(srcDir, { version, bundleDigest }) {
+/**
+ * The packed orb as YAML text. `included` gives the text to use for an included file instead
+ * of reading it (the build passes the launcher minified: it is expanded at every use).
+ */
+export function packOrb(srcDir, { version, bundleDigest, included = {} }) {
   const orb = parse(readFileSync(join(srcDir, '@orb.yml'), 'utf8'));
   for (const component of COMPONENTS) {
     const dir = join(srcDir, component);
@@ -37,7 +41,7 @@ export function packOrb(srcDir, { version, bundleDigest }) {
     orb[component] = Object.fromEntries(
       files.map((file) => {
         const body = parse(readFileSync(join(dir, file), 'utf8'));
-        return [file.replace(/\.ya?ml$/, ''), INCLUDES_IN.has(component) ? resolveIncludes(body, srcDir) : body];
+        return [file.replace(/\.ya?ml$/, ''), INCLUDES_IN.has(component) ? resolveIncludes(body, srcDir, included) : body];
       }),
     );
   }

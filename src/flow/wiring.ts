@@ -6,6 +6,7 @@ import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report.js';
 import { githubRunLabel, type RunLabel } from '../core/run-label.js';
 import { issuerKeys, type IssuerKeys } from '../core/iam/keys.js';
+import { predictedJwksUri } from '../core/jwks-location.js';
 import type { ClaimRule } from '../core/rules.js';
 import { reachOf } from '../core/trust/binding.js';
 import type { Settings } from '../core/settings.js';
@@ -68,7 +69,8 @@ export interface FrontDoor {
 }
 
 export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleDeps {
-  const keys = issuerKeySource(settings.issuer, issuerJsonFetcher(door.get, networkRetry(settings.retryMaxAttempts, door.log)));
+  const fetchJson = issuerJsonFetcher(door.get, networkRetry(settings.retryMaxAttempts, door.log));
+  const keys = issuerKeySource(settings.issuer, fetchJson, predictedJwksUri(settings.issuer));
   const verifyOptions = {
     issuer: settings.issuer,
     audience: settings.audience,
@@ -81,7 +83,9 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
     tokenOrigin: door.tokenOrigin,
     prepare: () => {
       keys.prefetch();
-      sts.prepare();
+      // Loading the SDK holds the thread for tens of ms: first let the requests just started
+      // (the token, the issuer's keys) reach the wire, then load it while their answers travel.
+      setImmediate(() => sts.prepare());
     },
     verifyToken: (token) => verifyToken(token, verifyOptions, keys),
     sts,

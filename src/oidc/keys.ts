@@ -1,5 +1,7 @@
 // The issuer's signing keys: discovery document → jwks_uri → JWK set, fetched once per
-// run and again only when asked (a token names a kid we do not have).
+// run and again only when asked (a token names a kid we do not have). Given the URL where
+// the key set probably is, the first fetch asks for it alongside the discovery document (one
+// round trip instead of two), and uses it only if the discovery document names that URL.
 import type { JSONWebKeySet } from 'jose';
 import { ClaimcheckError } from '../core/errors.js';
 import { parseServiceUrl } from '../core/input-values.js';
@@ -14,10 +16,10 @@ export interface KeySource {
   readonly description: string;
 }
 
-/** Fetches and parses JSON, with retries; throws a ClaimcheckError when it cannot. */
-export type FetchJson = (url: string, what: string) => Promise<unknown>;
+/** Fetches and parses JSON, with retries (one attempt, silent, when `once`); throws a ClaimcheckError when it cannot. */
+export type FetchJson = (url: string, what: string, options?: { readonly once?: boolean }) => Promise<unknown>;
 
-export function issuerKeySource(issuer: string, fetchJson: FetchJson): KeySource {
+export function issuerKeySource(issuer: string, fetchJson: FetchJson, predictedJwksUri?: string): KeySource {
   let jwksUri: Promise<string> | undefined;
   let cached: Promise<JSONWebKeySet> | undefined;
   const discover = async (): Promise<string> => {
@@ -25,10 +27,25 @@ export function issuerKeySource(issuer: string, fetchJson: FetchJson): KeySource
     const document = await fetchJson(url, 'the discovery document');
     return jwksUriOf(document, issuer, url);
   };
-  const load = async (): Promise<JSONWebKeySet> => {
-    jwksUri ??= discover();
+  const fetchKeys = async (uri: string): Promise<JSONWebKeySet> => keySetOf(await fetchJson(uri, 'the signing keys'), uri);
+  /** The first load: the predicted key set on its way with the discovery document, used only if it names that URL. */
+  const firstLoad = async (): Promise<JSONWebKeySet> => {
+    const early = predictedJwksUri === undefined ? undefined : fetchJson(predictedJwksUri, 'the signing keys', { once: true });
+    early?.catch(() => {}); // a wrong guess, or a failed try at the right one: not an error of its own
+    jwksUri = discover();
     const uri = await jwksUri;
-    return keySetOf(await fetchJson(uri, 'the signing keys'), uri);
+    if (early && uri === predictedJwksUri) {
+      try {
+        return keySetOf(await early, uri);
+      } catch {
+        // fetched again below, with retries and their messages
+      }
+    }
+    return fetchKeys(uri);
+  };
+  const load = async (): Promise<JSONWebKeySet> => {
+    if (!jwksUri) return firstLoad();
+    return fetchKeys(await jwksUri);
   };
   return {
     description: `${issuer}/.well-known/openid-configuration`,
@@ -76,9 +93,10 @@ function keySetOf(document: unknown, uri: string): JSONWebKeySet {
 
 /** FetchJson over HTTP with retries; a failure names what could not be fetched, and from where. */
 export function issuerJsonFetcher(get: JsonGetter, retry: RetryContext): FetchJson {
-  return async (url, what) => {
+  const once: RetryContext = { policy: { ...retry.policy, maxAttempts: 1 }, clock: retry.clock };
+  return async (url, what, options) => {
     try {
-      return await getJsonRetrying(get, url, {}, retry);
+      return await getJsonRetrying(get, url, {}, options?.once ? once : retry);
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
       throw unreachable(

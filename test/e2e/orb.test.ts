@@ -3,7 +3,7 @@
 // checks its SHA-256 and runs it; later steps source $BASH_ENV and use the credentials with
 // Debian's awscli. Every run is scanned for the token and the credentials.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,7 +108,7 @@ async function callerIdentity(target: Job, args = ''): Promise<{ Arn: string }> 
   return JSON.parse(later.stdout) as { Arn: string };
 }
 
-describe.each([node24!, node20!])('assume_role on $name', (runtime) => {
+describe.each([node24!])('assume_role on $name', (runtime) => {
   it('exports quoted credentials to $BASH_ENV that later steps use; cleanup unsets them', async () => {
     const target = await job({ nodeDir: dirname(runtime.node) });
     const claims = `oidc.circleci.com/project-id=${CIRCLE_PROJECT_ID}\noidc.circleci.com/vcs-ref=refs/heads/main\noidc.circleci.com/context-ids=${CIRCLE_CONTEXT_ID}`;
@@ -262,8 +262,17 @@ describe('assume_role fails closed, with one line and a hint', () => {
   it('when the executor has no node', async () => {
     const target = tracked(newJob({ bundleUrl: bundle.url }));
     const result = await assumeRole(target);
-    expectFailure(result, target, 'NODE_MISSING', /needs Node.js 20 or later/);
+    expectFailure(result, target, 'NODE_MISSING', /needs Node.js 22 or later/);
     expect(result.stderr).toMatch(/cimg\/node/);
+  });
+
+  it('when the executor\'s node is older than 22 (Node 20 here), before anything is downloaded', async () => {
+    const target = await job({ nodeDir: dirname(node20!.node) });
+    const before = bundle.requests.length;
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID });
+    expectFailure(result, target, 'NODE_TOO_OLD', /^NODE_TOO_OLD: claimcheck needs Node.js 22 or later; this executor has v20\.\d+\.\d+\.$/);
+    expect(result.stderr).toMatch(/cimg\/node/);
+    expect(bundle.requests.length).toBe(before);
   });
 
   it('on a bad parameter, before any request', async () => {
@@ -274,8 +283,27 @@ describe('assume_role fails closed, with one line and a hint', () => {
   });
 });
 
+describe('the Node.js floor', () => {
+  /** A directory whose `node` reports `version` to the orb's check and is Node 24 otherwise. */
+  function nodeReporting(target: Job, version: string): string {
+    const dir = join(target.dir, `node-${version}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'node'), `#!/bin/bash\nif [ "$1" = -p ]; then echo ${version}; exit 0; fi\nexec ${node24!.node} "$@"\n`);
+    chmodSync(join(dir, 'node'), 0o755);
+    return dir;
+  }
+
+  it.each([['22.0.0', 'accepted'], ['21.7.3', 'refused'], ['9.11.2', 'refused']])('is 22: a node that says it is %s is %s', async (version, verdict) => {
+    const target = await job();
+    target.env.PATH = `${nodeReporting(target, version)}:${target.env.PATH}`;
+    const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID });
+    if (verdict === 'accepted') expect([result.code, result.stderr]).toEqual([0, '']);
+    else expectFailure(result, target, 'NODE_TOO_OLD', new RegExp(`this executor has v${version.replaceAll('.', '\\.')}\\.$`));
+  });
+});
+
 describe('the packed orb', () => {
-  it('costs little per use: the compiled assume_role step is a few kilobytes', () => {
+  it('costs little per use: the compiled assume_role step is a few kilobytes (over 500 uses fit in CircleCI\'s 8 MB)', () => {
     const [step] = renderCommand(orb, 'assume_role', { role_to_assume: ROLE, aws_region: 'us-east-1' });
     expect(Buffer.byteLength(JSON.stringify(step))).toBeLessThan(16 * 1024);
   });

@@ -6,12 +6,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { close, listen, port, REPO_ROOT, run, type TokenEndpoint } from './github.ts';
+import type { AddressInfo } from 'node:net';
+import { REPO_ROOT, run, type TokenEndpoint } from './github.ts';
 import { CIRCLE_ORGANIZATION_ID } from './issuer.ts';
 
 interface ParameterSpec {
@@ -161,8 +163,11 @@ export async function runOrbStep(job: Job, step: RunStep): Promise<StepResult> {
 
 export interface BundleServer {
   readonly url: string;
+  readonly port: number;
   /** Requests served, by path. */
   readonly requests: string[];
+  /** Each request's Authorization header, in the same order. */
+  readonly authorizations: Array<string | undefined>;
   /** Replaces the tarball's bytes (to serve a tampered bundle). */
   body: Buffer;
   /** Answers the tarball's requests instead of `body` when set (to stream a huge body, or act while a request is open). */
@@ -172,12 +177,13 @@ export interface BundleServer {
   close(): Promise<void>;
 }
 
-/** Serves one tarball at the npm registry's path for it. */
-export async function startBundleServer(tarball: Buffer, version: string): Promise<BundleServer> {
+/** Serves one tarball at the npm registry's path for it, over HTTPS with `tls` (its URL then names 127.0.0.1 still). */
+export async function startBundleServer(tarball: Buffer, version: string, tls?: { readonly key: string; readonly cert: string }): Promise<BundleServer> {
   const path = `/claimcheck/-/claimcheck-${version}.tgz`;
-  const state: BundleServer & { url: string; finished: number } = { url: '', requests: [], body: tarball, respond: undefined, finished: 0, close: async () => {} };
-  const server = createServer((request, response) => {
+  const state: BundleServer & { url: string; port: number; finished: number } = { url: '', port: 0, requests: [], authorizations: [], body: tarball, respond: undefined, finished: 0, close: async () => {} };
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
     state.requests.push(request.url ?? '');
+    state.authorizations.push(request.headers.authorization);
     if (request.url !== path) {
       response.writeHead(404).end();
       return;
@@ -185,10 +191,15 @@ export async function startBundleServer(tarball: Buffer, version: string): Promi
     response.on('finish', () => state.finished++);
     if (state.respond) state.respond(response);
     else response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(state.body);
-  });
-  await listen(server);
-  state.url = `http://127.0.0.1:${port(server)}${path}`;
-  state.close = () => close(server);
+  };
+  const server = tls ? createTlsServer(tls, answer) : createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.port = (server.address() as AddressInfo).port;
+  state.url = `${tls ? 'https' : 'http'}://127.0.0.1:${state.port}${path}`;
+  state.close = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return state;
 }
 

@@ -45,10 +45,13 @@ export interface IssuerOptions {
    * cached, so they are not delayed.
    */
   readonly latencyMs?: number;
+  /** Where the key set is served (and what discovery names as jwks_uri): GitHub's is /.well-known/jwks. Default /jwks. */
+  readonly jwksPath?: string;
 }
 
 export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssuer> {
-  const server = new OAuth2Server();
+  const jwksPath = options.jwksPath ?? '/jwks';
+  const server = new OAuth2Server(undefined, undefined, { endpoints: { jwks: jwksPath } });
   const kids = new Map<string, string>();
   const addKeys = async () => {
     kids.clear();
@@ -65,7 +68,7 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
   const front = createServer((request, response) => {
     requests.push(request.url ?? '');
     const fromClaimcheck = request.headers['user-agent']?.startsWith('claimcheck/') === true;
-    later(fromClaimcheck ? options.latencyMs : 0, () => forward(request, response, server.address().port, faults, () => previousKeys));
+    later(fromClaimcheck ? options.latencyMs : 0, () => forward(request, response, server.address().port, jwksPath, faults, () => previousKeys));
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   const address = front.address();
@@ -103,8 +106,8 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<TestIssu
 }
 
 /** Passes a request to the issuer, unless a queued fault for its path answers it. */
-function forward(request: IncomingMessage, response: ServerResponse, port: number, faults: IssuerFault[], previousKeys: () => unknown[]): void {
-  const path = request.url === '/.well-known/openid-configuration' ? 'discovery' : request.url === '/jwks' ? 'jwks' : undefined;
+function forward(request: IncomingMessage, response: ServerResponse, port: number, jwksPath: string, faults: IssuerFault[], previousKeys: () => unknown[]): void {
+  const path = request.url === '/.well-known/openid-configuration' ? 'discovery' : request.url === jwksPath ? 'jwks' : undefined;
   const index = faults.findIndex((entry) => entry.path === path);
   const fault = index < 0 ? undefined : faults.splice(index, 1)[0]?.fault;
   if (fault?.kind === 'stale-keys') {

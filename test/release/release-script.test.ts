@@ -1,12 +1,15 @@
 // scripts/release.mjs on a temporary copy of the repository, in a fresh git repository with
 // this checkout's node_modules linked in. The copy holds the committed files (edits in
 // progress elsewhere in the checkout cannot break its build) plus the release's own files as
-// they are now. The script refuses a dirty tree, a version that is not greater and an empty
-// Unreleased section; a real release bumps the version everywhere, rebuilds, moves the
-// CHANGELOG's entries, and only prints the git commands.
+// they are now, and a README note that nothing is published yet. The script refuses a dirty
+// tree, a version that is not greater, an empty Unreleased section and an npm tarball that
+// would not carry this dist/ (and puts the files back); a real release bumps the version
+// everywhere, rebuilds, moves the CHANGELOG's entries, drops the note, writes the tarball, the
+// orb, the notes, SHA256SUMS and a checklist into build/release/X.Y.Z, and commits nothing.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync as spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +75,12 @@ function unreleasedEntries(changelog: string): string {
   return changelog.slice(start, changelog.indexOf('\n## [', start)).trim();
 }
 
+const NOTE = '<!-- not-yet-released:start -->\n> **Not published yet.** Use the Action pinned by commit SHA.\n<!-- not-yet-released:end -->\n';
+
 beforeAll(() => {
   copy = makeCopy();
+  const readme = read('README.md');
+  writeFileSync(join(copy, 'README.md'), readme.replace('\n## ', `\n${NOTE}\n## `));
   git('init', '--quiet', '--initial-branch=main');
   commitAll('copy');
 });
@@ -105,6 +112,21 @@ describe('npm run release -- X.Y.Z', () => {
     expect(git('status', '--porcelain')).toBe('');
   });
 
+  it('refuses a release whose npm tarball would not carry this dist/, and puts every file back', () => {
+    const original = read('package.json');
+    const pkg = JSON.parse(original) as { files: string[] };
+    // "files" narrowed by mistake: npm would serve no dist/circleci, the bundle the orb runs.
+    writeFileSync(join(copy, 'package.json'), `${JSON.stringify({ ...pkg, files: pkg.files.flatMap((entry) => (entry === 'dist/' ? ['dist/main/', 'dist/post/', 'dist/cli/'] : [entry])) }, null, 2)}\n`);
+    commitAll('npm would leave the orb\'s bundle out');
+    const result = release(NEXT);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/the npm tarball's dist\/ is not the repository's \(dist\/circleci\/\S+(, dist\/circleci\/\S+)*\): the Action tag and orb \S+ would not run what npm serves/);
+    expect(result.stderr).toContain('Nothing is released: the tracked files are as they were.');
+    expect(git('status', '--porcelain')).toBe('');
+    writeFileSync(join(copy, 'package.json'), original);
+    commitAll('npm packs all of dist/ again');
+  }, 180_000);
+
   it('bumps the version everywhere, rebuilds, moves the CHANGELOG entries, and commits nothing', () => {
     const entries = unreleasedEntries(read('CHANGELOG.md'));
     const result = release(NEXT);
@@ -131,10 +153,58 @@ describe('npm run release -- X.Y.Z', () => {
     expect(changelog).toContain(`## [Unreleased]\n\n## [${NEXT}] - ${RELEASE_DATE}\n\n${entries}\n\n## [${VERSION}] - `);
     expect(release('--notes', NEXT).stdout.trim()).toBe(entries);
 
-    for (const command of ['git commit -m', `git tag -a v${NEXT}`, `git push origin HEAD v${NEXT}`]) expect(result.stdout).toContain(command);
-    expect(git('rev-list', '--count', 'HEAD').trim()).toBe('1');
+    expect(read('README.md')).not.toContain('not-yet-released');
+    expect(read('README.md')).not.toContain('Not published yet');
+
+    for (const command of ['git commit -m', `git tag -a v${NEXT}`, `git push origin HEAD v${NEXT}`, `build/release/${NEXT}/CHECKLIST.md`]) expect(result.stdout).toContain(command);
+    expect(git('rev-list', '--count', 'HEAD').trim()).toBe('3');
     expect(git('tag', '--list')).toBe('');
   }, 180_000);
+
+  it('writes what publishing needs into build/release/X.Y.Z: the npm tarball of this dist/, the orb, the notes, their SHA-256 and a checklist', () => {
+    const out = join(copy, 'build/release', NEXT);
+    const tarball = `claimcheck-${NEXT}.tgz`;
+    expect(readdirSync(out).sort()).toEqual(['CHECKLIST.md', 'SHA256SUMS', tarball, 'notes.md', 'orb.yml'].sort());
+    expect(readFileSync(join(out, 'orb.yml'), 'utf8')).toBe(read('orb/orb.yml'));
+    expect(readFileSync(join(out, 'notes.md'), 'utf8').trim()).toBe(release('--notes', NEXT).stdout.trim());
+    for (const line of readFileSync(join(out, 'SHA256SUMS'), 'utf8').trim().split('\n')) {
+      const [sum, name] = line.split(/ {2}/) as [string, string];
+      expect([name, sha256(readFileSync(join(out, name)))]).toEqual([name, sum]);
+    }
+    // What npm will serve is what the orb checks: unpack it and compute the digest.
+    const unpacked = mkdtempSync(join(tmpdir(), 'claimcheck-unpacked-'));
+    try {
+      expect(spawn('tar', ['-xzf', join(out, tarball), '-C', unpacked]).status).toBe(0);
+      const dir = join(unpacked, 'package/dist/circleci');
+      const digest = sha256(readdirSync(dir).sort().map((name) => `${name}\0${sha256(readFileSync(join(dir, name)))}\n`).join(''));
+      expect(read('orb/orb.yml')).toContain(`const DIGEST = '${digest}';`);
+      expect(JSON.parse(readFileSync(join(unpacked, 'package/package.json'), 'utf8')).version).toBe(NEXT);
+      expect(existsSync(join(unpacked, 'package/bin/claimcheck.js'))).toBe(true);
+    } finally {
+      rmSync(unpacked, { recursive: true, force: true });
+    }
+
+    const checklist = readFileSync(join(out, 'CHECKLIST.md'), 'utf8');
+    const digest = /const DIGEST = '([0-9a-f]{64})';/.exec(read('orb/orb.yml'))![1]!;
+    for (const text of [
+      `# Releasing claimcheck ${NEXT}`,
+      '## Once, before the first release', // no vX.Y.Z tag in this repository yet
+      'NPM_TOKEN',
+      'circleci orb create claimcheck/claimcheck',
+      `git push origin HEAD v${NEXT}`,
+      `npm publish build/release/${NEXT}/${tarball} --access public`,
+      `circleci orb publish build/release/${NEXT}/orb.yml claimcheck/claimcheck@${NEXT}`,
+      `--notes-file build/release/${NEXT}/notes.md`,
+      `npm view claimcheck@${NEXT} dist.integrity`,
+      digest,
+    ]) {
+      expect([text, checklist.includes(text)]).toEqual([text, true]);
+    }
+    expect(checklist).toMatch(/integrity sha512-[A-Za-z0-9+/]+=*/);
+    expect(checklist.indexOf('npm publish build/')).toBeLessThan(checklist.indexOf('circleci orb publish build/'));
+  });
+
+
 
   it('pins the rebuilt orb to the rebuilt CircleCI bundle (the digest its launcher checks)', () => {
     const dir = join(copy, 'dist/circleci');
@@ -148,5 +218,16 @@ describe('npm run release -- X.Y.Z', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('says nothing under Unreleased');
     expect(git('status', '--porcelain')).toBe('');
+  });
+});
+
+describe('the release checklist', () => {
+  it('leaves out the one-time set-up once a vX.Y.Z tag exists', () => {
+    const facts = { version: '1.4.2', out: 'build/release/1.4.2', tarball: 'claimcheck-1.4.2.tgz', integrity: 'sha512-x', digest: 'd'.repeat(64) };
+    const script = `import { checklist } from ${JSON.stringify(join(REPO_ROOT, 'scripts/release.mjs'))}; for (const first of [true, false]) console.log(checklist({ ...${JSON.stringify(facts)}, first }), '\\0');`;
+    const [first, later] = spawn(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).stdout.split('\0');
+    expect(first).toContain('## Once, before the first release');
+    expect(later).not.toContain('## Once, before the first release');
+    expect(later).toContain('git tag -f v1 v1.4.2^{} && git push -f origin refs/tags/v1');
   });
 });
