@@ -142,7 +142,7 @@ function bundleDigest(dir) {
 // compiled config at 8 MB): it goes into the orb minified, its readable source stays in orb/src.
 const LAUNCHER = 'scripts/launch.mjs';
 const minifiedLauncher = (
-  await minify(readFileSync(join(root, 'orb', 'src', LAUNCHER), 'utf8'), { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } })
+  await minify(readFileSync(join(root, 'orb', 'src', LAUNCHER), 'utf8'), { module: true, compress: { passes: 2 }, mangle: { reserved: ['VERSION', 'DIGEST'] }, format: { comments: false } })
 ).code;
 
 function packedOrb(distDir) {

@@ -180,7 +180,8 @@ function checkTarball(root, tarball, version) {
 }
 
 function orbDigest(root) {
-  const match = /const DIGEST = '([0-9a-f]{64})';/.exec(readFileSync(join(root, 'orb', 'orb.yml'), 'utf8'));
+  // The launcher is packed minified, inside a YAML string: DIGEST=\"<hex>\" in the file's text.
+  const match = /\bDIGEST=\\?"([0-9a-f]{64})\\?"/.exec(readFileSync(join(root, 'orb', 'orb.yml'), 'utf8'));
   if (!match) throw new ReleaseError('orb/orb.yml names no bundle digest; run npm run build');
   return match[1];
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { GITHUB_EXAMPLES, REPO_ROOT, VERSION } from './repo.ts';
+import { GITHUB_EXAMPLES, launcherPins, REPO_ROOT, VERSION } from './repo.ts';
 
 const RELEASE_DATE = '2030-01-02';
 const [major, minor] = VERSION.split('.').map(Number) as [number, number];
@@ -138,7 +138,7 @@ describe('npm run release -- X.Y.Z', () => {
     expect(read('src/core/version.generated.ts')).toContain(`export const VERSION = "${NEXT}";`);
     expect(run(process.execPath, ['bin/claimcheck.js', '--version']).stdout.trim()).toBe(NEXT);
     const orb = read('orb/orb.yml');
-    expect(orb).toContain(`const VERSION = '${NEXT}';`);
+    expect(launcherPins(orb).version).toBe(NEXT);
     for (const example of Object.values((parse(orb) as { examples: Record<string, { usage: { orbs: { claimcheck: string } } }> }).examples)) {
       expect(example.usage.orbs.claimcheck).toBe(`claimcheck/claimcheck@${NEXT}`);
     }
@@ -177,7 +177,7 @@ describe('npm run release -- X.Y.Z', () => {
       expect(spawn('tar', ['-xzf', join(out, tarball), '-C', unpacked]).status).toBe(0);
       const dir = join(unpacked, 'package/dist/circleci');
       const digest = sha256(readdirSync(dir).sort().map((name) => `${name}\0${sha256(readFileSync(join(dir, name)))}\n`).join(''));
-      expect(read('orb/orb.yml')).toContain(`const DIGEST = '${digest}';`);
+      expect(launcherPins(read('orb/orb.yml')).digest).toBe(digest);
       expect(JSON.parse(readFileSync(join(unpacked, 'package/package.json'), 'utf8')).version).toBe(NEXT);
       expect(existsSync(join(unpacked, 'package/bin/claimcheck.js'))).toBe(true);
     } finally {
@@ -185,7 +185,7 @@ describe('npm run release -- X.Y.Z', () => {
     }
 
     const checklist = readFileSync(join(out, 'CHECKLIST.md'), 'utf8');
-    const digest = /const DIGEST = '([0-9a-f]{64})';/.exec(read('orb/orb.yml'))![1]!;
+    const digest = launcherPins(read('orb/orb.yml')).digest!;
     for (const text of [
       `# Releasing claimcheck ${NEXT}`,
       '## Once, before the first release', // no vX.Y.Z tag in this repository yet
@@ -209,7 +209,7 @@ describe('npm run release -- X.Y.Z', () => {
   it('pins the rebuilt orb to the rebuilt CircleCI bundle (the digest its launcher checks)', () => {
     const dir = join(copy, 'dist/circleci');
     const digest = sha256(readdirSync(dir).sort().map((name) => `${name}\0${sha256(readFileSync(join(dir, name)))}\n`).join(''));
-    expect(read('orb/orb.yml')).toContain(`const DIGEST = '${digest}';`);
+    expect(launcherPins(read('orb/orb.yml')).digest).toBe(digest);
   });
 
   it('refuses to release again while Unreleased says nothing', () => {

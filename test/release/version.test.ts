@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { VERSION as GENERATED_VERSION } from '../../src/core/version.generated.js';
-import { GITHUB_EXAMPLES, readText, REPO_ROOT, VERSION } from './repo.ts';
+import { GITHUB_EXAMPLES, launcherPins, readText, REPO_ROOT, VERSION } from './repo.ts';
 
 interface Lockfile {
   version: string;
@@ -45,7 +45,7 @@ describe('the version line', () => {
 
   it('is the packed orb\'s launcher version and every orb example\'s pin', () => {
     const text = readText('orb/orb.yml');
-    expect(text).toContain(`const VERSION = '${VERSION}';`);
+    expect(launcherPins(text).version).toBe(VERSION);
     const orb = parse(text) as PackedOrb;
     for (const [name, example] of Object.entries(orb.examples)) {
       expect([name, example.usage.orbs.claimcheck]).toEqual([name, `claimcheck/claimcheck@${VERSION}`]);
