@@ -16,8 +16,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
   concurrency: 2,
-  // The sandbox needs the sources, tests and docs the tests read, not the runtimes or bundles.
-  ignorePatterns: ['.tools', 'dist', 'build', 'reports', 'coverage', 'bench-results.json'],
+  // The sandbox needs the sources, the tests and what they read (docs, dist, the orb), not the runtimes.
+  ignorePatterns: ['.tools', 'build', 'reports', 'coverage', 'bench-results.json'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   timeoutMS: 20000,
