@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, pinned, on a fresh machine: the npm packages
 # (npm ci), Node 24 and Node 20 runtimes from the npm registry (node-linux-<arch> packages)
-# under .tools/, and Debian's awscli. Each step is skipped when already done.
+# under .tools/, and Debian's awscli and python3-boto3 (the real clients the e2e suite runs
+# against claimcheck's exports). Each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,15 +39,30 @@ install_node_runtime() {
   "$dir/bin/node" --version >/dev/null
 }
 
+debian_install() {
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  if [[ -z ${APT_UPDATED:-} ]]; then
+    "${sudo[@]}" apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 install_awscli() {
   [[ -x /usr/bin/aws ]] && return
   say "awscli (Debian)"
-  local sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends awscli >/dev/null
+  debian_install awscli
+}
+
+# boto3 for /usr/bin/python3, the interpreter the tests run it with (not a pyenv or venv one).
+install_boto3() {
+  /usr/bin/python3 -c 'import boto3' 2>/dev/null && return
+  say "python3-boto3 (Debian)"
+  debian_install python3-boto3
 }
 
 install_packages
 for version in "${NODE_RUNTIMES[@]}"; do install_node_runtime "$version"; done
 install_awscli
+install_boto3

@@ -3,9 +3,13 @@
 // and renamed into place, so a planted symlink is replaced, never written through, and no
 // reader sees half a file.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ClaimcheckError } from '../core/errors.js';
+import { kindOf } from './file-kind.js';
+import { withFileLock } from './file-lock.js';
+
+export { kindOf } from './file-kind.js';
 
 /** The error for a path that cannot be used: each kind of file names its own fix. */
 export type Refusal = (path: string, why: string) => ClaimcheckError;
@@ -29,15 +33,6 @@ export function currentUid(): number | undefined {
   return process.getuid?.();
 }
 
-/** What a path is, in words, when it is not a regular file. */
-export function kindOf(stats: Stats): string {
-  if (stats.isSymbolicLink()) return 'a symbolic link';
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
 
 function openError(path: string, error: unknown, refuse: Refusal): ClaimcheckError {
   const code = (error as NodeJS.ErrnoException).code;
@@ -102,9 +97,15 @@ export function writePrivateFile(path: string, text: string, checks: FileChecks 
   }
 }
 
-/** Applies `change` to the file's text and writes it back only if it changed. */
+/**
+ * Applies `change` to the file's text and writes it back only if it changed, holding the
+ * file's lock throughout: other writers of the same file (other processes too) wait, so no
+ * one renames in an edit of text that another has since replaced.
+ */
 export function updatePrivateFile(path: string, change: (text: string) => string, checks: FileChecks = {}): void {
-  const before = readPrivateFile(path, checks);
-  const after = change(before);
-  if (after !== before) writePrivateFile(path, after, checks);
+  withFileLock(path, () => {
+    const before = readPrivateFile(path, checks);
+    const after = change(before);
+    if (after !== before) writePrivateFile(path, after, checks);
+  });
 }

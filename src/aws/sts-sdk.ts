@@ -3,10 +3,17 @@
 // (the SDK's own retries are off); which failures to retry is decided in core/sts-failure.
 import { HttpClient } from '@actions/http-client';
 import { getProxyUrl } from '@actions/http-client/lib/proxy';
-import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type Credentials, type AssumedRoleUser } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, type AssumeRoleCommandInput, type AssumedRoleUser, type Credentials } from '@aws-sdk/client-sts';
 import type { StsFailure } from '../core/sts-failure.js';
 import { refuseEndlessSharedFiles } from './shared-files.js';
-import { StsCallFailed, type Sts, type StsSession } from './sts.js';
+import { StsCallFailed, type ChainRequest, type RunLabel, type Sts, type StsSession } from './sts.js';
+
+/** The credentials an STS client signs with (the SDK's AwsCredentialIdentity, without importing its types package). */
+interface AwsCredentialIdentity {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
 
 /** requestTimeout is an idle timeout; a body that trickles in forever needs a deadline too. */
 const ATTEMPT_DEADLINE_MS = 10_000;
@@ -31,11 +38,13 @@ function proxiedHandler(endpoint: string, userAgent: string) {
   return { ...CLIENT_SETTINGS.requestHandler, ...(url.protocol === 'https:' ? { httpsAgent: agent } : { httpAgent: agent }) };
 }
 
-export function createSdkSts(region: string, endpoint: string, userAgent: string): Pick<Sts, 'assumeRoleWithWebIdentity' | 'assumeRole'> {
+export function createSdkSts(region: string, endpoint: string, userAgent: readonly [string, string]): Pick<Sts, 'assumeRoleWithWebIdentity' | 'assumeRole'> {
   // The client reads ~/.aws/config and credentials as the environment names them.
   refuseEndlessSharedFiles(process.env);
-  const base = { ...CLIENT_SETTINGS, requestHandler: proxiedHandler(endpoint, userAgent), region, endpoint, customUserAgent: userAgent };
-  const unsigned = new STSClient(base);
+  const base = { ...CLIENT_SETTINGS, requestHandler: proxiedHandler(endpoint, userAgent.join('/')), region, endpoint };
+  // A client per call: the run is known only once the token is verified, and a client costs little next to its import.
+  const client = (run: RunLabel, credentials?: AwsCredentialIdentity) =>
+    new STSClient({ ...base, customUserAgent: [[...userAgent], ...run.map(([name, value]): [string, string] => [`md/${name}`, value])], ...(credentials ? { credentials } : {}) });
   return {
     async assumeRoleWithWebIdentity(request) {
       const command = new AssumeRoleWithWebIdentityCommand({
@@ -43,17 +52,37 @@ export function createSdkSts(region: string, endpoint: string, userAgent: string
         RoleSessionName: request.sessionName,
         WebIdentityToken: request.token,
         DurationSeconds: request.durationSeconds,
-        ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
-        ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
+        ...sessionPolicies(request),
       });
+      const unsigned = client(request.run);
       return sessionOf(await send((abortSignal) => unsigned.send(command, { abortSignal })));
     },
     async assumeRole(request) {
       const { accessKeyId, secretAccessKey, sessionToken } = request.from;
-      const signed = new STSClient({ ...base, credentials: { accessKeyId, secretAccessKey, sessionToken } });
-      const command = new AssumeRoleCommand({ RoleArn: request.roleArn, RoleSessionName: request.sessionName, DurationSeconds: request.durationSeconds });
-      return sessionOf(await send((abortSignal) => signed.send(command, { abortSignal })));
+      const signed = client(request.run, { accessKeyId, secretAccessKey, sessionToken });
+      return sessionOf(await send((abortSignal) => signed.send(new AssumeRoleCommand(assumeRoleInput(request)), { abortSignal })));
     },
+  };
+}
+
+function sessionPolicies(request: { readonly inlineSessionPolicy: string | undefined; readonly managedSessionPolicies: readonly string[] }) {
+  return {
+    ...(request.inlineSessionPolicy === undefined ? {} : { Policy: request.inlineSessionPolicy }),
+    ...(request.managedSessionPolicies.length === 0 ? {} : { PolicyArns: request.managedSessionPolicies.map((arn) => ({ arn })) }),
+  };
+}
+
+/** Only what the hop declares: an empty Tags or TransitiveTagKeys list is not sent. */
+function assumeRoleInput(request: ChainRequest): AssumeRoleCommandInput {
+  return {
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: request.durationSeconds,
+    ...sessionPolicies(request),
+    ...(request.externalId === undefined ? {} : { ExternalId: request.externalId }),
+    ...(request.tags.length === 0 ? {} : { Tags: request.tags.map((tag) => ({ Key: tag.key, Value: tag.value })) }),
+    ...(request.transitiveTagKeys.length === 0 ? {} : { TransitiveTagKeys: [...request.transitiveTagKeys] }),
+    ...(request.sourceIdentity === undefined ? {} : { SourceIdentity: request.sourceIdentity }),
   };
 }
 
@@ -72,7 +101,14 @@ async function send<T>(call: (abortSignal: AbortSignal) => Promise<T>): Promise<
   }
 }
 
-function sessionOf(output: { Credentials?: Credentials | undefined; AssumedRoleUser?: AssumedRoleUser | undefined }): StsSession {
+interface SessionOutput {
+  Credentials?: Credentials | undefined;
+  AssumedRoleUser?: AssumedRoleUser | undefined;
+  SourceIdentity?: string | undefined;
+  $metadata?: { requestId?: string | undefined };
+}
+
+function sessionOf(output: SessionOutput): StsSession {
   const credentials = output.Credentials;
   const session = {
     accessKeyId: credentials?.AccessKeyId ?? '',
@@ -81,6 +117,8 @@ function sessionOf(output: { Credentials?: Credentials | undefined; AssumedRoleU
     expiration: credentials?.Expiration ?? new Date(Number.NaN),
     assumedRoleArn: output.AssumedRoleUser?.Arn ?? '',
     assumedRoleId: output.AssumedRoleUser?.AssumedRoleId ?? '',
+    sourceIdentity: output.SourceIdentity,
+    requestId: output.$metadata?.requestId,
   };
   if (!session.accessKeyId || !session.secretAccessKey || !session.sessionToken || Number.isNaN(session.expiration.getTime()) || !session.assumedRoleArn) {
     throw new StsCallFailed({ code: 'Deserialization', message: 'the response lacks credentials or the assumed role', status: undefined, requestId: undefined });

@@ -1,7 +1,10 @@
 // STS as the flow sees it: AssumeRoleWithWebIdentity, and AssumeRole for role chaining. The
 // AWS SDK behind it (sts-sdk.ts) is the largest part of the bundle, so it is loaded on first
 // use, or ahead of it by prepare() while the job's token is still on its way.
+import type { RunLabel } from '../core/run-label.js';
 import type { StsFailure } from '../core/sts-failure.js';
+
+export type { RunLabel } from '../core/run-label.js';
 
 export interface WebIdentityRequest {
   readonly roleArn: string;
@@ -10,6 +13,7 @@ export interface WebIdentityRequest {
   readonly durationSeconds: number;
   readonly inlineSessionPolicy: string | undefined;
   readonly managedSessionPolicies: readonly string[];
+  readonly run: RunLabel;
 }
 
 export interface StsSession {
@@ -19,6 +23,15 @@ export interface StsSession {
   readonly expiration: Date;
   readonly assumedRoleArn: string;
   readonly assumedRoleId: string;
+  /** The session's source identity, as STS returned it. */
+  readonly sourceIdentity?: string | undefined;
+  /** STS's request ID for the call that made the session (CloudTrail's requestID). */
+  readonly requestId?: string | undefined;
+}
+
+export interface SessionTagValue {
+  readonly key: string;
+  readonly value: string;
 }
 
 export interface ChainRequest {
@@ -27,6 +40,13 @@ export interface ChainRequest {
   readonly durationSeconds: number;
   /** The session whose credentials sign the call. */
   readonly from: StsSession;
+  readonly externalId: string | undefined;
+  readonly tags: readonly SessionTagValue[];
+  readonly transitiveTagKeys: readonly string[];
+  readonly sourceIdentity: string | undefined;
+  readonly inlineSessionPolicy: string | undefined;
+  readonly managedSessionPolicies: readonly string[];
+  readonly run: RunLabel;
 }
 
 export interface Sts {
@@ -51,7 +71,8 @@ export class StsCallFailed extends Error {
 export interface StsClientOptions {
   readonly region: string;
   readonly endpoint: string | undefined;
-  readonly userAgent: string;
+  /** `name/version` of claimcheck, first in what the SDK appends to its User-Agent. */
+  readonly userAgent: readonly [name: string, version: string];
 }
 
 export function regionalStsEndpoint(region: string): string {

@@ -1,5 +1,6 @@
-// Command-line flags: `--name value`, `--name=value`, `--flag` for booleans, repeatable
-// lists. Anything else is a UsageError: one line, exit code 2.
+// Command-line flags: `--name value`, `--name=value`, `--flag` for booleans (or `--flag
+// true|false`), repeatable lists. Anything else is a UsageError: one line, exit code 2.
+import { parseBoolean } from '../core/input-values.js';
 
 export type FlagKind = 'string' | 'boolean' | 'list';
 
@@ -32,8 +33,15 @@ export function parseFlags(argv: readonly string[], flags: Flags): ParsedFlags {
     const spec = flags[name];
     if (!spec) throw new UsageError(`unknown option --${name}`);
     if (spec.kind === 'boolean') {
-      if (equals >= 0) throw new UsageError(`--${name} takes no value`);
-      booleans.add(name);
+      // `--flag`, or with a value as the inputs take one: `--flag=false`, `--flag true`.
+      const next = argv[i + 1];
+      let given = 'true';
+      if (equals >= 0) given = arg.slice(equals + 1);
+      else if (next !== undefined && parseBoolean(next) !== undefined) [given, i] = [next, i + 1];
+      const value = parseBoolean(given);
+      if (value === undefined) throw new UsageError(`--${name} takes true or false, or no value`);
+      if (value) booleans.add(name);
+      else booleans.delete(name);
       continue;
     }
     let value: string;

@@ -18,10 +18,12 @@ import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { timeClaimText, verifyToken } from '../oidc/verify.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
+import { checkPlatformClaims, checkSamePlatform, PLATFORM_FLAG, presetOf, tokenOrigin, withPreset } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
 
 export const EXPLAIN_FLAGS: Flags = {
+  platform: PLATFORM_FLAG,
   ...TOKEN_FLAGS,
   issuer: { kind: 'string', value: 'url', description: 'The issuer the token must come from; its keys verify the signature.' },
   audience: { kind: 'string', value: 'aud', description: 'The audience the token must have.' },
@@ -33,7 +35,7 @@ export const EXPLAIN_FLAGS: Flags = {
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
 };
 
-export const EXPLAIN_USAGE = 'claimcheck explain --token-file <path> (--issuer <url> --audience <aud> | --no-verify) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>]';
+export const EXPLAIN_USAGE = 'claimcheck explain (--platform gitlab|buildkite|bitbucket | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>]';
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -105,10 +107,16 @@ function familyOf(flags: ParsedFlags): KeyFamily | undefined {
 }
 
 export async function explainCommand(argv: readonly string[], io: CliIo, log: Log): Promise<number> {
-  const flags = parseFlags(argv, EXPLAIN_FLAGS);
-  const token = await tokenSource(flags, io)();
+  const given = parseFlags(argv, EXPLAIN_FLAGS);
+  const preset = presetOf(given);
+  const flags = withPreset(given, preset, io.env, !given.booleans.has('no-verify'));
   const family = familyOf(flags);
   const { rules, document } = await readCliRules(flags);
+  if (preset) {
+    checkSamePlatform(preset.name, document?.platform);
+    checkPlatformClaims([...rules, ...(document?.roles ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
+  }
+  const token = await tokenSource(flags, io, tokenOrigin(given, preset))();
   const roles = document?.roles ?? [];
   const policyPath = flags.strings.get('trust-policy');
   const policy = policyPath === undefined ? undefined : await readTrustPolicyFile(policyPath);

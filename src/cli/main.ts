@@ -9,7 +9,8 @@ import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../platform/shared/credential-process.js';
 import type { SelfCommand } from '../platform/shared/refresh.js';
-import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand, cliSessionName } from './assume.js';
+import { cliSessionName } from '../platform/presets.js';
+import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
@@ -28,7 +29,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Verify a CI job\'s OIDC token, check its claims, assume an IAM role and hand over the credentials.',
     usage: ASSUME_USAGE,
     flags: ASSUME_FLAGS,
-    example: 'eval "$(claimcheck assume --token-env CI_JOB_JWT --issuer https://gitlab.example.com --audience sts.amazonaws.com \\\n    --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region us-east-1 --claims \'project_path=acme/api\')"',
+    example: 'creds="$(claimcheck assume --platform gitlab --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region us-east-1 \\\n    --claims \'project_id=42\')" && eval "$creds"',
     run: async (argv, io, log, secrets, self) => (await assumeCommand(argv, io, log, secrets, self), 0),
   },
   explain: {
@@ -39,7 +40,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: (argv, io, log) => explainCommand(argv, io, log),
   },
   'trust-policy': {
-    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a repository\'s refs, or CircleCI projects.',
+    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket).',
     usage: TRUST_POLICY_USAGE,
     flags: TRUST_POLICY_FLAGS,
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',

@@ -17,21 +17,28 @@ export interface TokenContext {
   readonly readStdin: () => Promise<string>;
 }
 
+/** A platform preset's default source: its name and the fix in its own words, for errors. */
+export interface TokenOrigin {
+  readonly title: string;
+  readonly hint: string;
+}
+
 function failed(what: string, hint: string): ClaimcheckError {
   return new ClaimcheckError('TOKEN_REQUEST_FAILED', `Could not read the OIDC token: ${what}.`, hint);
 }
 
-function runCommand(command: string, env: TokenContext['env']): Promise<string> {
+function runCommand(command: string, env: TokenContext['env'], origin: TokenOrigin | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('/bin/sh', ['-c', command], { env: env as NodeJS.ProcessEnv, timeout: 60_000, maxBuffer: 256 * 1024 }, (error, stdout) => {
-      if (error) reject(failed(`--token-command exited with ${String(error.code ?? error.signal)}`, 'Run the command by hand to see why it fails.'));
+      const what = origin ? `the ${origin.title} token command (${command})` : '--token-command';
+      if (error) reject(failed(`${what} exited with ${String(error.code ?? error.signal)}`, origin?.hint ?? 'Run the command by hand to see why it fails.'));
       else resolve(stdout);
     });
   });
 }
 
-/** The token reader the flags name; exactly one of the three must be given. */
-export function tokenSource(flags: ParsedFlags, context: TokenContext): () => Promise<string> {
+/** The token reader the flags name; exactly one of the three must be given (a preset may have filled it in). */
+export function tokenSource(flags: ParsedFlags, context: TokenContext, origin?: TokenOrigin): () => Promise<string> {
   const given = Object.keys(TOKEN_FLAGS).filter((name) => flags.strings.has(name));
   if (given.length !== 1) throw new UsageError('give exactly one of --token-file, --token-env or --token-command');
   const [name] = given as [string];
@@ -39,10 +46,10 @@ export function tokenSource(flags: ParsedFlags, context: TokenContext): () => Pr
   const read = async (): Promise<string> => {
     if (name === 'token-env') {
       const token = context.env[value];
-      if (!token) throw failed(`the environment variable ${value} is empty or not set`, 'Export the token into that variable, or use --token-file or --token-command.');
+      if (!token) throw failed(`the environment variable ${value} is empty or not set`, origin?.hint ?? 'Export the token into that variable, or use --token-file or --token-command.');
       return token;
     }
-    if (name === 'token-command') return runCommand(value, context.env);
+    if (name === 'token-command') return runCommand(value, context.env, origin);
     if (value === '-') return context.readStdin();
     try {
       return await readFile(value, 'utf8');

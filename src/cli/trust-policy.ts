@@ -1,8 +1,8 @@
 // `claimcheck trust-policy`: the IAM role trust policy (JSON, or Terraform with the OIDC
 // provider) that AWS enforces. From a rules file (the same rules the step checks, compiled
 // into conditions on the claims AWS evaluates), from a repository's refs and environments,
-// from CircleCI projects, or from a token; and `--check`, which holds a live policy to the
-// rules. Results go to standard output, what binds where and warnings to standard error.
+// from CircleCI projects, GitLab projects, Buildkite pipelines or Bitbucket repositories (see
+// trust-flags.ts), or from a token; and `--check`, which holds a live policy to the rules. Results go to standard output, what binds where and warnings to standard error.
 import { decodeJwt } from 'jose';
 import { isPartition } from '../core/arn.js';
 import { ClaimcheckError } from '../core/errors.js';
@@ -11,16 +11,20 @@ import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type IssuerKeys, type KeyFamily 
 import type { PolicyDocument } from '../core/iam/policy.js';
 import type { ClaimRule } from '../core/rules.js';
 import type { Platform, RoleEntry } from '../core/rules-file.js';
-import { mutableNameWarnings } from '../core/rules-file.js';
+import { isPlatform, mutableNameWarnings, PLATFORMS } from '../core/rules-file.js';
 import { checkPolicy } from '../core/trust/check.js';
-import { compileRules, type RuleBinding } from '../core/trust/compile.js';
+import { compileRules, ruleBindings, type RuleBinding } from '../core/trust/compile.js';
 import { branchTrustNotice, githubTrustPolicy, namesOnlyWarning, type SubjectFormat } from '../core/trust/github.js';
 import { circleciSubjects, oidcProviderArn, terraformForRoles, terraformLabel, trustPolicyDocument, type TerraformRole } from '../core/trust-policy.js';
+import { BUILDKITE_ISSUER } from '../platform/buildkite/claims.js';
 import { circleciIssuer } from '../platform/circleci/inputs.js';
+import { GITLAB_COM } from '../platform/gitlab/claims.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
+import { checkPlatformClaims, checkSamePlatform } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+import { bitbucketIssuerOf, fromBitbucketFlags, fromBuildkiteFlags, fromGitlabFlags, onlyFor, PLATFORM_TRUST_FLAGS, type BuiltPolicy, type TrustContext } from './trust-flags.js';
 
 export const TRUST_POLICY_FLAGS: Flags = {
   'account-id': { kind: 'string', value: '123456789012', description: "The AWS account of the role and the IAM OIDC provider (default with a role map: each role's own)." },
@@ -30,17 +34,18 @@ export const TRUST_POLICY_FLAGS: Flags = {
   check: { kind: 'string', value: 'policy.json', description: 'Check this live policy (a policy document or aws iam get-role output) against the rules instead.' },
   'token-file': TOKEN_FLAGS['token-file']!,
   'token-env': TOKEN_FLAGS['token-env']!,
-  platform: { kind: 'string', value: 'github|circleci', description: 'The platform of the rules, or build the policy from the flags below.' },
+  platform: { kind: 'string', value: PLATFORMS.join('|'), description: 'The platform of the rules (its claim names and issuer), or build the policy from the flags below.' },
   repository: { kind: 'string', value: 'owner/repo', description: 'GitHub: the repository to trust.' },
   'owner-id': { kind: 'string', value: 'id', description: "GitHub: the owner's numeric id; with --repository-id pins the repository by id." },
   'repository-id': { kind: 'string', value: 'id', description: "GitHub: the repository's numeric id (gh api repos/OWNER/REPO --jq .id)." },
   'sub-format': { kind: 'string', value: 'legacy|immutable|both', description: 'GitHub without ids: the subject formats to accept (default both).' },
-  branch: { kind: 'list', value: 'name', description: 'GitHub: trust this branch (IAM wildcards * and ? allowed).' },
-  tag: { kind: 'list', value: 'name', description: 'GitHub: trust this tag (e.g. v*).' },
+  branch: { kind: 'list', value: 'name', description: 'GitHub, GitLab, Buildkite: trust this branch (IAM wildcards * and ? allowed).' },
+  tag: { kind: 'list', value: 'name', description: 'GitHub, GitLab, Buildkite: trust this tag (e.g. v*).' },
   environment: { kind: 'list', value: 'name', description: 'GitHub: trust jobs in this deployment environment.' },
   'pull-request': { kind: 'boolean', description: 'GitHub: trust pull_request workflows.' },
   'org-id': { kind: 'string', value: 'uuid', description: 'CircleCI: the organization ID (its issuer).' },
-  'project-id': { kind: 'list', value: 'uuid', description: 'CircleCI: trust jobs of this project.' },
+  'project-id': { kind: 'list', value: 'id', description: "CircleCI: trust jobs of this project (its UUID; repeatable). GitLab: the project's numeric id, checked by AWS on gitlab.com." },
+  ...PLATFORM_TRUST_FLAGS,
   issuer: { kind: 'string', value: 'url', description: "The issuer (default: the platform's, the policy's, or the token's)." },
   audience: { kind: 'string', value: 'aud', description: "The audience (default sts.amazonaws.com, or the token's)." },
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
@@ -50,7 +55,9 @@ export const TRUST_POLICY_FLAGS: Flags = {
 };
 
 export const TRUST_POLICY_USAGE =
-  'claimcheck trust-policy (--rules-file <path> [--role <name>] [--check <policy.json>] | --platform github --repository <owner/repo> [--owner-id <id> --repository-id <id>] --branch <name> … | --platform circleci --org-id <uuid> --project-id <uuid> … | --token-file <path>) [--account-id <id>] [--format json|terraform]';
+  'claimcheck trust-policy (--rules-file <path> [--role <name>] [--check <policy.json>] | --platform github --repository <owner/repo> [--owner-id <id> --repository-id <id>] --branch <name> … | --platform circleci --org-id <uuid> --project-id <uuid> … | ' +
+  '--platform gitlab --project-path <group/project> [--project-id <id>] --branch <name> … | --platform buildkite --organization <slug> --pipeline <slug> [--organization-id <uuid> --pipeline-id <uuid>] --branch <name> … | ' +
+  '--platform bitbucket --workspace <id> --repository-uuid <uuid> [--environment-uuid <uuid> …] | --token-file <path>) [--account-id <id>] [--format json|terraform]';
 
 const GITHUB_PINS = ['repository_id', 'repository', 'repository_owner_id', 'sub'];
 
@@ -96,7 +103,10 @@ function issuerOf(flags: ParsedFlags, platform: Platform | undefined, policy?: P
   const fromPolicy = typeof federated === 'string' ? /:oidc-provider\/(.+)$/.exec(federated)?.[1] : undefined;
   if (fromPolicy) return `https://${fromPolicy}`;
   if (platform === 'github') return INPUTS.issuer.default;
-  throw new UsageError('give --issuer, or --platform github|circleci (or platform: in the rules file)');
+  if (platform === 'gitlab') return GITLAB_COM;
+  if (platform === 'buildkite') return BUILDKITE_ISSUER;
+  if (platform === 'bitbucket') return bitbucketIssuerOf(flags);
+  throw new UsageError(`give --issuer, or --platform ${PLATFORMS.join('|')} (or platform: in the rules file)`);
 }
 
 function describeBinding(binding: RuleBinding): string {
@@ -132,9 +142,21 @@ function entriesOf(flags: ParsedFlags, setting: Setting, rules: readonly ClaimRu
   }));
 }
 
-function guardPins(keys: IssuerKeys, entry: Entry): void {
-  if (keys.family !== 'github' || entry.rules.some((rule) => GITHUB_PINS.includes(rule.claim))) return;
+/** Claims that name the project on issuers many customers share: the policy must bind one. */
+const SHARED_ISSUER_PINS: Readonly<Partial<Record<Platform, { readonly claims: readonly string[]; readonly what: string; readonly hint: string }>>> = {
+  gitlab: { claims: ['project_id', 'namespace_id', 'sub'], what: "every GitLab project's jobs on this instance", hint: 'Add a rule on project_id (AWS checks it on gitlab.com), or on sub (project_path:GROUP/PROJECT:…); project_path alone is not seen by AWS.' },
+  buildkite: { claims: ['organization_id', 'organization_slug', 'sub'], what: "every Buildkite organization's pipelines", hint: 'Add a rule on organization_id (or organization_slug), or on sub (organization:ORG:pipeline:…).' },
+};
+
+function guardPins(keys: IssuerKeys, entry: Entry, platform: Platform | undefined): void {
   const where = entry.name === undefined ? 'The rules' : `Role map entry ${entry.name}`;
+  const shared = SHARED_ISSUER_PINS[platform ?? (keys.family === 'gitlab' || keys.family === 'buildkite' ? keys.family : 'github')];
+  if (shared) {
+    const bound = ruleBindings(entry.rules, keys).some((binding) => binding.where !== 'claimcheck' && shared.claims.includes(binding.rule.claim));
+    if (!bound) throw new ClaimcheckError('INPUT_INVALID', `${where} bind no project at AWS: the policy would let ${shared.what} assume the role.`, shared.hint);
+    return;
+  }
+  if (keys.family !== 'github' || entry.rules.some((rule) => GITHUB_PINS.includes(rule.claim))) return;
   throw new ClaimcheckError('INPUT_INVALID', `${where} pin no repository: the policy would let every GitHub repository's workflows assume the role.`, 'Add a rule on repository_id (the repository\'s numeric id), or at least repository.');
 }
 
@@ -149,8 +171,10 @@ function notices(keys: IssuerKeys, entry: Entry): string[] {
 async function fromRules(flags: ParsedFlags, io: CliIo, setting: Setting): Promise<number> {
   const { rules, document } = await readCliRules(flags);
   const platformFlag = flags.strings.get('platform');
-  if (platformFlag !== undefined && platformFlag !== 'github' && platformFlag !== 'circleci') throw new UsageError('--platform must be github or circleci');
-  const platform = (platformFlag as Platform | undefined) ?? document?.platform;
+  if (platformFlag !== undefined && !isPlatform(platformFlag)) throw new UsageError(`--platform must be one of ${PLATFORMS.join(', ')}`);
+  checkSamePlatform(platformFlag, document?.platform);
+  if (platformFlag !== undefined) checkPlatformClaims([...rules, ...(document?.roles ?? []).flatMap((entry) => entry.rules)], platformFlag, 'The rules');
+  const platform = platformFlag ?? document?.platform;
   const policyPath = flags.strings.get('check');
   const policy = policyPath === undefined ? undefined : await readTrustPolicyFile(policyPath);
   const issuer = issuerOf(flags, platform, policy);
@@ -163,7 +187,7 @@ async function fromRules(flags: ParsedFlags, io: CliIo, setting: Setting): Promi
   }
   const entries = entriesOf(flags, setting, rules, roles);
   const compiled = entries.map((entry) => {
-    guardPins(keys, entry);
+    guardPins(keys, entry, platform);
     const principal = oidcProviderArn(entry.partition, entry.accountId, issuer);
     return { entry, principal, ...compileRules(entry.rules, { principal, keys, audience: setting.audience }) };
   });
@@ -264,6 +288,31 @@ function print(io: CliIo, setting: Setting, issuer: string, audience: string, do
   io.stdout(terraformForRoles(issuer, audience, [{ label: 'ci', roleName, document, principal }]));
 }
 
+function fromPlatformFlags(flags: ParsedFlags, io: CliIo, setting: Setting): BuiltPolicy | { issuer: string; document: object } {
+  const platform = flags.strings.get('platform');
+  if (platform === undefined || !isPlatform(platform)) throw new UsageError(`give --rules-file, --platform ${PLATFORMS.join('|')}, or --token-file`);
+  const context: TrustContext = {
+    audience: setting.audience,
+    keysFor: (issuer) => issuerKeys(issuer, familyFlag(flags) ?? keyFamilyOf(issuer)),
+    principalFor: (issuer) => oidcProviderArn(setting.partition, requireAccount(setting), issuer),
+    warn: (line) => io.stderr(`${line}\n`),
+  };
+  switch (platform) {
+    case 'github':
+      onlyFor(flags, platform);
+      return fromGithubFlags(flags, io, setting);
+    case 'circleci':
+      onlyFor(flags, platform);
+      return fromCircleciFlags(flags, setting);
+    case 'gitlab':
+      return fromGitlabFlags(flags, context);
+    case 'buildkite':
+      return fromBuildkiteFlags(flags, context);
+    case 'bitbucket':
+      return fromBitbucketFlags(flags, context);
+  }
+}
+
 export async function trustPolicyCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const flags = parseFlags(argv, TRUST_POLICY_FLAGS);
   const setting = commonSettings(flags);
@@ -279,9 +328,7 @@ export async function trustPolicyCommand(argv: readonly string[], io: CliIo): Pr
     print(io, setting, issuer, audience, document, roleName);
     return 0;
   }
-  const platform = flags.strings.get('platform');
-  if (platform !== 'github' && platform !== 'circleci') throw new UsageError('give --rules-file, --platform github or circleci, or --token-file');
-  const { issuer, document } = platform === 'github' ? fromGithubFlags(flags, io, setting) : fromCircleciFlags(flags, setting);
+  const { issuer, document } = fromPlatformFlags(flags, io, setting);
   print(io, setting, issuer, setting.audience, document, roleName);
   return 0;
 }

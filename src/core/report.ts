@@ -1,6 +1,7 @@
 // What a successful run tells people: a step summary read at a glance, and the same facts
 // as one JSON audit line. Neither ever holds the token or a credential, and every value in
 // them (claims above all) is inert for its reader: see inert-text.ts.
+import type { FailureReport, FailureRule } from './failure-report.js';
 import { inertJson, inertLine, markdownCode } from './inert-text.js';
 
 export interface RunReport {
@@ -19,6 +20,10 @@ export interface RunReport {
   readonly sessionName: string;
   readonly region: string;
   readonly expiration: Date;
+  /** The handed-over session's source identity (CloudTrail's sourceIdentity), when it has one. */
+  readonly sourceIdentity?: string | undefined;
+  /** Each STS call that made a session, in order, with STS's request ID (CloudTrail's requestID) when it gave one. */
+  readonly stsRequests?: ReadonlyArray<{ readonly role: string; readonly requestId: string | undefined }>;
   /** Each rule, and whether AWS could enforce it (on `key`) or only claimcheck checks it. */
   readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean; readonly binds: 'aws' | 'claimcheck'; readonly key?: string }>;
 }
@@ -35,6 +40,11 @@ function code(text: string): string {
   return markdownCode(text, 'text');
 }
 
+/** The request IDs STS gave, in call order. */
+function requestIds(report: RunReport): string[] {
+  return (report.stsRequests ?? []).flatMap((call) => (call.requestId === undefined ? [] : [call.requestId]));
+}
+
 function minutesUntil(when: Date, now: number): string {
   const minutes = Math.round((when.getTime() - now) / 60_000);
   return minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
@@ -46,9 +56,11 @@ export function summaryMarkdown(report: RunReport, now: number): string {
     ['Role', `${cell(report.roleArn)}${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
     ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.map(cell).join(' → ')] as [string, string]]),
     ['Session', cell(report.sessionName)],
+    ...(report.sourceIdentity === undefined ? [] : [['Source identity', cell(report.sourceIdentity)] as [string, string]]),
     ['Account', cell(report.accountId)],
     ['Region', cell(report.region)],
     ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
+    ...(requestIds(report).length === 0 ? [] : [['STS request IDs', requestIds(report).map(cell).join(' → ')] as [string, string]]),
   ];
   const lines = [
     `### ✅ claimcheck assumed ${code(report.roleArn.replace(/^.*:role\//, ''))}`,
@@ -82,8 +94,10 @@ export function auditRecord(report: RunReport): string {
     assumed_role: report.assumedRoleArn,
     account: report.accountId,
     session: report.sessionName,
+    ...(report.sourceIdentity === undefined ? {} : { source_identity: report.sourceIdentity }),
     region: report.region,
     expiration: report.expiration.toISOString(),
+    ...(report.stsRequests === undefined ? {} : { sts_requests: report.stsRequests.map((call) => ({ role: call.role, ...(call.requestId === undefined ? {} : { request_id: call.requestId }) })) }),
     rules: report.rules,
   }));
 }
@@ -95,11 +109,79 @@ export function summaryText(report: RunReport, now: number): string {
     ['Role', report.roleEntry === undefined ? report.roleArn : `${report.roleArn} (role map entry ${report.roleEntry})`],
     ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.join(' -> ')] as const]),
     ['Session', report.sessionName],
+    ...(report.sourceIdentity === undefined ? [] : [['Source identity', report.sourceIdentity] as const]),
     ['Account', report.accountId],
     ['Region', report.region],
     ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
+    ...(requestIds(report).length === 0 ? [] : [['STS request IDs', requestIds(report).join(' -> ')] as const]),
     ...report.rules.map((rule): readonly [string, string] => ['Rule held', `${rule.rule} (${BINDS[rule.binds]})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${inertLine(value)}`).join('\n');
+}
+
+// A failed run: what it knew when it failed (failure-report.ts), as a step summary and as log lines.
+
+/** What a rule failed on, in short: the claim's value as presented, or its absence. */
+function presentedText(rule: FailureRule): string {
+  return rule.presented === undefined ? `the token has no ${rule.claim} claim` : `${rule.claim} is ${JSON.stringify(rule.presented)}`;
+}
+
+function ruleTally(rules: readonly FailureRule[]): string {
+  if (rules.some((rule) => rule.held === undefined)) return `${rules.length}, not checked: no token was verified`;
+  const failed = rules.filter((rule) => rule.held === false).length;
+  return failed === 0 ? `${rules.length}, all held` : `${rules.length - failed} held, ${failed} failed`;
+}
+
+function failureHeading(report: FailureReport): string {
+  return report.roleArn === undefined ? 'claimcheck failed' : `claimcheck did not assume ${code(report.roleArn.replace(/^.*:role\//, ''))}`;
+}
+
+/**
+ * The step summary of a failed run. Everything that can hold text from the job or a server
+ * (the message and hint quote claims and AWS) is a code span, so nothing in it links,
+ * mentions or renders; the one link is to claimcheck's own TROUBLESHOOTING page.
+ */
+export function failureMarkdown(report: FailureReport): string {
+  const lines = [`### ❌ ${failureHeading(report)}`, '', `**${code(report.code)}** ${code(report.message)}`, '', `**Hint:** ${code(report.hint)}`];
+  if (report.nextStep) {
+    lines.push('', `**Next step:** ${report.nextStep.text}`);
+    if (report.nextStep.command) lines.push('', `${code(report.nextStep.command)}`);
+  }
+  if (report.claims === undefined) lines.push('', 'No claims to show: no token was verified.');
+  else if (report.claims.length > 0) {
+    lines.push('', "**Claims presented** (the verified token's; the token itself is never shown)", '', '| Claim | Value |', '| --- | --- |');
+    lines.push(...report.claims.map(([name, value]) => `| ${cell(name)} | ${cell(value)} |`));
+  }
+  if (report.rules.length > 0) {
+    lines.push('', `**Claim rules** (${ruleTally(report.rules)})`, '');
+    lines.push(...report.rules.map((rule) => {
+      if (rule.held === undefined) return `- ⏸️ ${code(rule.rule)}`;
+      return rule.held ? `- ✅ ${code(rule.rule)}` : `- ❌ ${code(rule.rule)} — ${code(presentedText(rule))}`;
+    }));
+  }
+  const section = `TROUBLESHOOTING.md#${report.troubleshooting.anchor}`;
+  lines.push('', report.troubleshooting.url === undefined ? `Troubleshooting: ${code(`docs/${section}`)} in claimcheck's repository.` : `Troubleshooting: [${report.code}](${report.troubleshooting.url}#${report.troubleshooting.anchor})`);
+  lines.push('', `<sub>claimcheck ${code(report.version)}${report.issuer === undefined ? '' : ` · token from ${code(report.issuer)}`}</sub>`, '');
+  return lines.join('\n');
+}
+
+/**
+ * The same facts as plain log lines, for platforms without a step summary. The error and
+ * its hint are not repeated: the caller prints them as the run's last two lines.
+ */
+export function failureText(report: FailureReport): string {
+  const lines = [`${report.roleArn === undefined ? 'claimcheck failed' : `claimcheck did not assume ${report.roleArn}`} (${report.code}).`];
+  if (report.claims === undefined) lines.push('  No claims to show: no token was verified.');
+  else if (report.claims.length > 0) {
+    const width = Math.max(...report.claims.map(([name]) => name.length)) + 1;
+    lines.push("  Claims presented (the verified token's):", ...report.claims.map(([name, value]) => `    ${`${name}:`.padEnd(width)} ${value}`));
+  }
+  if (report.rules.length > 0) {
+    lines.push(`  Claim rules (${ruleTally(report.rules)}):`);
+    lines.push(...report.rules.map((rule) => (rule.held === undefined ? `    not checked: ${rule.rule}` : rule.held ? `    held:   ${rule.rule}` : `    failed: ${rule.rule} (${presentedText(rule)})`)));
+  }
+  if (report.nextStep) lines.push(`  Next step: ${report.nextStep.text}`, ...(report.nextStep.command ? [`    ${report.nextStep.command}`] : []));
+  lines.push(`  Troubleshooting: ${report.troubleshooting.url ?? 'docs/TROUBLESHOOTING.md'}#${report.troubleshooting.anchor} (claimcheck ${report.version})`);
+  return lines.map(inertLine).join('\n');
 }

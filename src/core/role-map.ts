@@ -2,6 +2,7 @@
 // file's role map whose claim rules all hold. No match is an error that says, entry by
 // entry, which rule stopped it.
 import type { RoleArn } from './arn.js';
+import type { ChainHop } from './chain.js';
 import { ClaimcheckError } from './errors.js';
 import type { RoleEntry } from './rules-file.js';
 import { checkClaimRules, presentedFor, type RuleResult } from './rules.js';
@@ -10,7 +11,10 @@ import { checkClaimRules, presentedFor, type RuleResult } from './rules.js';
 export interface RoleTarget {
   readonly roleArn: RoleArn;
   readonly durationSeconds: number;
+  /** Narrows the session handed over: this role's, or the last hop's when there is a chain. */
   readonly inlineSessionPolicy: string | undefined;
+  /** Roles assumed after this one, in order: the entry's chain, else the role-chain input's. */
+  readonly chain: readonly ChainHop[];
   /** The role map entry that chose the role, if a map did. */
   readonly entry: string | undefined;
   /** The entry's rules and how they fared. */
@@ -22,6 +26,8 @@ export interface RoleDefaults {
   readonly roleMap: readonly RoleEntry[];
   readonly durationSeconds: number;
   readonly inlineSessionPolicy: string | undefined;
+  /** The role-chain input's hops; none when absent. */
+  readonly roleChain?: readonly ChainHop[];
 }
 
 function whyNot(entry: RoleEntry, results: readonly RuleResult[]): string {
@@ -32,7 +38,7 @@ function whyNot(entry: RoleEntry, results: readonly RuleResult[]): string {
 
 export function chooseRole(defaults: RoleDefaults, claims: Readonly<Record<string, unknown>>): RoleTarget {
   if (defaults.roleArn) {
-    return { roleArn: defaults.roleArn, durationSeconds: defaults.durationSeconds, inlineSessionPolicy: defaults.inlineSessionPolicy, entry: undefined, rules: [] };
+    return { roleArn: defaults.roleArn, durationSeconds: defaults.durationSeconds, inlineSessionPolicy: defaults.inlineSessionPolicy, chain: defaults.roleChain ?? [], entry: undefined, rules: [] };
   }
   const tried: string[] = [];
   for (const entry of defaults.roleMap) {
@@ -42,6 +48,7 @@ export function chooseRole(defaults: RoleDefaults, claims: Readonly<Record<strin
         roleArn: entry.roleArn,
         durationSeconds: entry.durationSeconds ?? defaults.durationSeconds,
         inlineSessionPolicy: entry.sessionPolicy ?? defaults.inlineSessionPolicy,
+        chain: entry.chain ?? defaults.roleChain ?? [],
         entry: entry.name,
         rules: results,
       };

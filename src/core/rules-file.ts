@@ -2,18 +2,27 @@
 // read strictly: unknown keys, wrong types and unknown claims of the named platform are
 // errors that give the path at fault. schema/rules.schema.json publishes the same shape.
 import { parseRoleArn, type RoleArn } from './arn.js';
+import { ChainSyntaxError, readChainList, type ChainHop } from './chain.js';
 import { MAX_POLICY_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { compileLinearRegex, RegexUnsupportedError } from './linear-regex.js';
 import { globAlternative, RuleSyntaxError, type Alternative, type ClaimRegex, type ClaimRule } from './rules.js';
 
-export type Platform = 'github' | 'circleci';
+export const PLATFORMS = ['github', 'circleci', 'gitlab', 'buildkite', 'bitbucket'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export function isPlatform(value: unknown): value is Platform {
+  return (PLATFORMS as readonly unknown[]).includes(value);
+}
 
 export interface RoleEntry {
   readonly name: string;
   readonly roleArn: RoleArn;
   readonly rules: readonly ClaimRule[];
   readonly durationSeconds: number | undefined;
+  /** Narrows the session handed over: this role's, or the last hop's when the entry has a chain. */
   readonly sessionPolicy: string | undefined;
+  /** Roles this entry chains to after its role; undefined when it declares none. */
+  readonly chain?: readonly ChainHop[] | undefined;
 }
 
 export interface RulesDocument {
@@ -32,20 +41,57 @@ const GITHUB_CLAIMS = [
 ];
 const CIRCLECI_CUSTOM = ['project-id', 'context-ids', 'vcs-origin', 'vcs-ref', 'ssh-rerun'];
 const CIRCLECI_PREFIX = 'oidc.circleci.com/';
+/**
+ * GitLab's ID tokens (id_tokens:), as GitLab's JWT code builds them: project_* name the MR's
+ * source project (a fork's, for fork MR pipelines), job_project_* the project the job runs in.
+ */
+const GITLAB_CLAIMS = [
+  'sub', 'aud', 'iss', 'jti', 'namespace_id', 'namespace_path', 'project_id', 'project_path', 'job_namespace_id', 'job_namespace_path',
+  'job_project_id', 'job_project_path', 'user_id', 'user_login', 'user_email', 'user_access_level', 'user_identities', 'pipeline_id',
+  'pipeline_source', 'job_id', 'ref', 'ref_type', 'ref_path', 'ref_protected', 'groups_direct', 'environment', 'environment_protected',
+  'deployment_tier', 'environment_action', 'runner_id', 'runner_environment', 'sha', 'project_visibility', 'ci_config_ref_uri',
+  'ci_config_sha', 'target_audience',
+];
+/** `buildkite-agent oidc request-token`: the standard claims, then those --claim adds. */
+const BUILDKITE_CLAIMS = [
+  'sub', 'aud', 'iss', 'jti', 'organization_slug', 'pipeline_slug', 'build_number', 'build_branch', 'build_tag', 'build_commit',
+  'build_source', 'step_key', 'job_id', 'agent_id', 'runner_environment', 'organization_id', 'pipeline_id', 'build_id', 'cluster_id',
+  'cluster_name', 'queue_id', 'queue_key',
+];
+/** Buildkite's agent tags, each its own claim when requested with --claim agent_tag:NAME. */
+const BUILDKITE_AGENT_TAG = 'agent_tag:';
+/** Bitbucket Pipelines' step tokens (BITBUCKET_STEP_OIDC_TOKEN), as its discovery document lists them. */
+const BITBUCKET_CLAIMS = ['sub', 'aud', 'iss', 'workspaceUuid', 'repositoryUuid', 'pipelineUuid', 'stepUuid', 'deploymentEnvironmentUuid', 'branchName', 'compliant'];
+
+const PLATFORM_CLAIMS: Readonly<Record<Exclude<Platform, 'circleci'>, { readonly title: string; readonly claims: readonly string[] }>> = {
+  github: { title: "GitHub's", claims: GITHUB_CLAIMS },
+  gitlab: { title: "GitLab's", claims: GITLAB_CLAIMS },
+  buildkite: { title: "Buildkite's", claims: [...BUILDKITE_CLAIMS, `${BUILDKITE_AGENT_TAG}NAME`] },
+  bitbucket: { title: "Bitbucket Pipelines'", claims: BITBUCKET_CLAIMS },
+};
+
+/**
+ * Why a claim name is not one of the platform's, or undefined when it is (CircleCI's custom
+ * claims with their prefix): for rules files, and for CLI rules checked against --platform.
+ */
+export function unknownClaimReason(claim: string, platform: Platform): string | undefined {
+  if (platform === 'circleci') {
+    const known = ['sub', 'aud', 'iss', 'jti', ...CIRCLECI_CUSTOM.map((name) => `${CIRCLECI_PREFIX}${name}`)];
+    return known.includes(claim) ? undefined : `${claim} is not a claim of CircleCI's tokens (known: ${known.join(', ')}; a rules file may drop the ${CIRCLECI_PREFIX} prefix)`;
+  }
+  if (platform === 'buildkite' && claim.startsWith(BUILDKITE_AGENT_TAG) && claim.length > BUILDKITE_AGENT_TAG.length) return undefined;
+  const { title, claims } = PLATFORM_CLAIMS[platform];
+  return claims.includes(claim) ? undefined : `${claim} is not a claim of ${title} tokens (known: ${claims.join(', ')})`;
+}
 
 /** The claim a rules file names: CircleCI's custom claims may drop their prefix. */
 function claimName(key: string, platform: Platform | undefined, path: string): string {
-  if (platform === 'github' && !GITHUB_CLAIMS.includes(key)) {
-    throw new RulesFileError(`${path}: ${key} is not a claim of GitHub's tokens (known: ${GITHUB_CLAIMS.join(', ')})`);
-  }
-  if (platform === 'circleci') {
-    const short = key.startsWith(CIRCLECI_PREFIX) ? key.slice(CIRCLECI_PREFIX.length) : key;
-    if (CIRCLECI_CUSTOM.includes(short)) return `${CIRCLECI_PREFIX}${short}`;
-    if (!['sub', 'aud', 'iss', 'jti'].includes(key)) {
-      throw new RulesFileError(`${path}: ${key} is not a claim of CircleCI's tokens (known: sub, aud, iss, ${CIRCLECI_CUSTOM.join(', ')})`);
-    }
-  }
-  return key;
+  if (platform === undefined) return key;
+  const short = key.startsWith(CIRCLECI_PREFIX) ? key.slice(CIRCLECI_PREFIX.length) : key;
+  const claim = platform === 'circleci' && CIRCLECI_CUSTOM.includes(short) ? `${CIRCLECI_PREFIX}${short}` : key;
+  const reason = unknownClaimReason(claim, platform);
+  if (reason !== undefined) throw new RulesFileError(`${path}: ${reason}`);
+  return claim;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -101,7 +147,7 @@ function claimRules(value: unknown, platform: Platform | undefined, path: string
 function roleEntry(value: unknown, index: number, platform: Platform | undefined, parsePolicy: (text: string, path: string) => string): RoleEntry {
   const path = `roles[${index}]`;
   if (!isObject(value)) throw new RulesFileError(`${path}: expected a map with name, role and claims`);
-  onlyKeys(value, ['name', 'role', 'claims', 'duration-seconds', 'session-policy'], path);
+  onlyKeys(value, ['name', 'role', 'claims', 'duration-seconds', 'session-policy', 'chain'], path);
   const name = typeof value.name === 'string' && value.name !== '' ? value.name : `#${index + 1}`;
   const roleArn = typeof value.role === 'string' ? parseRoleArn(value.role) : undefined;
   if (!roleArn) throw new RulesFileError(`${path}.role: expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy`);
@@ -122,7 +168,22 @@ function roleEntry(value: unknown, index: number, platform: Platform | undefined
     rules: claimRules(value.claims, platform, `${path}.claims`),
     durationSeconds: duration,
     sessionPolicy: policy === undefined ? undefined : parsePolicy(typeof policy === 'string' ? policy : JSON.stringify(policy), `${path}.session-policy`),
+    chain: value.chain === undefined ? undefined : entryChain(value.chain, policy !== undefined, path, parsePolicy),
   };
+}
+
+function entryChain(value: unknown, entryPolicy: boolean, path: string, parsePolicy: (text: string, path: string) => string): ChainHop[] {
+  let chain: ChainHop[];
+  try {
+    chain = readChainList(value, `${path}.chain`, parsePolicy);
+  } catch (error) {
+    if (error instanceof ChainSyntaxError) throw new RulesFileError(error.message);
+    throw error;
+  }
+  if (entryPolicy && chain.at(-1)?.sessionPolicy !== undefined) {
+    throw new RulesFileError(`${path}: session-policy and ${path}.chain[${chain.length - 1}].session-policy both narrow the session handed over; keep one`);
+  }
+  return chain;
 }
 
 /**
@@ -134,7 +195,7 @@ export function readRulesDocument(document: unknown, parsePolicy: (text: string,
   onlyKeys(document, ['version', 'platform', 'claims', 'roles'], 'top level');
   if (document.version !== 1) throw new RulesFileError('version: expected 1');
   const platform = document.platform;
-  if (platform !== undefined && platform !== 'github' && platform !== 'circleci') throw new RulesFileError('platform: expected github or circleci');
+  if (platform !== undefined && !isPlatform(platform)) throw new RulesFileError(`platform: expected ${PLATFORMS.join(', ')}`);
   const roles = document.roles;
   if (roles !== undefined && (!Array.isArray(roles) || roles.length === 0)) throw new RulesFileError('roles: expected a non-empty list');
   const entries = (roles ?? []).map((entry, index) => roleEntry(entry, index, platform, parsePolicy));

@@ -4,6 +4,7 @@
 // exact and case-sensitive, and globs run in time linear in the claim (no backtracking).
 // Rules files (rules-file.ts) add exact values and anchored regular expressions.
 import { ClaimcheckError } from './errors.js';
+import { matchesWildcards, type WildcardSyntax } from './wildcard-match.js';
 
 export type PatternToken = { readonly literal: string } | { readonly star: 'segment' | 'any' };
 
@@ -112,32 +113,14 @@ function tokenize(pattern: string, where: string): PatternToken[] {
 
 const SEGMENT_SEPARATORS = new Set(['/', ':']);
 
-/** Whole-value glob match as an NFA walk: O(value × pattern), whatever the pattern. */
-export function matchesPattern(tokens: readonly PatternToken[], value: string): boolean {
-  let states = closure(new Set([0]), tokens);
-  for (const char of value) {
-    const next = new Set<number>();
-    for (const state of states) {
-      const token = tokens[state];
-      if (!token) continue;
-      if ('literal' in token) {
-        if (token.literal === char) next.add(state + 1);
-      } else if (token.star === 'any' || !SEGMENT_SEPARATORS.has(char)) {
-        next.add(state);
-      }
-    }
-    if (next.size === 0) return false;
-    states = closure(next, tokens);
-  }
-  return states.has(tokens.length);
-}
+const GLOB: WildcardSyntax<PatternToken> = {
+  isStar: (token) => 'star' in token,
+  takes: (token, char) => ('literal' in token ? token.literal === char : token.star === 'any' || !SEGMENT_SEPARATORS.has(char)),
+};
 
-function closure(states: Set<number>, tokens: readonly PatternToken[]): Set<number> {
-  for (const state of states) {
-    const token = tokens[state];
-    if (token && 'star' in token) states.add(state + 1); // a star may match nothing
-  }
-  return states;
+/** Whole-value glob match: O(value × pattern), whatever the pattern. */
+export function matchesPattern(tokens: readonly PatternToken[], value: string): boolean {
+  return matchesWildcards(tokens, value, GLOB);
 }
 
 /** Claim values a rule can match: strings, numbers and booleans; arrays match if any element does. */

@@ -2,6 +2,7 @@
 // ends the run with an error that names the input, what it held and the accepted form.
 // Defaults come from action.yml (via inputs.generated.ts) and from nowhere else.
 import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion, type RoleArn } from './arn.js';
+import { ChainSyntaxError, parseChainInput, type ChainHop } from './chain.js';
 import { ClaimcheckError } from './errors.js';
 import { parseBoolean, parseInteger, parseList, parseServiceUrl } from './input-values.js';
 import { INPUTS, type InputName } from './inputs.generated.js';
@@ -14,8 +15,8 @@ export interface Settings {
   /** The role to assume, unless a role map (roleMap) chooses it per token. */
   readonly roleArn: RoleArn | undefined;
   readonly roleMap: readonly RoleEntry[];
-  /** Roles assumed after the first, each with the previous session's credentials. */
-  readonly roleChain: readonly RoleArn[];
+  /** Roles assumed after the first, each with the previous session's credentials (the role-chain input). */
+  readonly roleChain: readonly ChainHop[];
   readonly region: string;
   readonly audience: string;
   /** Rules every token must meet: the claims input's, then the rules file's. */
@@ -23,6 +24,8 @@ export interface Settings {
   /** Advice that does not stop the run (rules on renamable names). */
   readonly warnings: readonly string[];
   readonly issuer: string;
+  /** Read the token from this file (an absolute path) instead of the platform's source. */
+  readonly webIdentityTokenFile: string | undefined;
   /** Undefined: derive one from the token's claims. */
   readonly roleSessionName: string | undefined;
   readonly durationSeconds: number;
@@ -35,6 +38,8 @@ export interface Settings {
   readonly awsProfile: string | undefined;
   /** Write a self-renewing (credential_process) profile instead of static credentials. */
   readonly refresh: boolean;
+  /** How later steps get the credentials: variables, a profile (awsProfile, or claimcheck), or not at all. */
+  readonly export: ExportMode;
   readonly stsEndpoint: string | undefined;
   readonly retryMaxAttempts: number;
   readonly clockToleranceSeconds: number;
@@ -68,13 +73,12 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   const rulesFile = mapOptional(optional('rules-file'), (path) => loadRulesFile(path, context));
   const roleMap = rulesFile?.roles ?? [];
   checkRoleSource(roleArn, roleMap);
-  const roleChain = parseList(read('role-chain')).map((text) => {
-    const arn = parseRoleArn(text);
-    if (!arn) throw invalid('role-chain', text, 'a list of IAM role ARNs such as arn:aws:iam::123456789012:role/deploy');
-    return arn;
-  });
-  const region = parseRegion(read('aws-region'), [...(roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn)), ...roleChain]);
+  const roleChain = parseRoleChain(read('role-chain'), roleMap, read('managed-session-policies') !== '');
+  const region = parseRegion(read('aws-region'), [...(roleArn ? [roleArn] : roleMap.map((entry) => entry.roleArn)), ...chainRoles(roleChain, roleMap)]);
   const claimsRules = parseRules(read('claims'));
+  const awsProfile = mapOptional(optional('aws-profile'), parseProfileName);
+  const refresh = boolean('refresh', read('refresh'));
+  const exportMode = parseExport(read('export'), refresh, awsProfile);
   return {
     roleArn,
     roleMap,
@@ -88,15 +92,18 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
       ...roleMap.flatMap((entry) => mutableNameWarnings([...(rulesFile?.rules ?? []), ...entry.rules], `Role map entry ${entry.name}`)),
     ],
     issuer: parseUrlInput('issuer', read('issuer')),
+    webIdentityTokenFile: parseTokenFile(optional('web-identity-token-file'), source),
     roleSessionName: mapOptional(optional('role-session-name'), parseSessionName),
     durationSeconds: integer('role-duration-seconds', read('role-duration-seconds'), 900, 43200, 'a whole number of seconds from 900 to 43200'),
     inlineSessionPolicy: mapOptional(optional('inline-session-policy'), parseInlinePolicy),
     managedSessionPolicies: parseManagedPolicies(read('managed-session-policies')),
     allowedAccountIds: parseAccountIds(read('allowed-account-ids')),
     maskAccountId: boolean('mask-aws-account-id', read('mask-aws-account-id')),
-    outputCredentials: boolean('output-credentials', read('output-credentials')),
-    awsProfile: mapOptional(optional('aws-profile'), parseProfileName),
-    refresh: boolean('refresh', read('refresh')),
+    // export: none hands the credentials over as outputs only.
+    outputCredentials: boolean('output-credentials', read('output-credentials')) || exportMode === 'none',
+    awsProfile,
+    refresh,
+    export: exportMode,
     stsEndpoint: parseStsEndpoint(optional('sts-endpoint'), context),
     retryMaxAttempts: integer('retry-max-attempts', read('retry-max-attempts'), 1, 10, 'a whole number from 1 to 10'),
     clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),
@@ -131,6 +138,33 @@ function checkRoleSource(roleArn: RoleArn | undefined, roleMap: readonly RoleEnt
   if (roleArn && roleMap.length > 0) {
     throw new ClaimcheckError('INPUT_INVALID', 'Both role-to-assume and a role map in rules-file name the role to assume.', 'Keep one: role-to-assume for a single role, or the role map to choose a role by claims.');
   }
+}
+
+/** The role-chain input's hops, which only a role map without chains of its own may add to. */
+function parseRoleChain(text: string, roleMap: readonly RoleEntry[], managedPoliciesInput: boolean): ChainHop[] {
+  let hops: ChainHop[];
+  try {
+    hops = parseChainInput(text);
+  } catch (error) {
+    if (!(error instanceof ChainSyntaxError)) throw error;
+    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain: ${error.message}.`, CHAIN_SYNTAX_HINT);
+  }
+  const chained = roleMap.find((entry) => entry.chain !== undefined);
+  if (hops.length > 0 && chained) {
+    throw new ClaimcheckError('INPUT_INVALID', `Both the role-chain input and role map entry ${chained.name} in rules-file declare a role chain.`, 'Declare the chain in one place: the role-chain input for every role, or chain: in the role map entries.');
+  }
+  if (managedPoliciesInput && hops.at(-1)?.managedSessionPolicies !== undefined) {
+    throw new ClaimcheckError('INPUT_INVALID', `Input role-chain: hop ${hops.length} sets managed-session-policies, and so does the managed-session-policies input; both would narrow the session handed over.`, 'Keep one of them.');
+  }
+  return hops;
+}
+
+const CHAIN_SYNTAX_HINT =
+  'Write one hop per line: the role ARN, then options as name=value separated by spaces, e.g. arn:aws:iam::123456789012:role/deploy external-id=acme tags=Repository={claims.repository} transitive-tag-keys=Repository source-identity=none.';
+
+/** Every role a chain may assume: the input's, and those of the role map's entries. */
+export function chainRoles(roleChain: readonly ChainHop[], roleMap: readonly RoleEntry[]): RoleArn[] {
+  return [...roleChain, ...roleMap.flatMap((entry) => entry.chain ?? [])].map((hop) => hop.roleArn);
 }
 
 function parseRole(text: string): RoleArn {
@@ -173,6 +207,22 @@ function parseUrlInput(name: string, text: string): string {
   return url;
 }
 
+/** A token file's path: absolute (renewals run elsewhere), and only with an issuer given for its tokens. */
+function parseTokenFile(path: string | undefined, source: InputSource): string | undefined {
+  if (path === undefined) return undefined;
+  if (!/^(\/|[A-Za-z]:[\\/])/.test(path) || path.length > 4096 || /\p{Cc}/u.test(path)) {
+    throw invalid('web-identity-token-file', path, 'an absolute path such as /var/run/secrets/eks.amazonaws.com/serviceaccount/token');
+  }
+  if (!source('issuer')?.trim()) {
+    throw new ClaimcheckError(
+      'INPUT_REQUIRED',
+      'Input issuer is required with web-identity-token-file: the token in that file comes from your cluster\'s OIDC issuer, not from the CI platform.',
+      "Set issuer to the cluster's OIDC issuer URL, exactly the token's iss (EKS: aws eks describe-cluster --name <cluster> --query cluster.identity.oidc.issuer).",
+    );
+  }
+  return path;
+}
+
 function parseSessionName(text: string): string {
   if (!isSessionName(text)) throw invalid('role-session-name', text, '2 to 64 characters of letters, digits and + = , . @ _ -');
   return text;
@@ -184,6 +234,23 @@ export const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 function parseProfileName(text: string): string {
   if (!PROFILE_NAME.test(text)) throw invalid('aws-profile', text, 'a profile name of 1 to 64 letters, digits, dots, underscores and hyphens');
   return text;
+}
+
+export const EXPORT_MODES = ['env', 'profile', 'none'] as const;
+export type ExportMode = (typeof EXPORT_MODES)[number];
+
+/** Empty means what aws-profile and refresh meant before the export input: a profile, else variables. */
+function parseExport(text: string, refresh: boolean, awsProfile: string | undefined): ExportMode {
+  if (text === '') return refresh || awsProfile !== undefined ? 'profile' : 'env';
+  if (!(EXPORT_MODES as readonly string[]).includes(text)) throw invalid('export', text, 'env, profile or none');
+  const mode = text as ExportMode;
+  if (mode === 'profile' || (!refresh && awsProfile === undefined)) return mode;
+  const other = refresh ? 'refresh' : 'aws-profile';
+  throw new ClaimcheckError(
+    'INPUT_INVALID',
+    `Input export is ${mode}, but ${refresh ? 'refresh is true' : 'aws-profile is set'}, which hands the credentials over as a profile.`,
+    `Set export to profile (or leave it empty), or remove ${other}.`,
+  );
 }
 
 function integer(name: string, text: string, min: number, max: number, expected: string): number {

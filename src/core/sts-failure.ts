@@ -141,18 +141,61 @@ export function explainStsExhausted(failure: StsFailure, attempts: number, elaps
   );
 }
 
+/** What a chained AssumeRole carried that a trust policy must allow besides sts:AssumeRole. */
+export interface ChainHopSent {
+  /** Keys of the session tags the hop sets. */
+  readonly tagKeys: readonly string[];
+  /** Whether the calling session has transitive tags, which AWS passes on (and so tags the new session). */
+  readonly inheritsTags: boolean;
+  /** The chain's source identity, and whether this hop sets it or carries it on. */
+  readonly sourceIdentity: { readonly value: string; readonly setHere: boolean } | undefined;
+  readonly externalId: boolean;
+}
+
+const NOTHING_SENT: ChainHopSent = { tagKeys: [], inheritsTags: false, sourceIdentity: undefined, externalId: false };
+
 /** A failed AssumeRole in a role chain. */
-export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string): ClaimcheckError {
+export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string, sent: ChainHopSent = NOTHING_SENT): ClaimcheckError {
   const caller = roleOfAssumedRole(callerSessionArn) ?? callerSessionArn;
-  if (failure.code === 'AccessDenied') {
-    return new ClaimcheckError(
-      'STS_ACCESS_DENIED',
-      `STS refused to let ${callerSessionArn} assume ${roleArn.arn} in the role chain ${awsDetail(failure)}.`,
-      `The trust policy of ${roleArn.arn} must allow "AWS": "${caller}" (with the role's path, if it has one) to sts:AssumeRole, and the permissions of ${caller} must allow sts:AssumeRole on ${roleArn.arn}.`,
-    );
-  }
+  if (failure.code === 'AccessDenied') return chainAccessDenied(failure, roleArn, callerSessionArn, caller, sent);
   if (failure.code === 'ValidationError' && /chaining|1 hour/i.test(failure.message)) {
     return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused a chained session longer than 1 hour ${awsDetail(failure)}.`, 'Role chaining caps sessions at 3600 s: set role-duration-seconds to at most 3600.');
   }
+  if (failure.code === 'MalformedPolicyDocument' || failure.code === 'PackedPolicyTooLarge') {
+    return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused the session policies or tags sent to ${roleArn.arn} in the role chain ${awsDetail(failure)}.`, 'Fix the session policies of this hop (valid IAM policy JSON, at most 10 managed policies) or send fewer or shorter session tags: STS packs policies and tags into one limited size.');
+  }
   return new ClaimcheckError('STS_INVALID_REQUEST', `STS refused AssumeRole for ${roleArn.arn} in the role chain ${awsDetail(failure)}.`, 'The AWS message names the problem; see the STS AssumeRole documentation for its error codes.');
+}
+
+/** AWS names the action it refused: sts:AssumeRole, or the permission-only sts:TagSession / sts:SetSourceIdentity. */
+function chainAccessDenied(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string, caller: string, sent: ChainHopSent): ClaimcheckError {
+  const refused = /not authorized to perform:?\s*(sts:[A-Za-z]+)/i.exec(failure.message)?.[1]?.toLowerCase();
+  const both = `The trust policy of ${roleArn.arn} must allow "AWS": "${caller}" (with the role's path, if it has one)`;
+  const grant = (action: string) => `and the permissions of ${caller} must allow ${action} on ${roleArn.arn}`;
+  if (refused === 'sts:tagsession') {
+    const why = sent.tagKeys.length > 0 ? `this hop sets the session tags ${sent.tagKeys.join(', ')}` : 'the calling session has transitive tags, which AWS passes on';
+    return new ClaimcheckError(
+      'STS_ACCESS_DENIED',
+      `STS refused to let ${callerSessionArn} tag its session of ${roleArn.arn} in the role chain: the role's trust policy lacks sts:TagSession (${why}) ${awsDetail(failure)}.`,
+      `${both} the action sts:TagSession, not only sts:AssumeRole, ${grant('sts:TagSession')}; or send no tags to this hop (and make none transitive before it).`,
+    );
+  }
+  if (refused === 'sts:setsourceidentity') {
+    const why = sent.sourceIdentity?.setHere === false ? `the chain set ${sent.sourceIdentity.value} on an earlier hop, and AWS carries it to every later one` : `this hop sets it to ${sent.sourceIdentity?.value ?? 'a value'}`;
+    return new ClaimcheckError(
+      'STS_ACCESS_DENIED',
+      `STS refused to let ${callerSessionArn} set the source identity of its session of ${roleArn.arn} in the role chain: the role's trust policy lacks sts:SetSourceIdentity (${why}) ${awsDetail(failure)}.`,
+      `${both} the action sts:SetSourceIdentity, not only sts:AssumeRole, ${grant('sts:SetSourceIdentity')}; or write source-identity=none on the chain's first hop.`,
+    );
+  }
+  const extra = [
+    ...(sent.externalId ? ['its sts:ExternalId condition must match the external-id sent'] : []),
+    ...(sent.tagKeys.length > 0 || sent.inheritsTags ? ['it must also allow sts:TagSession (this hop carries session tags)'] : []),
+    ...(sent.sourceIdentity ? ['it must also allow sts:SetSourceIdentity (the chain has a source identity)'] : []),
+  ];
+  return new ClaimcheckError(
+    'STS_ACCESS_DENIED',
+    `STS refused to let ${callerSessionArn} assume ${roleArn.arn} in the role chain ${awsDetail(failure)}.`,
+    `${both} to sts:AssumeRole${extra.length > 0 ? `; ${extra.join('; ')}` : ''}, ${grant('sts:AssumeRole')}.`,
+  );
 }

@@ -4,6 +4,7 @@
 import { inertLines } from '../core/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report.js';
+import { githubRunLabel, type RunLabel } from '../core/run-label.js';
 import { issuerKeys, type IssuerKeys } from '../core/iam/keys.js';
 import type { ClaimRule } from '../core/rules.js';
 import { reachOf } from '../core/trust/binding.js';
@@ -59,7 +60,11 @@ export interface FrontDoor {
   readonly log: Log;
   readonly mask: (secret: string) => void;
   readonly requestToken: AssumeRoleDeps['requestToken'];
+  /** Where requestToken reads the token, when it reads rather than requests one. */
+  readonly tokenOrigin?: string | undefined;
   readonly defaultSessionName: AssumeRoleDeps['defaultSessionName'];
+  /** The run for the User-Agent of STS calls; by default GitHub's, from the token's run_id and run_attempt. */
+  readonly runLabel?: (claims: Readonly<Record<string, unknown>>) => RunLabel;
 }
 
 export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleDeps {
@@ -70,9 +75,10 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
     clockToleranceSeconds: settings.clockToleranceSeconds,
     now: () => systemClock.now(),
   };
-  const sts = createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: USER_AGENT });
+  const sts = createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: ['claimcheck', VERSION] });
   return {
     requestToken: door.requestToken,
+    tokenOrigin: door.tokenOrigin,
     prepare: () => {
       keys.prefetch();
       sts.prepare();
@@ -83,6 +89,7 @@ export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleD
     log: door.log,
     clock: systemClock,
     defaultSessionName: door.defaultSessionName,
+    runLabel: door.runLabel ?? githubRunLabel,
   };
 }
 
@@ -102,12 +109,14 @@ export function runReport(settings: Settings, assumed: Assumed, job: RunReport['
     subject: typeof claims.sub === 'string' ? claims.sub : '',
     roleArn: assumed.target.roleArn.arn,
     roleEntry: assumed.target.entry,
-    roleChain: settings.roleChain.map((role) => role.arn),
+    roleChain: assumed.target.chain.map((hop) => hop.roleArn.arn),
     assumedRoleArn: assumed.session.assumedRoleArn,
     accountId: assumed.accountId,
     sessionName: assumed.sessionName,
     region: settings.region,
     expiration: assumed.session.expiration,
+    sourceIdentity: assumed.sourceIdentity,
+    stsRequests: assumed.steps.map((step) => ({ role: step.roleArn, requestId: step.requestId })),
     rules: assumed.rules.map((result) => ({ rule: result.rule.source, held: result.held, ...bindsAt(result.rule, keys) })),
   };
 }

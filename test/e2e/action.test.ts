@@ -168,7 +168,8 @@ describe('the Action', () => {
     const chained = 'arn:aws:iam::111122223333:role/team/chained';
     sts.setRoles([
       { arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') },
-      { arn: chained, trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'sts:AssumeRole' }] } },
+      // The chain sets a source identity (the run) on its first hop by default.
+      { arn: chained, trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'] }] } },
     ]);
     const before = sts.calls.length;
     const run = await runAction({ 'role-chain': chained });

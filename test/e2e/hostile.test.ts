@@ -76,7 +76,11 @@ describe('hostile inputs to the Action', () => {
     expect(message).toMatch(/^INPUT_(INVALID|REQUIRED): /);
     expect(message).toContain(name);
     expect(hint).toMatch(/^Hint: /);
-    expect(run.files).toEqual({ GITHUB_ENV: '', GITHUB_OUTPUT: '', GITHUB_STATE: '', GITHUB_STEP_SUMMARY: '', GITHUB_PATH: '' });
+    // Nothing is exported or saved; the step summary explains the failure and nothing else.
+    const { GITHUB_STEP_SUMMARY: summary, ...files } = run.files;
+    expect(files).toEqual({ GITHUB_ENV: '', GITHUB_OUTPUT: '', GITHUB_STATE: '', GITHUB_PATH: '' });
+    expect(summary).toMatch(/^### ❌ claimcheck failed\n\n\*\*`INPUT_(INVALID|REQUIRED)`\*\*/);
+    expect(summary).toContain('No claims to show: no token was verified.');
     expect(run.stdout.split('\n').filter((line) => /^::(set-output|set-env|add-path)/.test(line))).toEqual([]);
     expect(endpoint.requests.length).toBe(requests);
     expect(existsSync('/tmp/claimcheck-injected')).toBe(false);
@@ -104,7 +108,8 @@ describe('hostile parameters to the orb', () => {
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^INPUT_(INVALID|REQUIRED): Input [a-z-]+[ :]/);
+    // Values with a $ are refused by the parameter expansion itself, which names the orb's parameter.
+    expect(lines[0]).toMatch(/^INPUT_(INVALID|REQUIRED): (Input [a-z-]+|Parameter [a-z_]+)[ :]/);
     expect(readFileSync(job.bashEnv, 'utf8')).toBe('');
     expect(existsSync(join(job.dir, '.claimcheck'))).toBe(false);
     expect(existsSync(join(job.dir, '.aws'))).toBe(false);

@@ -9,9 +9,10 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { maskedValues, REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { startIssuer, type TestIssuer } from '../harness/issuer.ts';
-import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { callerArns, countCredentialProcess } from '../harness/clients.ts';
+import { DEBIAN_AWS, hasDebianAws, hasDebianBoto3, nodeRuntimes } from '../harness/runtimes.ts';
 import { findLeaks } from '../harness/leaks.ts';
-import { startSts, type StsDouble } from '../harness/sts.ts';
+import { startSts, type StsDouble, type StsOptions } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 import { DEPLOY_ROLE as ROLE, runMainStep } from '../harness/world.ts';
 
@@ -41,8 +42,8 @@ afterEach(() => {
   for (const dir of runnerDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function runRefresh(sts: StsDouble, inputs: Record<string, string> = {}) {
-  const run = await runMainStep({ issuer, endpoint, sts }, { refresh: 'true', ...inputs });
+async function runRefresh(sts: StsDouble, inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
+  const run = await runMainStep({ issuer, endpoint, sts }, { refresh: 'true', ...inputs }, { env });
   runnerDirs.push(run.dir);
   return run;
 }
@@ -138,5 +139,69 @@ describe('refresh: true', () => {
     expect(existsSync(configPath)).toBe(false);
     expect(existsSync(join(configPath, '..'))).toBe(false);
     expect(readFileSync(join(run.dir, '.aws', 'config'), 'utf8')).toBe('');
+  });
+});
+
+/**
+ * boto3 and the AWS CLI run credential_process again on every call while their credentials
+ * have less than 15 minutes left. The double issues the step's first session with 14 minutes
+ * (inside that window), and every later one with the hour asked for: counts of spawns and
+ * STS calls show whether the profile renews before the window or hands the same keys back.
+ */
+describe('refresh: renewal before the clients\' refresh window', () => {
+  const FIRST_SESSION_SECONDS = 14 * 60;
+  const BOTO3_CALLS = 10;
+  const AWSCLI_RUNS = 3;
+  let windowed: StsDouble;
+  const windowOptions: StsOptions = { providers: [], roles: [] };
+
+  beforeAll(async () => {
+    Object.assign(windowOptions, { providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }] });
+    windowed = await startSts(windowOptions);
+  });
+  afterAll(async () => windowed?.close());
+
+  /** The refresh step, its first session 14 minutes long; the double reads its options on each issue. */
+  async function stepWithShortFirstSession(inputs: Record<string, string> = {}) {
+    windowOptions.credentialLifetimeSeconds = FIRST_SESSION_SECONDS;
+    try {
+      return await runRefresh(windowed, inputs);
+    } finally {
+      delete windowOptions.credentialLifetimeSeconds;
+    }
+  }
+
+  function counted(run: StepRun) {
+    const spawns = countCredentialProcess(join(run.dir, '.aws', 'config'), run.dir);
+    const renewalsBefore = webIdentityCalls(windowed);
+    return { spawns, renewals: () => webIdentityCalls(windowed) - renewalsBefore };
+  }
+
+  it.skipIf(!hasDebianBoto3)(`renews once for ${BOTO3_CALLS} back-to-back boto3 calls, instead of a node process per call`, async () => {
+    const run = await stepWithShortFirstSession();
+    expect(run.code).toBe(0);
+    const { spawns, renewals } = counted(run);
+    const arns = await callerArns('boto3', { env: laterStep(run), stsUrl: windowed.url, calls: BOTO3_CALLS });
+    expect(arns).toEqual(Array(BOTO3_CALLS).fill(expect.stringMatching(/assumed-role\/deploy\//)));
+    expect({ spawns: spawns(), renewals: renewals() }).toEqual({ spawns: 1, renewals: 1 });
+  });
+
+  it.skipIf(!hasDebianAws)(`renews once for ${AWSCLI_RUNS} AWS CLI commands, each of which then runs the process once`, async () => {
+    const run = await stepWithShortFirstSession();
+    const { spawns, renewals } = counted(run);
+    const arns = await callerArns('awscli', { env: laterStep(run), stsUrl: windowed.url, calls: AWSCLI_RUNS });
+    expect(arns).toEqual(Array(AWSCLI_RUNS).fill(expect.stringMatching(/assumed-role\/deploy\//)));
+    expect({ spawns: spawns(), renewals: renewals() }).toEqual({ spawns: AWSCLI_RUNS, renewals: 1 });
+  });
+
+  it.skipIf(!hasDebianBoto3)('does not call STS on every boto3 call when the sessions are 15 minutes long (role-duration-seconds 900)', async () => {
+    // Such a session starts inside botocore's window, so boto3 runs the process on every
+    // call whatever it answers; the cache must answer, or each call would be an STS call.
+    const run = await runRefresh(windowed, { 'role-duration-seconds': '900' });
+    expect(run.code).toBe(0);
+    const { spawns, renewals } = counted(run);
+    await callerArns('boto3', { env: laterStep(run), stsUrl: windowed.url, calls: BOTO3_CALLS });
+    expect(spawns()).toBeGreaterThan(BOTO3_CALLS);
+    expect(renewals()).toBe(0);
   });
 });

@@ -33,9 +33,10 @@ const VALID: Record<InputName, readonly string[]> = {
   'aws-region': PARTITIONS.flatMap((partition) => partition.regions),
   audience: ['sts.amazonaws.com', 'sts.amazonaws.com.cn'],
   claims: ['repository=acme/api', 'ref=refs/heads/main|refs/tags/v*\nsub=repo:acme/*:**', '# note\n\nactor=octo\\|cat', 'workflow=\\*'],
-  'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`],
+  'role-chain': [`${ROLES[0]}\n${ROLES[1]}`, `${ROLES[0]}, ${ROLES[0]}`, `${ROLES[0]} external-id=acme tags=Repository={claims.repository} transitive-tag-keys=Repository source-identity=none\n${ROLES[1]}`],
   'rules-file': ['rules.yml', 'ci/claimcheck.json'],
   issuer: URLS,
+  'web-identity-token-file': ['/var/run/secrets/eks.amazonaws.com/serviceaccount/token', 'C:\\runner\\token'],
   'role-session-name': ['ab', 'deploy@4242-1', 'x'.repeat(64)],
   'role-duration-seconds': ['900', '3600', '43200', '0900'],
   'inline-session-policy': ['{"Version":"2012-10-17","Statement":[]}', '{ "a" : [1, 2] }'],
@@ -44,6 +45,8 @@ const VALID: Record<InputName, readonly string[]> = {
   'mask-aws-account-id': ['true', 'False', 'TRUE'],
   refresh: ['true', 'false'],
   'aws-profile': ['dev', 'a.b_c-d'],
+  // env and none conflict with refresh and aws-profile (INPUT_INVALID naming both); profile never does.
+  export: ['profile'],
   'output-credentials': ['true', 'false'],
   'sts-endpoint': URLS,
   'retry-max-attempts': ['1', '5', '10'],
@@ -75,7 +78,8 @@ const corruption = fc.constantFrom(...INPUT_NAMES).chain((name) => fc.tuple(fc.c
 /** Valid inputs for one role, no rules file: parseSettings accepts them. */
 const accepted: fc.Arbitrary<RawInputs> = fc
   .tuple(optionalInputs, roleInputs.filter((roles) => roles['role-to-assume'] !== undefined))
-  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': undefined }));
+  // A token file's tokens are the cluster's: its issuer must be given.
+  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': undefined, ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}) }));
 
 /** The baseline with up to three inputs corrupted. */
 const inputs: fc.Arbitrary<RawInputs> = fc
@@ -121,7 +125,7 @@ function expectHelpfulError(error: unknown, raw: RawInputs, ctx: SettingsContext
 function expectWithinConstraints(settings: Settings): void {
   const roles = settings.roleArn ? [settings.roleArn] : settings.roleMap.map((entry) => entry.roleArn);
   expect(settings.roleArn === undefined).toBe(settings.roleMap.length > 0);
-  for (const role of [...roles, ...settings.roleChain]) {
+  for (const role of [...roles, ...settings.roleChain.map((hop) => hop.roleArn)]) {
     expect(parseRoleArn(role.arn)).toEqual(role);
     expect(role.partition).toBe(partitionOfRegion(settings.region));
   }
@@ -140,6 +144,7 @@ function expectWithinConstraints(settings: Settings): void {
   expect(settings.allowedAccountIds.every((id) => /^\d{12}$/.test(id))).toBe(true);
   if (settings.awsProfile !== undefined) expect(settings.awsProfile).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
   for (const flag of [settings.maskAccountId, settings.outputCredentials, settings.refresh]) expect(typeof flag).toBe('boolean');
+  expect(['env', 'profile', 'none']).toContain(settings.export);
   for (const rule of settings.rules) expect(rule.alternatives.length).toBeGreaterThan(0);
 }
 

@@ -8,11 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { githubClaims, later, type Claims, type SignOptions, type TestIssuer } from './issuer.ts';
 import { answerWithFault, type JsonFault } from './json-faults.ts';
 
-export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The token endpoint's faults, plus handing out a given value as the token (hostile tokens). */
 export type TokenEndpointFault = JsonFault | { readonly kind: 'value'; readonly value: string };
@@ -171,11 +172,20 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
   };
 }
 
+/**
+ * On Windows: what a process needs to open sockets (SystemRoot), and where Node finds the home
+ * and temp folders (USERPROFILE, TEMP, TMP), which it reads instead of HOME and TMPDIR.
+ */
+function windowsEnv(env: Record<string, string>): Record<string, string> {
+  if (process.platform !== 'win32') return {};
+  return { SystemRoot: process.env.SystemRoot ?? 'C:\\Windows', TEMP: tmpdir(), TMP: tmpdir(), ...(env.HOME ? { USERPROFILE: env.HOME } : {}) };
+}
+
 export function run(command: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // The test's temp folder (test/setup/temp.ts) unless the caller names one: what the process
     // leaves there is removed with the test, not left in the machine's /tmp.
-    const child = spawn(command, args, { env: { TMPDIR: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { TMPDIR: tmpdir(), ...windowsEnv(env), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,5 +1,7 @@
 // The Node runtimes the bundle is tested on: Node 24 (GitHub's node24 actions runtime) and
-// Node 20, both installed from the npm registry by scripts/setup.sh.
+// Node 20, both installed from the npm registry by scripts/setup.sh; and the real AWS clients
+// it installs from Debian (awscli, python3-boto3).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './github.ts';
@@ -22,3 +24,7 @@ export function nodeRuntimes(): Runtime[] {
 
 export const DEBIAN_AWS = '/usr/bin/aws';
 export const hasDebianAws = existsSync(DEBIAN_AWS);
+
+/** Debian's python3, the interpreter scripts/setup.sh installs python3-boto3 for (not a pyenv or venv one). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+export const hasDebianBoto3 = existsSync(DEBIAN_PYTHON) && spawnSync(DEBIAN_PYTHON, ['-c', 'import boto3'], { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } }).status === 0;

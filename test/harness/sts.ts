@@ -11,6 +11,8 @@ import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { parseAuthorization, verifySigV4 } from './sigv4.ts';
 import type { RawRequest } from './sigv4.ts';
 import { later } from './issuer.ts';
+import { attributeContext, chainedAttributes, extraActions, readAssumeRoleExtras } from './sts-session-attributes.ts';
+import type { AssumeRoleExtras, SessionAttributes } from './sts-session-attributes.ts';
 import { webIdentityContext } from './sts-context.ts';
 import type { ConditionKeyFamily } from './sts-context.ts';
 import { evaluateTrustPolicy } from './trust-policy.ts';
@@ -60,6 +62,10 @@ export interface StsCall {
   signedBy?: string;
   /** Why the double refused, beyond what AWS says (e.g. the trust-policy evaluator's reason). */
   detail?: string;
+  /** The User-Agent header, as CloudTrail records it (userAgent). */
+  userAgent?: string;
+  /** The request ID answered (x-amzn-RequestId), as CloudTrail records it (requestID). */
+  requestId?: string;
 }
 
 export type StsFault =
@@ -80,6 +86,15 @@ export interface IssuedCredentials {
   expiration: Date;
   roleArn: string;
   sessionName: string;
+  /** The session's source identity: from the token, set by AssumeRole, or carried on from the caller. */
+  sourceIdentity?: string;
+  /** Session tags, inherited transitive ones included, by key as written. */
+  sessionTags: Record<string, string>;
+  /** Keys of the tags that pass on to a session this one assumes. */
+  transitiveTagKeys: string[];
+  /** The session policies that narrowed it, as sent. */
+  policy?: string;
+  policyArns: string[];
 }
 
 export interface StsDouble {
@@ -135,7 +150,7 @@ interface Session {
   role: ParsedRoleArn;
   assumedRoleArn: string;
   assumedRoleId: string;
-  sourceIdentity?: string;
+  attributes: SessionAttributes;
 }
 
 // --- HTTP ----------------------------------------------------------------------------------------
@@ -173,6 +188,8 @@ async function handle(state: StsState, timers: Set<NodeJS.Timeout>, req: Incomin
   const url = new URL(req.url ?? '/', 'http://sts.invalid');
   const params = requestParams(req, url, body);
   const call: StsCall = { action: params.Action ?? '', params, status: 0 };
+  const userAgent = req.headers['user-agent'];
+  if (userAgent !== undefined) call.userAgent = userAgent;
   state.calls.push(call);
   const fault = state.faults.shift();
   if (fault && replaceWithFault(fault, req, res, call, timers)) return;
@@ -185,6 +202,7 @@ async function handle(state: StsState, timers: Set<NodeJS.Timeout>, req: Incomin
 
 function recordReply(call: StsCall, reply: Reply): void {
   call.status = reply.status;
+  call.requestId = reply.requestId;
   if (reply.errorCode !== undefined) call.errorCode = reply.errorCode;
   if (reply.signedBy !== undefined) call.signedBy = reply.signedBy;
   if (reply.detail !== undefined) call.detail = reply.detail;
@@ -276,9 +294,12 @@ async function assumeRoleWithWebIdentity(state: StsState, params: Record<string,
     context: webIdentityContext(host, claims, request.sessionName, provider.conditionKeys),
   };
   const trusted = requireTrust(state, request.roleArn, role, trust, 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
-  checkMaxSessionDuration(request.durationSeconds, trusted.config);
+  // A token that sets a source identity needs sts:SetSourceIdentity too (the message is the double's).
   const sourceIdentity = stringClaim(claims, SOURCE_IDENTITY_CLAIM);
-  const session = issue(state, trusted.role, request.sessionName, request.durationSeconds, sourceIdentity);
+  if (sourceIdentity !== undefined) requireTrust(state, request.roleArn, role, { ...trust, action: 'sts:SetSourceIdentity' }, 'Not authorized to perform sts:SetSourceIdentity');
+  checkMaxSessionDuration(request.durationSeconds, trusted.config);
+  const attributes: SessionAttributes = { tags: [], transitiveTagKeys: [], ...(sourceIdentity === undefined ? {} : { sourceIdentity }) };
+  const session = issue(state, trusted.role, request, attributes, sessionPolicies(params));
   const audience = audiences(claims).find((a) => provider.clientIds.includes(a)) ?? '';
   return {
     result: xmlFields([
@@ -291,6 +312,11 @@ async function assumeRoleWithWebIdentity(state: StsState, params: Record<string,
       ...optionalField('SourceIdentity', sourceIdentity),
     ]),
   };
+}
+
+function sessionPolicies(params: Record<string, string>): Pick<AssumeRoleExtras, 'policy' | 'policyArns'> {
+  const policyArns = Object.keys(params).filter((k) => /^PolicyArns\.member\.\d+\.arn$/.test(k)).map((k) => params[k] ?? '');
+  return { ...(params.Policy === undefined ? {} : { policy: params.Policy }), policyArns };
 }
 
 async function getCallerIdentity(state: StsState, _params: Record<string, string>, raw: RawRequest): Promise<ActionResult> {
@@ -308,26 +334,36 @@ async function getCallerIdentity(state: StsState, _params: Record<string, string
 async function assumeRole(state: StsState, params: Record<string, string>, raw: RawRequest): Promise<ActionResult> {
   const caller = authenticate(state, raw);
   const request = validateAssumeParams(params, false);
+  const extras = request.extras;
+  const next = chainedAttributes(caller.attributes, extras);
+  if ('code' in next) throw new StsError(next.status, next.code, next.message);
   const trust: TrustRequest = {
     action: 'sts:AssumeRole',
     principal: { kind: 'AWS', roleArn: caller.role.arn, sessionArn: caller.assumedRoleArn, accountId: caller.role.accountId, partition: caller.role.partition },
-    context: { 'aws:PrincipalArn': caller.role.arn, 'aws:PrincipalAccount': caller.role.accountId, 'sts:RoleSessionName': request.sessionName },
+    context: {
+      'aws:PrincipalArn': caller.role.arn,
+      'aws:PrincipalAccount': caller.role.accountId,
+      'sts:RoleSessionName': request.sessionName,
+      ...attributeContext(caller.attributes, extras, next),
+    },
   };
-  const denied = `User: ${caller.assumedRoleArn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`;
-  const trusted = requireTrust(state, request.roleArn, parseRoleArn(request.roleArn), trust, denied);
+  const denied = (action: string) => `User: ${caller.assumedRoleArn} is not authorized to perform: ${action} on resource: ${request.roleArn}`;
+  const trusted = requireTrust(state, request.roleArn, parseRoleArn(request.roleArn), trust, denied('sts:AssumeRole'));
+  // Tags (set here or passed on as transitive) and a source identity need their own permission-only actions.
+  for (const action of extraActions(next)) requireTrust(state, request.roleArn, trusted.role, { ...trust, action }, denied(action));
   // The caller is itself a role session, so this is role chaining: at most one hour.
   if (request.durationSeconds > 3600) {
     throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
   }
   checkMaxSessionDuration(request.durationSeconds, trusted.config);
-  const session = issue(state, trusted.role, request.sessionName, request.durationSeconds, caller.sourceIdentity);
+  const session = issue(state, trusted.role, request, next, extras);
   return {
     signedBy: caller.credentials.accessKeyId,
     result: xmlFields([
       ['Credentials', credentialsXml(session.credentials)],
       ['AssumedRoleUser', assumedRoleUserXml(session)],
       ...packedPolicySize(params),
-      ...optionalField('SourceIdentity', session.sourceIdentity),
+      ...optionalField('SourceIdentity', session.attributes.sourceIdentity),
     ]),
   };
 }
@@ -351,8 +387,9 @@ function requireTrust(
 }
 
 /** Mints credentials for a new role session and remembers the session for signed calls. */
-function issue(state: StsState, role: ParsedRoleArn, sessionName: string, durationSeconds: number, sourceIdentity?: string): Session {
-  const lifetime = state.options.credentialLifetimeSeconds ?? durationSeconds;
+function issue(state: StsState, role: ParsedRoleArn, request: AssumeRequest, attributes: SessionAttributes, policies: Pick<AssumeRoleExtras, 'policy' | 'policyArns'>): Session {
+  const { sessionName } = request;
+  const lifetime = state.options.credentialLifetimeSeconds ?? request.durationSeconds;
   const credentials: IssuedCredentials = {
     accessKeyId: `ASIA${base32(randomBytes(10)).slice(0, 16)}`,
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -360,13 +397,18 @@ function issue(state: StsState, role: ParsedRoleArn, sessionName: string, durati
     expiration: new Date(Math.floor(state.now() / 1000 + lifetime) * 1000),
     roleArn: role.arn,
     sessionName,
+    ...(attributes.sourceIdentity === undefined ? {} : { sourceIdentity: attributes.sourceIdentity }),
+    sessionTags: Object.fromEntries(attributes.tags.map((tag) => [tag.key, tag.value])),
+    transitiveTagKeys: attributes.transitiveTagKeys,
+    ...(policies.policy === undefined ? {} : { policy: policies.policy }),
+    policyArns: policies.policyArns,
   };
   const session: Session = {
     credentials,
     role,
     assumedRoleArn: `arn:${role.partition}:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`,
     assumedRoleId: `${roleId(role.arn)}:${sessionName}`,
-    ...(sourceIdentity === undefined ? {} : { sourceIdentity }),
+    attributes,
   };
   state.issued.push(credentials);
   state.sessions.set(credentials.accessKeyId, session);
@@ -545,10 +587,13 @@ interface AssumeRequest {
   roleArn: string;
   sessionName: string;
   durationSeconds: number;
+  /** AssumeRole's optional parameters (none for AssumeRoleWithWebIdentity, which takes tags only from the token). */
+  extras: AssumeRoleExtras;
 }
 
 function validateAssumeParams(params: Record<string, string>, webIdentity: boolean): AssumeRequest {
   const problems: string[] = [];
+  const extras: AssumeRoleExtras = webIdentity ? { tags: [], transitiveTagKeys: [], policyArns: [] } : readAssumeRoleExtras(params, problems, checkString);
   checkString(problems, 'roleArn', params.RoleArn, 20, 2048);
   checkString(problems, 'roleSessionName', params.RoleSessionName, 2, 64, SESSION_NAME_PATTERN);
   if (webIdentity) checkString(problems, 'webIdentityToken', params.WebIdentityToken, 4, 20000, undefined, true);
@@ -567,7 +612,7 @@ function validateAssumeParams(params: Record<string, string>, webIdentity: boole
   if (params.Policy !== undefined && !isJson(params.Policy)) {
     throw new StsError(400, 'MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
   }
-  return { roleArn: params.RoleArn ?? '', sessionName: params.RoleSessionName ?? '', durationSeconds };
+  return { roleArn: params.RoleArn ?? '', sessionName: params.RoleSessionName ?? '', durationSeconds, extras };
 }
 
 function checkString(

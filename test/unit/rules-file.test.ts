@@ -89,7 +89,7 @@ describe('rules files', () => {
   const hostile: Array<[string, unknown, RegExp]> = [
     ['no version', { claims: {} }, /version: expected 1/],
     ['an unknown top-level key', { version: 1, claim: {} }, /unknown key claim/],
-    ['an unknown platform', { version: 1, platform: 'gitlab' }, /platform/],
+    ['an unknown platform', { version: 1, platform: 'jenkins' }, /platform: expected github, circleci, gitlab, buildkite, bitbucket/],
     ['a claim GitHub does not issue', { version: 1, platform: 'github', claims: { repo: 'acme/api' } }, /claims.repo: repo is not a claim of GitHub's tokens/],
     ['an empty pattern', { version: 1, claims: { ref: '' } }, /claims.ref: an empty pattern/],
     ['an empty list', { version: 1, claims: { ref: [] } }, /allows nothing/],

@@ -3,6 +3,8 @@
 // for a literal `*`, `?` and `$` (policy version 2012-10-17). Matching walks the pattern as an
 // automaton, so a hostile policy value costs time linear in its length times the claim's.
 
+import { matchesWildcards } from '../wildcard-match.js';
+
 export type IamToken = { readonly literal: string } | { readonly any: true } | { readonly one: true };
 
 const ESCAPES: Readonly<Record<string, string>> = { '${*}': '*', '${?}': '?', '${$}': '$' };
@@ -70,33 +72,11 @@ export function variableProblem(value: string): 'unresolved' | 'malformed' | und
 
 /** Whole-value match of IAM tokens against a string, by code point. */
 export function matchesIam(tokens: readonly IamToken[], text: string, ignoreCase = false): boolean {
-  const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
-  let states = closure(new Set([0]), tokens);
-  for (const char of text) {
-    const next = new Set<number>();
-    for (const state of states) {
-      const token = tokens[state];
-      if (!token) continue;
-      if ('literal' in token) {
-        if (fold(token.literal) === fold(char)) next.add(state + 1);
-      } else if ('one' in token) {
-        next.add(state + 1);
-      } else {
-        next.add(state);
-      }
-    }
-    if (next.size === 0) return false;
-    states = closure(next, tokens);
-  }
-  return states.has(tokens.length);
-}
-
-function closure(states: Set<number>, tokens: readonly IamToken[]): Set<number> {
-  for (const state of states) {
-    const token = tokens[state];
-    if (token && 'any' in token) states.add(state + 1);
-  }
-  return states;
+  const fold = (value: string) => (ignoreCase ? value.toLowerCase() : value);
+  return matchesWildcards(tokens, text, {
+    isStar: (token) => 'any' in token,
+    takes: (token, char) => !('literal' in token) || fold(token.literal) === fold(char),
+  });
 }
 
 /** Text for an exact operator (StringEquals): only `${` needs escaping, so no variable starts. */

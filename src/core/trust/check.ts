@@ -10,6 +10,7 @@ import { claimValues, conditionKeyFor, requestContext, type IssuerKeys } from '.
 import { parseIamValue, type IamToken } from '../iam/pattern.js';
 import type { PolicyDocument } from '../iam/policy.js';
 import { checkClaimRules, type Alternative, type ClaimRule } from '../rules.js';
+import type { Platform } from '../rules-file.js';
 import { ruleBindings, type RuleBinding } from './compile.js';
 import { tokenModel, withSubject, type Claims, type TokenModel } from './token-model.js';
 
@@ -18,7 +19,7 @@ export interface CheckInput {
   readonly rules: readonly ClaimRule[];
   readonly keys: IssuerKeys;
   readonly audience: string;
-  readonly platform: 'github' | 'circleci' | undefined;
+  readonly platform: Platform | undefined;
 }
 
 export interface Gap {

@@ -5,7 +5,8 @@
 // deleted or renamed repository's name; the numeric ids never change hands.
 import { ClaimcheckError } from '../errors.js';
 import { conditionKeyFor, type IssuerKeys } from '../iam/keys.js';
-import { exactValue, hasWildcard } from '../iam/pattern.js';
+import { exactValue } from '../iam/pattern.js';
+import { statement, valueCondition, type Conditions } from './conditions.js';
 
 export type SubjectFormat = 'legacy' | 'immutable' | 'both';
 
@@ -65,26 +66,10 @@ export function githubSubjects(trust: GitHubTrust): string[] {
   return prefixes.flatMap((prefix) => contexts(trust).map((context) => `${prefix}:${context}`));
 }
 
-type Conditions = Record<string, Record<string, string | string[]>>;
-
-function one(values: readonly string[]): string | string[] {
-  return values.length === 1 ? (values[0] as string) : [...values];
-}
-
-/** StringEquals for literal values, StringLike (literal parts kept literal) when any has a wildcard. */
-function valueCondition(conditions: Conditions, key: string, values: readonly string[]): void {
-  if (values.some(hasWildcard)) (conditions.StringLike ??= {})[key] = one(values);
-  else (conditions.StringEquals ??= {})[key] = one(values.map(exactValue));
-}
-
 export interface GitHubPolicyTarget {
   readonly principal: string;
   readonly keys: IssuerKeys;
   readonly audience: string;
-}
-
-function statement(principal: string, conditions: Conditions): object {
-  return { Effect: 'Allow', Principal: { Federated: principal }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: conditions };
 }
 
 /**

@@ -56,7 +56,8 @@ function nearMisses(condition: ConditionResult, claims: Readonly<Record<string, 
           : `The policy matches the immutable subject form ${show(other)}, but this token carries the legacy form ${show(actual)}.`,
       );
     }
-    if (typeof claims.environment === 'string' && (values ?? []).some((value) => value.includes(':ref:'))) {
+    // GitHub's environment jobs carry :environment: instead of the ref; GitLab's subjects keep :ref: and name no environment.
+    if (kind !== 'other' && typeof claims.environment === 'string' && (values ?? []).some((value) => value.includes(':ref:'))) {
       hints.push(`This job uses the environment ${show(claims.environment)}, so its subject ends in :environment:${claims.environment}, not the branch: trust that subject, or use ${prefix}:environment and ${prefix}:ref.`);
     }
   }

@@ -1,8 +1,9 @@
 // Tokens as a platform issues them, for checking policies: claims that hang together (the
-// subject is built from the repository, ids, ref and environment, as GitHub and CircleCI
-// build it), so that a changed claim changes the subject too and no check rests on a token
-// the platform would never sign.
+// subject is built from the repository, ids, ref and environment, as GitHub, CircleCI, GitLab,
+// Buildkite and Bitbucket build it), so that a changed claim changes the subject too and no
+// check rests on a token the platform would never sign.
 import { claimValues, type IssuerKeys } from '../iam/keys.js';
+import type { Platform } from '../rules-file.js';
 
 export type Claims = Record<string, string>;
 
@@ -84,6 +85,76 @@ function circleciModel(organization: string): TokenModel {
   };
 }
 
+function setOne(claims: Claims, claim: string, value: string | undefined): Claims {
+  const next: Claims = { ...claims };
+  if (value === undefined) delete next[claim];
+  else next[claim] = value;
+  return next;
+}
+
+/** GitLab's default subject; the namespace is the project's parent path. */
+function gitlabModel(): TokenModel {
+  return {
+    base: () => ({
+      project_path: 'acme/api', project_id: '4200001', namespace_path: 'acme', namespace_id: '4200002', ref: 'main', ref_type: 'branch', ref_protected: 'true',
+      pipeline_source: 'push', pipeline_id: '9100001', job_id: '9200001', user_login: 'octocat', user_id: '583231', user_email: 'octocat@example.com',
+      user_access_level: 'maintainer', runner_environment: 'gitlab-hosted',
+    }),
+    set: (claims, claim, value) => {
+      const next = setOne(claims, claim, value);
+      if (claim === 'project_path' && value !== undefined) next.namespace_path = value.includes('/') ? value.slice(0, value.lastIndexOf('/')) : value;
+      return next;
+    },
+    subjects: (claims) => [`project_path:${claims.project_path ?? ''}:ref_type:${claims.ref_type ?? ''}:ref:${claims.ref ?? ''}`],
+    fromSubject: (sub) => {
+      const match = /^project_path:([^:]*):ref_type:([^:]*):ref:(.*)$/s.exec(sub);
+      if (!match) return {};
+      const [, path = '', refType = '', ref = ''] = match;
+      return { project_path: path, namespace_path: path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : path, ref_type: refType, ref };
+    },
+  };
+}
+
+/** Buildkite's subject: a tag build's ref is the tag, any other build's its branch. */
+function buildkiteModel(): TokenModel {
+  return {
+    base: () => ({
+      organization_slug: 'acme', pipeline_slug: 'deploy', organization_id: '0191f956-0000-4000-8000-000000000001', pipeline_id: '0191f956-0000-4000-8000-000000000002',
+      build_branch: 'main', build_commit: '9f3182061f1e2cca4702c368cbc039b7dc9d4485', step_key: 'deploy', build_number: '42', cluster_name: 'default',
+      cluster_id: '0191f956-0000-4000-8000-000000000003',
+    }),
+    set: setOne,
+    subjects: (claims) => {
+      const ref = claims.build_tag !== undefined ? `refs/tags/${claims.build_tag}` : `refs/heads/${claims.build_branch ?? ''}`;
+      return [`organization:${claims.organization_slug ?? ''}:pipeline:${claims.pipeline_slug ?? ''}:ref:${ref}:commit:${claims.build_commit ?? ''}:step:${claims.step_key ?? ''}`];
+    },
+    fromSubject: (sub) => {
+      const match = /^organization:([^:]*):pipeline:([^:]*):ref:refs\/(heads|tags)\/([^:]*):commit:([^:]*):step:(.*)$/s.exec(sub);
+      if (!match) return {};
+      const [, organization = '', pipeline = '', kind, ref = '', commit = '', step = ''] = match;
+      return { organization_slug: organization, pipeline_slug: pipeline, [kind === 'tags' ? 'build_tag' : 'build_branch']: ref, build_commit: commit, step_key: step };
+    },
+  };
+}
+
+/** Bitbucket's subject: the repository, the deployment environment if any, the step. */
+function bitbucketModel(): TokenModel {
+  return {
+    base: () => ({
+      workspaceUuid: '{5d6b0e4a-0000-4000-8000-000000000001}', repositoryUuid: '{5d6b0e4a-0000-4000-8000-000000000002}',
+      pipelineUuid: '{5d6b0e4a-0000-4000-8000-000000000003}', stepUuid: '{5d6b0e4a-0000-4000-8000-000000000004}', branchName: 'main',
+    }),
+    set: setOne,
+    subjects: (claims) => [[claims.repositoryUuid ?? '', ...(claims.deploymentEnvironmentUuid === undefined ? [] : [claims.deploymentEnvironmentUuid]), claims.stepUuid ?? ''].join(':')],
+    fromSubject: (sub) => {
+      const parts = sub.split(':');
+      if (parts.length === 2) return { repositoryUuid: parts[0] as string, stepUuid: parts[1] as string };
+      if (parts.length === 3) return { repositoryUuid: parts[0] as string, deploymentEnvironmentUuid: parts[1] as string, stepUuid: parts[2] as string };
+      return {};
+    },
+  };
+}
+
 /** Other issuers: the subject is a claim of its own. */
 function plainModel(): TokenModel {
   return {
@@ -99,10 +170,13 @@ function plainModel(): TokenModel {
   };
 }
 
-export function tokenModel(keys: IssuerKeys, platform: 'github' | 'circleci' | undefined): TokenModel {
+export function tokenModel(keys: IssuerKeys, platform: Platform | undefined): TokenModel {
   if (platform === 'github' || keys.family === 'github') return githubModel();
   const organization = /^oidc\.circleci\.com\/org\/([^/]+)$/.exec(keys.prefix)?.[1];
   if (platform === 'circleci' || keys.family === 'circleci') return circleciModel(organization ?? '00000000-0000-4000-8000-000000000000');
+  if (platform === 'gitlab' || keys.family === 'gitlab') return gitlabModel();
+  if (platform === 'buildkite' || keys.family === 'buildkite') return buildkiteModel();
+  if (platform === 'bitbucket') return bitbucketModel();
   return plainModel();
 }
 

@@ -6,59 +6,87 @@
 import { homedir } from 'node:os';
 import { profileFiles, removeProfile, writeProfile } from '../../aws/profile.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
-import { credentialVariables, EXPORTED_VARIABLES, profileVariables } from '../../core/exported-variables.js';
-import { auditRecord, summaryText } from '../../core/report.js';
+import { clearedNote, credentialHandover, DEFAULT_PROFILE, EXPORTED_VARIABLES, handoverShellLines, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, type Handover } from '../../core/exported-variables.js';
+import { auditRecord, failureText, summaryText } from '../../core/report.js';
 import { systemClock } from '../../core/retry.js';
+import { circleciRunLabel } from '../../core/run-label.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
-import { exportLines, unsetLine } from '../../core/shell.js';
+import { unsetLine } from '../../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
+import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
 import { assumeRoleDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
 import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
 import { preloadRulesFile } from '../shared/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
-import { orbInputSource } from './inputs.js';
+import { orbInputSource, withExpansionNote } from './inputs.js';
 import { readState, removeState, writeState, type OrbState } from './state.js';
-import { circleciTokenRequester } from './token.js';
+import { circleciTokenSource } from './token.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** CircleCI's token and session names: what the orb's bundle brings to the shared flow. */
-function circleciDoor(env: Environment, maxAttempts: number, log: Log, fresh: boolean) {
-  const retry = networkRetry(maxAttempts, log);
+/** CircleCI's token (or web_identity_token_file's) and session names: what the orb's bundle brings to the shared flow. */
+function circleciDoor(env: Environment, settings: Settings, log: Log, fresh: boolean) {
+  const retry = networkRetry(settings.retryMaxAttempts, log);
   return {
     get: jsonGetter(),
-    requestToken: circleciTokenRequester(env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
+    ...circleciTokenSource(settings.webIdentityTokenFile, env, { ...retry, onRetry: (message, attempt, delay) => log.info(`Attempt ${attempt} failed (${message}); retrying in ${delay} ms.`) }, fresh),
     defaultSessionName: (claims: Readonly<Record<string, unknown>>) => circleciSessionName(env, claims),
+    runLabel: () => circleciRunLabel(env),
   };
+}
+
+/** What an assume_role run has learned so far, for the report of its failure. */
+interface AssumeRun {
+  settings?: Settings;
+  readonly witness: ClaimsWitness;
 }
 
 export async function runOrbCommand(env: Environment, self: SelfCommand, print: (line: string) => void, printError: (line: string) => void): Promise<number> {
   const secrets = new Secrets(() => {});
   const log = lineLog(print, secrets.redact, env);
+  const run: AssumeRun = { witness: claimsWitness() };
   try {
     if (env.CLAIMCHECK_COMMAND === 'cleanup') cleanup(env, log);
-    else await assume(env, self, secrets, log);
+    else await assume(env, self, secrets, log, run);
     return 0;
   } catch (error) {
-    printError(secrets.redact(formatError(asClaimcheckError(error))));
+    const failure = withExpansionNote(asClaimcheckError(error), env);
+    // The claims presented, the rules and the next step, then the error's two lines last.
+    if (env.CLAIMCHECK_COMMAND !== 'cleanup') log.info(failureText(failedRunReport(failure, run.settings, run.witness)));
+    printError(secrets.redact(formatError(failure)));
     return 1;
   }
 }
 
-async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log: Log): Promise<void> {
+async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log: Log, run: AssumeRun): Promise<void> {
   const inputs = orbInputSource(env);
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
-  if ((settings.refresh || !settings.awsProfile) && !env.BASH_ENV) {
+  run.settings = settings;
+  if (settings.export === 'none') throw exportNoneRefused();
+  if ((settings.refresh || settings.export === 'env') && !env.BASH_ENV) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
-  const door = circleciDoor(env, settings.retryMaxAttempts, log, false);
-  const assumed = await assumeRole(settings, assumeRoleDeps(settings, { ...door, log, mask: secrets.add }));
+  const door = circleciDoor(env, settings, log, false);
+  const assumed = await assumeRole(settings, run.witness.watch(assumeRoleDeps(settings, { ...door, log, mask: secrets.add })));
   handOver(env, settings, assumed, { self, inputs }, log);
   report(env, settings, assumed, log);
+}
+
+/**
+ * Outputs only (the Action's export: none) has no CircleCI form: steps have no outputs, and
+ * CircleCI masks nothing made at run time, so claimcheck never prints credentials there.
+ * Refused before any token is used, rather than run and hand over nothing.
+ */
+function exportNoneRefused(): ClaimcheckError {
+  return new ClaimcheckError(
+    'INPUT_INVALID',
+    'Parameter export is none, which the orb cannot honour: CircleCI steps have no outputs, and claimcheck never prints credentials in a CircleCI log.',
+    'Set export to env or profile; to get the credentials as data, run `claimcheck assume --export none` (JSON on standard output) in your own step.',
+  );
 }
 
 type RefreshSource = { self: SelfCommand; inputs: InputSource };
@@ -67,37 +95,48 @@ type RefreshSource = { self: SelfCommand; inputs: InputSource };
 function handOver(env: Environment, settings: Settings, assumed: Assumed, refresh: RefreshSource, log: Log): void {
   const home = env.HOME || homedir();
   const state = readState(home, env, log);
-  if (settings.refresh) log.info(handOverRenewing(env, home, state, settings, assumed, refresh));
-  else if (settings.awsProfile) log.info(handOverProfile(env, home, state, settings.awsProfile, settings, assumed));
-  else {
-    exportToBashEnv(env, home, state, credentialVariables(assumed.session, settings.region));
-    log.info(`Exported ${EXPORTED_VARIABLES.join(', ')} to $BASH_ENV for the steps that follow.`);
-  }
+  const notes = settings.refresh
+    ? handOverRenewing(env, home, state, settings, assumed, refresh)
+    : settings.export === 'profile'
+      ? handOverProfile(env, home, state, settings.awsProfile ?? DEFAULT_PROFILE, settings, assumed)
+      : handOverVariables(env, home, state, settings, assumed);
+  for (const note of notes) if (note) log.info(note);
 }
 
-function handOverRenewing(env: Environment, home: string, state: OrbState, settings: Settings, assumed: Assumed, refresh: RefreshSource): string {
-  const profile = settings.awsProfile ?? 'claimcheck';
+function handOverVariables(env: Environment, home: string, state: OrbState, settings: Settings, assumed: Assumed): string[] {
+  const handover = credentialHandover(assumed.session, settings.region, setIn(env));
+  exportToBashEnv(env, home, state, handover);
+  return [`Exported ${EXPORTED_VARIABLES.join(', ')} to $BASH_ENV for the steps that follow.`, clearedNote(handover.clear, 'unset')];
+}
+
+function handOverRenewing(env: Environment, home: string, state: OrbState, settings: Settings, assumed: Assumed, refresh: RefreshSource): string[] {
+  const profile = settings.awsProfile ?? DEFAULT_PROFILE;
   const setup: RefreshSetup = { dir: homeRefreshDir(home, profile), profile, files: profileFiles(env, home) };
   const recorded: OrbState = { ...state, renewing: [...state.renewing.filter((entry) => entry.profile !== profile), { profile, files: setup.files }] };
   writeState(home, recorded);
   // Renewals start through the orb's launcher, which checks the bundle's digest again each time.
   const launcher = env.CLAIMCHECK_LAUNCHER ? { launcher: env.CLAIMCHECK_LAUNCHER } : {};
   installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'circleci' }, session: assumed.session, region: settings.region, ...launcher });
-  exportToBashEnv(env, home, recorded, profileVariables(profile, settings.region));
-  return `Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`;
+  const handover = profileHandover(profile, settings.region, setIn(env));
+  exportToBashEnv(env, home, recorded, handover);
+  return [`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`, clearedNote(handover.clear, 'unset')];
 }
 
-function handOverProfile(env: Environment, home: string, state: OrbState, name: string, settings: Settings, assumed: Assumed): string {
+function handOverProfile(env: Environment, home: string, state: OrbState, name: string, settings: Settings, assumed: Assumed): string[] {
   const files = profileFiles(env, home);
   writeState(home, { ...state, profiles: [...state.profiles.filter((profile) => profile.name !== name), { name, files }] });
   writeProfile(files, name, assumed.session, settings.region);
-  return `Wrote profile ${name} to ${files.credentials} and ${files.config}; use it with --profile ${name} or AWS_PROFILE=${name}.`;
+  return [`Wrote profile ${name} to ${files.credentials} and ${files.config}; use it with --profile ${name} or AWS_PROFILE=${name}.`, shadowedProfileNote(name, keysShadowingProfile(setIn(env)))];
 }
 
-/** Appends quoted exports to $BASH_ENV, recorded first so that cleanup can take them out again. */
-function exportToBashEnv(env: Environment, home: string, state: OrbState, variables: ReadonlyArray<readonly [string, string]>): void {
-  const lines = exportLines(variables);
-  writeState(home, { ...state, exports: [...state.exports, writtenLines(variables.map(([name]) => name), lines)] });
+/**
+ * Appends the hand-over's lines to $BASH_ENV, recorded first so that cleanup can take them out
+ * again. The record names only the variables set: cleanup unsets those, and taking the
+ * `unset` line out gives the job back what it had before (a context's keys, say).
+ */
+function exportToBashEnv(env: Environment, home: string, state: OrbState, handover: Handover): void {
+  const lines = handoverShellLines(handover);
+  writeState(home, { ...state, exports: [...state.exports, writtenLines(handover.set.map(([name]) => name), lines)] });
   appendToEnvFile('BASH_ENV', env.BASH_ENV as string, lines);
 }
 
@@ -147,7 +186,7 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
     configPath,
     (token, settings, log) => {
       if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return circleciDoor(process.env, settings.retryMaxAttempts, log, true);
+      return circleciDoor(process.env, settings, log, true);
     },
     { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
   );

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { ClaimcheckError } from '../../core/errors.js';
 import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../../core/retry.js';
+import { tokenFileReader } from '../shared/token-file.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -51,6 +52,17 @@ export function circleciTokenRequester(env: Environment, retry: TokenRetry, fres
       );
     }
   };
+}
+
+/** Where the job's token comes from: web_identity_token_file when it is set, else CircleCI. */
+export function circleciTokenSource(
+  tokenFile: string | undefined,
+  env: Environment,
+  retry: TokenRetry,
+  fresh = false,
+): { readonly requestToken: (audience: string) => Promise<string>; readonly tokenOrigin?: string } {
+  if (tokenFile !== undefined) return tokenFileReader(tokenFile, 'web_identity_token_file');
+  return { requestToken: circleciTokenRequester(env, retry, fresh) };
 }
 
 function jobToken(env: Environment): string {

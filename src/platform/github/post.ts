@@ -1,6 +1,9 @@
 // The Action's post step: undo what the main step recorded, even when it stopped half-way.
-// Exported variables are blanked (a post step cannot unset them; SDKs and the AWS CLI treat
-// empty as unset), a renewing profile's private files and a profile it wrote are removed.
+// Exported variables are blanked (a post step cannot unset them): boto3, the AWS CLI and the
+// JS SDK read an empty key or region as unset. An empty AWS_PROFILE only the JS SDK does
+// (botocore looks for a profile named ""), which is what the post steps after this one run:
+// mostly JavaScript actions. A renewing profile's private files and a profile it wrote
+// are removed.
 // Each part is tried on its own: one that fails does not keep the others in place.
 import * as core from '@actions/core';
 import { removeProfile, type ProfileFiles } from '../../aws/profile.js';

@@ -1,7 +1,9 @@
 // GitHub's OIDC token endpoint: GET <ACTIONS_ID_TOKEN_REQUEST_URL>&audience=… with the
-// job's request token as bearer; the answer is {"value": "<jwt>"}.
+// job's request token as bearer; the answer is {"value": "<jwt>"}. Self-hosted runners on
+// Kubernetes may read a projected service account token from a file instead.
 import { ClaimcheckError } from '../../core/errors.js';
 import { getJsonRetrying, HttpFailure, type JsonGetter, type RetryContext } from '../../net/http.js';
+import { tokenFileReader } from '../shared/token-file.js';
 
 export interface TokenRequestEnvironment {
   readonly ACTIONS_ID_TOKEN_REQUEST_URL?: string | undefined;
@@ -45,4 +47,28 @@ export function githubTokenRequester(
     mask(value);
     return value;
   };
+}
+
+/** Where the step's token comes from: web-identity-token-file when it is set, else GitHub's endpoint. */
+export function githubTokenSource(
+  tokenFile: string | undefined,
+  env: TokenRequestEnvironment,
+  get: JsonGetter,
+  retry: RetryContext,
+  mask: (secret: string) => void,
+): { readonly requestToken: (audience: string) => Promise<string>; readonly tokenOrigin?: string } {
+  if (tokenFile !== undefined) return tokenFileReader(tokenFile, 'web-identity-token-file');
+  return { requestToken: githubTokenRequester(env, get, retry, mask) };
+}
+
+/** The runner's own names for the run: GitHub sets them in every step, whatever the token. */
+export interface RunnerRunEnvironment {
+  readonly GITHUB_REPOSITORY?: string | undefined;
+  readonly GITHUB_RUN_ID?: string | undefined;
+  readonly GITHUB_RUN_ATTEMPT?: string | undefined;
+}
+
+/** The run in the claims' terms, for a session name when the token (from a file) is not GitHub's. */
+export function runnerRunClaims(env: RunnerRunEnvironment): Readonly<Record<string, string>> {
+  return { repository: env.GITHUB_REPOSITORY ?? '', run_id: env.GITHUB_RUN_ID ?? '', run_attempt: env.GITHUB_RUN_ATTEMPT ?? '' };
 }

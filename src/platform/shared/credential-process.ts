@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { readPrivateFile, writePrivateFile } from '../../aws/private-file.js';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
+import { parseInteger } from '../../core/input-values.js';
+import { INPUTS } from '../../core/inputs.generated.js';
 import { Secrets } from '../../core/secrets.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
 import { assumeRole, type Log } from '../../flow/assume-role.js';
@@ -12,8 +14,32 @@ import { assumeRoleDeps, type FrontDoor } from '../../flow/wiring.js';
 import { CACHE, cacheOf, OWN_FILE, type CachedCredentials, type RefreshConfig, type TokenSpec } from './refresh.js';
 import { preloadRulesFile } from './rules-file.js';
 
+/**
+ * boto3 and the AWS CLI (botocore) refresh credentials that have less than 15 minutes left,
+ * running credential_process again on every call until they get some with more (10 minutes
+ * is their mandatory window). Renewing once fewer than 15 minutes remain hands them
+ * credentials outside that window, so a renewal is one STS call, not a node process per
+ * API call; the JS SDK, which refreshes at 5 minutes, is then outside its window too.
+ */
+export const CLIENT_REFRESH_WINDOW_MS = 15 * 60_000;
+
+/**
+ * The JS SDK's window. A session of at most 15 minutes (role-duration-seconds 900) starts
+ * inside botocore's window, so no renewal could leave it; renewing there would call STS on
+ * every boto3 call. Such sessions are renewed at 5 minutes, once per session.
+ */
+const SHORT_SESSION_RENEW_MS = 5 * 60_000;
+
 /** Answer from the cache while the session has at least this long left. */
-const RENEW_BEFORE_MS = 5 * 60_000;
+export function renewBeforeMs(sessionSeconds: number): number {
+  return sessionSeconds * 1000 > CLIENT_REFRESH_WINDOW_MS ? CLIENT_REFRESH_WINDOW_MS : SHORT_SESSION_RENEW_MS;
+}
+
+/** The session length the config asks for; the default when it holds none it can read. */
+function sessionSeconds(config: RefreshConfig): number {
+  const fallback = INPUTS['role-duration-seconds'].default;
+  return parseInteger(config.inputs['role-duration-seconds']?.trim() || fallback, 900, 43200) ?? Number(fallback);
+}
 
 function processOutput(credentials: CachedCredentials): string {
   const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials;
@@ -43,12 +69,12 @@ export async function runCredentialProcess(configPath: string, door: CredentialP
   const secrets = new Secrets(() => {});
   try {
     const dir = join(configPath, '..');
+    const config = JSON.parse(readPrivateFile(configPath, OWN_FILE)) as RefreshConfig;
     const cached = readCache(dir);
-    if (cached && Date.parse(cached.expiration) - io.now() > RENEW_BEFORE_MS) {
+    if (cached && Date.parse(cached.expiration) - io.now() > renewBeforeMs(sessionSeconds(config))) {
       io.stdout(processOutput(cached));
       return 0;
     }
-    const config = JSON.parse(readPrivateFile(configPath, OWN_FILE)) as RefreshConfig;
     const source: InputSource = (name) => config.inputs[name];
     const settings = parseSettings(source, { readRulesFile: await preloadRulesFile(source) });
     const deps = assumeRoleDeps(settings, { ...door(config.token, settings, log), log, mask: secrets.add });

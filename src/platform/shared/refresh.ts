@@ -9,7 +9,7 @@ import { writePrivateFile, type FileChecks } from '../../aws/private-file.js';
 import { freshPrivateFolder, refuseOwnPath, removeOwnFolder } from '../../aws/private-folder.js';
 import { removeProfile, writeProcessProfile, type ProfileFiles } from '../../aws/profile.js';
 import type { StsSession } from '../../aws/sts.js';
-import { ClaimcheckError } from '../../core/errors.js';
+import { credentialProcessLine } from '../../core/command-line.js';
 import { INPUTS, type InputName } from '../../core/inputs.generated.js';
 import type { InputSource, Settings } from '../../core/settings.js';
 
@@ -51,13 +51,6 @@ const CONFIG = 'config.json';
 export const CACHE = 'credentials.json';
 /** The renewal files are claimcheck's own: this user's regular files, or refused. */
 export const OWN_FILE: FileChecks = { refuse: refuseOwnPath, mine: true };
-
-/** A path for the credential_process line: AWS's CLI splits it like a shell, the JS SDK runs it in one. */
-function commandWord(path: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(path)) return path;
-  if (/^[^"$`\\\n]+$/.test(path)) return `"${path}"`;
-  throw new ClaimcheckError('PROFILE_WRITE', `Cannot use ${JSON.stringify(path)} in a credential_process command.`, 'Run claimcheck from a path without quotes, $, backticks or backslashes.');
-}
 
 /** The inputs the credential process re-reads: as given, with what depended on the moment pinned. */
 export function pinnedInputs(source: InputSource, settings: Settings): Record<string, string> {
@@ -116,7 +109,8 @@ export function installRefresh(setup: RefreshSetup, options: InstallOptions): vo
     writePrivateFile(join(setup.dir, CACHE), JSON.stringify(cacheOf(options.session)), OWN_FILE);
     const script = options.launcher === undefined ? options.self.script : join(setup.dir, LAUNCHER);
     if (options.launcher !== undefined) writePrivateFile(script, options.launcher, OWN_FILE);
-    const command = [options.self.node, script, 'credential-process', configPath].map(commandWord).join(' ');
+    // Quoted as the clients on this OS split the line (core/command-line.ts).
+    const command = credentialProcessLine([options.self.node, script, 'credential-process', configPath], process.platform);
     writeProcessProfile(setup.files, setup.profile, command, options.region);
   } catch (error) {
     try {

@@ -1,0 +1,79 @@
+// --platform for the CLI: a preset fills in what the job would otherwise spell out (the token
+// source, the issuer, the audience), checks the rules' claim names against the platform's
+// tokens, and reports the run with the job's facts. Flags given always win over the preset.
+import { ClaimcheckError } from '../core/errors.js';
+import { INPUTS } from '../core/inputs.generated.js';
+import { auditRecord, summaryText } from '../core/report.js';
+import type { ClaimRule } from '../core/rules.js';
+import { unknownClaimReason, type Platform } from '../core/rules-file.js';
+import type { Settings } from '../core/settings.js';
+import type { Assumed, Log } from '../flow/assume-role.js';
+import { runReport } from '../flow/wiring.js';
+import { isPresetName, PRESET_NAMES, PRESETS, type Preset } from '../platform/presets.js';
+import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';
+import type { CliIo } from './io.js';
+
+export const PLATFORM_FLAG: FlagSpec = {
+  kind: 'string',
+  value: PRESET_NAMES.join('|'),
+  description: "The CI the job runs on: its token source, issuer and claim names by default, and its job's facts in the summary (see the README per platform).",
+};
+
+const TOKEN_FLAG_NAMES = ['token-file', 'token-env', 'token-command'];
+
+export function presetOf(flags: ParsedFlags): Preset | undefined {
+  const name = flags.strings.get('platform');
+  if (name === undefined) return undefined;
+  if (!isPresetName(name)) throw new UsageError(`--platform must be one of ${PRESET_NAMES.join(', ')}`);
+  return PRESETS[name];
+}
+
+/**
+ * The flags with the preset's defaults where none was given: the token source (unless a
+ * --token-* flag names one), the issuer (from the job's environment) and the audience.
+ * `issuerNeeded`: without it, an issuer the environment cannot tell is left unset.
+ */
+export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: CliIo['env'], issuerNeeded = true): ParsedFlags {
+  if (!preset) return flags;
+  const strings = new Map(flags.strings);
+  const audience = strings.get('audience') ?? INPUTS.audience.default;
+  strings.set('audience', audience);
+  if (!TOKEN_FLAG_NAMES.some((name) => strings.has(name))) {
+    const token = preset.token(audience);
+    strings.set(token.flag, token.value);
+  }
+  if (!strings.has('issuer')) {
+    const issuer = preset.issuer(env);
+    if (issuer !== undefined) strings.set('issuer', issuer);
+    else if (issuerNeeded) throw new UsageError(`--issuer is required here: with --platform ${preset.name}, ${preset.issuerHint}`);
+  }
+  return { ...flags, strings };
+}
+
+/** Refuses rules on claims the platform's tokens never carry (a typo would otherwise never hold). */
+export function checkPlatformClaims(rules: readonly ClaimRule[], platform: Platform, where: string): void {
+  for (const rule of rules) {
+    const reason = unknownClaimReason(rule.claim, platform);
+    if (reason !== undefined) {
+      throw new ClaimcheckError('INPUT_INVALID', `${where}: the rule ${rule.source} names a claim the platform does not issue: ${reason}.`, `Fix the claim name, or drop --platform ${platform} if the token comes from elsewhere.`);
+    }
+  }
+}
+
+/** A rules file written for one platform, used with --platform naming another. */
+export function checkSamePlatform(flag: Platform | undefined, file: Platform | undefined): void {
+  if (flag !== undefined && file !== undefined && flag !== file) throw new UsageError(`--platform ${flag} and the rules file's platform: ${file} disagree`);
+}
+
+/** The run's summary and audit line on standard error: the job's facts from its verified claims. */
+export function reportRun(preset: Preset, settings: Settings, assumed: Assumed, env: CliIo['env'], log: Log): void {
+  const report = runReport(settings, assumed, preset.jobFacts(assumed.token.claims, env));
+  log.info(summaryText(report, Date.now()));
+  log.info(`claimcheck-audit ${auditRecord(report)}`);
+}
+
+/** The preset's name and fix for token errors, when the preset (not a --token-* flag) chose the source. */
+export function tokenOrigin(flags: ParsedFlags, preset: Preset | undefined): { title: string; hint: string } | undefined {
+  if (!preset || TOKEN_FLAG_NAMES.some((name) => flags.strings.has(name))) return undefined;
+  return { title: preset.title, hint: preset.tokenHint };
+}

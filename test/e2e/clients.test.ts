@@ -1,0 +1,280 @@
+// What a later step's real AWS clients do with each hand-over: boto3 (Debian's python3-boto3),
+// the AWS CLI (Debian's awscli) and the JS SDK's default chain each call STS GetCallerIdentity,
+// which the double answers for the session whose keys signed the call. Every mode, for the
+// Action, the CLI and the orb: variables, a named profile, a renewing profile (renewal seen
+// on a short session), keys or a profile an earlier step left in the environment, export: none.
+// Two roles trust the job: `old`, for what an earlier step (or the runner) had, and `deploy`,
+// for what this step hands over. A client that reports `old` used stale credentials.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrb, newJob, packTarball, renderCommand, runBashStep, runOrbStep, startBundleServer, VERSION, type BundleServer, type Job } from '../harness/circleci.ts';
+import { callerArn, CLIENTS, type ClientName } from '../harness/clients.ts';
+import { REPO_ROOT, run, startTokenEndpoint, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { circleciClaims, githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { hasDebianAws, hasDebianBoto3, nodeRuntimes } from '../harness/runtimes.ts';
+import { startSts, type StsDouble, type StsOptions } from '../harness/sts.ts';
+import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
+import { DEPLOY_ROLE, runMainStep } from '../harness/world.ts';
+
+const OLD_ROLE = 'arn:aws:iam::111122223333:role/old';
+const DEPLOY = expect.stringMatching(/:assumed-role\/deploy\//);
+const OLD = expect.stringMatching(/:assumed-role\/old\//);
+const [node24] = nodeRuntimes();
+const CLI = join(REPO_ROOT, 'bin/claimcheck.js');
+
+let issuer: TestIssuer;
+let endpoint: TokenEndpoint;
+let sts: StsDouble;
+/** Read by the double on every issue: a test may shorten the next session. */
+const stsOptions: StsOptions = { providers: [], roles: [] };
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  endpoint = await startTokenEndpoint(issuer);
+  // Who may assume the roles is not what these tests are about: any token of the issuer.
+  const trustPolicy = webIdentityTrustPolicy(issuer.host, '*', 'sts.amazonaws.com');
+  Object.assign(stsOptions, { providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: DEPLOY_ROLE, trustPolicy }, { arn: OLD_ROLE, trustPolicy }] });
+  sts = await startSts(stsOptions);
+});
+afterAll(async () => Promise.all([sts?.close(), endpoint?.close(), issuer?.close()]));
+
+/** Every folder a test's steps made (runner folders, homes, jobs), removed after it. */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'claimcheck-clients-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** What each client reports, with the same environment (and profile, if any). */
+async function arnsOf(env: Record<string, string>, profile?: string): Promise<Record<ClientName, string>> {
+  const arns = {} as Record<ClientName, string>;
+  for (const client of CLIENTS) arns[client] = await callerArn(client, { env, stsUrl: sts.url, ...(profile ? { profile } : {}) });
+  return arns;
+}
+
+const every = (arn: unknown) => Object.fromEntries(CLIENTS.map((client) => [client, arn]));
+const webIdentityCalls = () => sts.calls.filter((call) => call.action === 'AssumeRoleWithWebIdentity' && call.status === 200).length;
+
+describe.skipIf(!hasDebianBoto3 || !hasDebianAws)('the Action, then a later step\'s clients', () => {
+  async function step(inputs: Record<string, string>, options: { role?: string; env?: Record<string, string> } = {}): Promise<StepRun> {
+    const result = await runMainStep({ issuer, endpoint, sts }, { 'role-to-assume': options.role ?? DEPLOY_ROLE, ...inputs }, { env: options.env ?? {} });
+    dirs.push(result.dir);
+    expect(result.code, result.stdout).toBe(0);
+    return result;
+  }
+
+  /** A later step's environment: the runner's, then what the steps exported, in order (as GITHUB_ENV). */
+  function later(home: string, ...exported: Array<Record<string, string>>): Record<string, string> {
+    return Object.assign({ PATH: '/usr/bin:/bin', HOME: home }, ...exported) as Record<string, string>;
+  }
+
+  it('env: every client uses the exported keys', async () => {
+    const handed = await step({});
+    expect(await arnsOf(later(handed.dir, handed.exported))).toEqual(every(DEPLOY));
+  });
+
+  it('refresh after a step that exported keys: the keys are blanked, and every client uses the renewing profile', async () => {
+    const earlier = await step({}, { role: OLD_ROLE });
+    const handed = await step({ refresh: 'true' }, { env: earlier.exported });
+    expect(await arnsOf(later(handed.dir, earlier.exported, handed.exported))).toEqual(every(DEPLOY));
+    expect(handed.exported).toMatchObject({ AWS_PROFILE: 'claimcheck', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '' });
+    expect(handed.stdout).toContain('AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which an earlier step or the job had set, for the steps that follow: boto3 and the AWS CLI would use those keys before AWS_PROFILE.');
+  });
+
+  it('refresh: each client\'s first call renews a session that is inside the refresh window, and uses the new one', async () => {
+    for (const client of CLIENTS) {
+      stsOptions.credentialLifetimeSeconds = 14 * 60;
+      let handed: StepRun;
+      try {
+        handed = await step({ refresh: 'true' });
+      } finally {
+        delete stsOptions.credentialLifetimeSeconds;
+      }
+      const first = sts.issued.at(-1)!;
+      const before = webIdentityCalls();
+      expect([client, await callerArn(client, { env: later(handed.dir, handed.exported), stsUrl: sts.url })]).toEqual([client, DEPLOY]);
+      expect([client, webIdentityCalls() - before]).toEqual([client, 1]);
+      const signer = sts.calls.filter((call) => call.action === 'GetCallerIdentity').at(-1)!.signedBy;
+      expect([client, signer]).toEqual([client, sts.issued.at(-1)!.accessKeyId]);
+      expect(signer).not.toBe(first.accessKeyId);
+    }
+  });
+
+  it('profile, with keys of an earlier step still set: every client given the profile uses it, as the log says', async () => {
+    const earlier = await step({}, { role: OLD_ROLE });
+    const home = tempDir();
+    const handed = await step({ export: 'profile', 'aws-profile': 'ci' }, { env: { ...earlier.exported, HOME: home } });
+    expect(handed.exported).toEqual({});
+    expect(handed.stdout).toContain('boto3 and the AWS CLI use them before AWS_PROFILE: select profile ci with --profile ci');
+    expect(await arnsOf(later(home, earlier.exported), 'ci')).toEqual(every(DEPLOY));
+  });
+
+  it('env after a step that exported AWS_PROFILE: boto3 and the AWS CLI use the keys; the JS SDK the profile, as the warning says', async () => {
+    const home = tempDir();
+    const earlier = await step({ refresh: 'true', 'aws-profile': 'old' }, { role: OLD_ROLE, env: { HOME: home } });
+    const handed = await step({}, { env: { ...earlier.exported, HOME: home } });
+    expect(handed.stdout).toMatch(/^::warning::AWS_PROFILE is set in this job .*the JS SDK uses that profile before the keys exported here/m);
+    expect(await arnsOf(later(home, earlier.exported, handed.exported))).toEqual({ boto3: DEPLOY, awscli: DEPLOY, 'js-sdk': OLD });
+  });
+
+  it('none: nothing is exported, later steps keep the credentials they had, and the outputs hold the role\'s', async () => {
+    const runners = await step({}, { role: OLD_ROLE }); // stands for the runner's own credentials
+    const own = { AWS_ACCESS_KEY_ID: runners.exported.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: runners.exported.AWS_SECRET_ACCESS_KEY!, AWS_SESSION_TOKEN: runners.exported.AWS_SESSION_TOKEN!, AWS_DEFAULT_REGION: 'us-east-1' };
+    const handed = await step({ export: 'none' }, { env: own });
+    expect(handed.exported).toEqual({});
+    expect(handed.state.exported).toBeUndefined();
+    expect(handed.stdout).toContain('Exported nothing (export: none)');
+    expect(await arnsOf(later(handed.dir, own))).toEqual(every(OLD));
+    const fromOutputs = { AWS_ACCESS_KEY_ID: handed.outputs['aws-access-key-id']!, AWS_SECRET_ACCESS_KEY: handed.outputs['aws-secret-access-key']!, AWS_SESSION_TOKEN: handed.outputs['aws-session-token']! };
+    expect(await arnsOf(later(handed.dir, own, fromOutputs))).toEqual(every(DEPLOY));
+  });
+});
+
+describe.skipIf(!hasDebianBoto3 || !hasDebianAws)('the CLI, then the clients in the shell that used its output', () => {
+  let home: string;
+  let tokenPath: string;
+
+  async function prepare(): Promise<void> {
+    home = tempDir();
+    tokenPath = join(home, 'token');
+    writeFileSync(tokenPath, await issuer.sign(githubClaims()));
+  }
+
+  function cli(args: string[], env: Record<string, string>) {
+    const assume = ['assume', '--token-file', tokenPath, '--issuer', issuer.url, '--audience', 'sts.amazonaws.com', '--aws-region', 'us-east-1', '--sts-endpoint', sts.url];
+    return run(node24!.node, [CLI, ...assume, ...args], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, 60_000);
+  }
+
+  /** The environment after bash evaluates the printed lines, as `eval "$(claimcheck assume …)"` would. */
+  async function evaluated(lines: string, env: Record<string, string>): Promise<Record<string, string>> {
+    const { stdout } = await promisify(execFile)('/bin/bash', ['-c', 'eval "$1" && exec env -0', 'bash', lines], { env });
+    return Object.fromEntries(stdout.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  }
+
+  const base = () => ({ PATH: '/usr/bin:/bin', HOME: home });
+
+  it('--refresh after keys were exported: the lines unset them, and every client uses the renewing profile', async () => {
+    await prepare();
+    const earlier = await cli(['--role-to-assume', OLD_ROLE], base());
+    const shell = await evaluated(earlier.stdout, base());
+    const handed = await cli(['--role-to-assume', DEPLOY_ROLE, '--refresh'], shell);
+    expect(handed.code, handed.stderr).toBe(0);
+    expect(await arnsOf(await evaluated(handed.stdout, shell))).toEqual(every(DEPLOY));
+    expect(handed.stdout).toBe("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN\nexport AWS_PROFILE='claimcheck'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n");
+    expect(handed.stderr).toContain('Unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN');
+  });
+
+  it('--format env after --refresh set AWS_PROFILE: the lines unset it, so the JS SDK uses the keys too', async () => {
+    await prepare();
+    const earlier = await cli(['--role-to-assume', OLD_ROLE, '--refresh', '--aws-profile', 'old'], base());
+    const shell = await evaluated(earlier.stdout, base());
+    const handed = await cli(['--role-to-assume', DEPLOY_ROLE], shell);
+    expect(handed.code, handed.stderr).toBe(0);
+    expect(await arnsOf(await evaluated(handed.stdout, shell))).toEqual(every(DEPLOY));
+    expect(handed.stdout).toMatch(/^unset AWS_PROFILE\nexport AWS_ACCESS_KEY_ID='/);
+  });
+
+  it('--export profile: writes the profile and prints nothing; every client given the profile uses it', async () => {
+    await prepare();
+    const shell = await evaluated((await cli(['--role-to-assume', OLD_ROLE], base())).stdout, base());
+    const handed = await cli(['--role-to-assume', DEPLOY_ROLE, '--export', 'profile'], shell);
+    expect(handed.code, handed.stderr).toBe(0);
+    expect(handed.stdout).toBe('');
+    expect(handed.stderr).toContain('select profile claimcheck with --profile claimcheck');
+    expect(await arnsOf(shell, 'claimcheck')).toEqual(every(DEPLOY));
+  });
+
+  it('--export none: prints the credentials as JSON and nothing to evaluate; refuses a format that exports', async () => {
+    await prepare();
+    const handed = await cli(['--role-to-assume', DEPLOY_ROLE, '--export', 'none'], base());
+    expect(handed.code, handed.stderr).toBe(0);
+    const json = JSON.parse(handed.stdout) as Record<string, string>;
+    const keys = { AWS_ACCESS_KEY_ID: json.AccessKeyId!, AWS_SECRET_ACCESS_KEY: json.SecretAccessKey!, AWS_SESSION_TOKEN: json.SessionToken!, AWS_DEFAULT_REGION: json.Region! };
+    expect(await arnsOf({ ...base(), ...keys })).toEqual(every(DEPLOY));
+    const refused = await cli(['--role-to-assume', DEPLOY_ROLE, '--export', 'none', '--format', 'env'], base());
+    expect([refused.code, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr).toMatch(/--export none hands nothing over: use --format json or credential-process, not env/);
+  });
+});
+
+describe.skipIf(!hasDebianBoto3 || !hasDebianAws)('the orb, then a later step\'s clients', () => {
+  const orb = loadOrb();
+  let bundle: BundleServer;
+  let circleEndpoint: TokenEndpoint;
+
+  beforeAll(async () => {
+    bundle = await startBundleServer(await packTarball(), VERSION);
+    circleEndpoint = await startTokenEndpoint(issuer);
+    circleEndpoint.claims = circleciClaims();
+  });
+  afterAll(async () => Promise.all([bundle?.close(), circleEndpoint?.close()]));
+
+  /** A CircleCI job whose every step has `context` in its environment (a context's variables). */
+  function job(context: Record<string, string>): Job {
+    const target = newJob({ nodeDir: dirname(node24!.node), tokenEndpoint: circleEndpoint, bundleUrl: bundle.url });
+    dirs.push(target.dir);
+    Object.assign(target.env, context);
+    return target;
+  }
+
+  async function assume(target: Job, parameters: Record<string, unknown>) {
+    const [command] = renderCommand(orb, 'assume_role', { role_to_assume: DEPLOY_ROLE, aws_region: 'us-east-1', issuer: issuer.url, sts_endpoint: sts.url, ...parameters });
+    return runOrbStep(target, command!);
+  }
+
+  /** A later step's environment, after bash sourced $BASH_ENV. */
+  async function laterStep(target: Job): Promise<Record<string, string>> {
+    const { stdout } = await runBashStep(target, 'exec env -0');
+    return Object.fromEntries(stdout.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  }
+
+  async function oldKeys(): Promise<Record<string, string>> {
+    const home = tempDir();
+    const step = await runMainStep({ issuer, endpoint, sts }, { 'role-to-assume': OLD_ROLE }, { env: { HOME: home } });
+    dirs.push(step.dir);
+    const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = step.exported;
+    return { AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: AWS_SECRET_ACCESS_KEY!, AWS_SESSION_TOKEN: AWS_SESSION_TOKEN! };
+  }
+
+  it('refresh with a context\'s keys: $BASH_ENV unsets them for later steps, and cleanup gives them back', async () => {
+    const context = await oldKeys();
+    const target = job(context);
+    const result = await assume(target, { refresh: true });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await arnsOf(await laterStep(target))).toEqual(every(DEPLOY));
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN\nexport AWS_PROFILE='claimcheck'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n");
+    expect(result.stdout).toContain('Unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which an earlier step or the job had set');
+
+    expect((await runOrbStep(target, renderCommand(orb, 'cleanup')[0]!)).code).toBe(0);
+    const after = await laterStep(target);
+    expect(after.AWS_PROFILE).toBeUndefined();
+    expect(after.AWS_ACCESS_KEY_ID).toBe(context.AWS_ACCESS_KEY_ID);
+  });
+
+  it('env with a context\'s AWS_PROFILE: $BASH_ENV unsets it, so the JS SDK uses the keys too', async () => {
+    const target = job({ AWS_PROFILE: 'context-profile' });
+    const result = await assume(target, {});
+    expect(result.code, result.stderr).toBe(0);
+    expect(await arnsOf(await laterStep(target))).toEqual(every(DEPLOY));
+    expect(readFileSync(target.bashEnv, 'utf8')).toMatch(/^unset AWS_PROFILE\nexport AWS_ACCESS_KEY_ID='/);
+  });
+
+  it('refuses export none before any token is used: CircleCI steps have no outputs', async () => {
+    const target = job({});
+    const before = { sts: sts.calls.length, tokens: circleEndpoint.requests.length };
+    const result = await assume(target, { export: 'none' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^INPUT_INVALID: Parameter export is none, which the orb cannot honour: CircleCI steps have no outputs/);
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
+    expect({ sts: sts.calls.length, tokens: circleEndpoint.requests.length }).toEqual(before);
+  });
+});

@@ -1,0 +1,90 @@
+// The three real AWS clients a later step would run, each calling STS GetCallerIdentity with
+// whatever credentials its own default chain (or the profile named) finds: boto3 from
+// Debian's python3-boto3, Debian's awscli, and the JS SDK v3's default chain
+// (@aws-sdk/client-sts → credential-provider-node). Each is pointed at the STS double the way
+// it supports: boto3 1.26 and awscli 2.9 ignore AWS_ENDPOINT_URL_STS, so endpoint_url in code
+// and --endpoint-url; the JS SDK's endpoint in the client's config. The double verifies the
+// SigV4 signature, so the ARN a client reports is the session whose keys signed the call.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './github.ts';
+import { DEBIAN_AWS, DEBIAN_PYTHON, nodeRuntimes } from './runtimes.ts';
+
+export type ClientName = 'boto3' | 'awscli' | 'js-sdk';
+export const CLIENTS: readonly ClientName[] = ['boto3', 'awscli', 'js-sdk'];
+
+export interface ClientCall {
+  /** The later step's whole environment. */
+  readonly env: Record<string, string>;
+  readonly stsUrl: string;
+  /** A profile named explicitly (--profile, Session(profile_name=…), the SDK's `profile`). */
+  readonly profile?: string;
+  /** GetCallerIdentity calls in one process (boto3 and the JS SDK); default 1. */
+  readonly calls?: number;
+}
+
+const BOTO3 = `
+import json, sys, boto3
+endpoint, calls, profile = sys.argv[1], int(sys.argv[2]), sys.argv[3] or None
+session = boto3.session.Session(profile_name=profile)
+client = session.client('sts', endpoint_url=endpoint, region_name=session.region_name or 'us-east-1')
+print(json.dumps([client.get_caller_identity()['Arn'] for _ in range(calls)]))
+`;
+
+const JS_SDK = `
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+const [endpoint, calls, profile] = process.argv.slice(-3);
+const client = new STSClient({ endpoint, region: process.env.AWS_REGION || 'us-east-1', ...(profile ? { profile } : {}) });
+const arns = [];
+for (let i = 0; i < Number(calls); i++) arns.push((await client.send(new GetCallerIdentityCommand({}))).Arn);
+console.log(JSON.stringify(arns));
+`;
+
+/** The ARN each GetCallerIdentity call reported; throws with the client's stderr when it fails. */
+export async function callerArns(client: ClientName, call: ClientCall): Promise<string[]> {
+  const calls = call.calls ?? 1;
+  const profile = call.profile ?? '';
+  if (client === 'awscli') {
+    const arns: string[] = [];
+    for (let i = 0; i < calls; i++) {
+      const args = ['sts', 'get-caller-identity', '--endpoint-url', call.stsUrl, '--query', 'Arn', '--output', 'text', ...(profile ? ['--profile', profile] : [])];
+      arns.push((await checked(client, DEBIAN_AWS, args, call.env)).trim());
+    }
+    return arns;
+  }
+  if (client === 'boto3') return JSON.parse(await checked(client, DEBIAN_PYTHON, ['-c', BOTO3, call.stsUrl, String(calls), profile], call.env)) as string[];
+  const node = (nodeRuntimes()[0] as { node: string }).node;
+  const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...call.env };
+  return JSON.parse(await checked(client, node, ['--input-type=module', '--eval', JS_SDK, call.stsUrl, String(calls), profile], env)) as string[];
+}
+
+/** The one ARN a client reported. */
+export async function callerArn(client: ClientName, call: Omit<ClientCall, 'calls'>): Promise<string> {
+  return (await callerArns(client, call))[0] as string;
+}
+
+/** Runs from the repository (where the JS SDK resolves), with the test's TMPDIR unless env names one. */
+async function checked(client: ClientName, command: string, args: string[], env: Record<string, string>): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(command, args, { cwd: REPO_ROOT, env: { TMPDIR: tmpdir(), ...env }, timeout: 60_000 });
+    return stdout;
+  } catch (error) {
+    const { code, stderr } = error as { code?: unknown; stderr?: string };
+    throw new Error(`${client} failed (${String(code)}): ${(stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+
+/**
+ * Routes every credential_process line of an AWS config file through a shell script that
+ * counts its runs, then runs the command as written: how often the clients spawned it.
+ */
+export function countCredentialProcess(configPath: string, dir: string): () => number {
+  const counter = join(dir, 'count-credential-process.sh');
+  const tally = join(dir, 'credential-process-runs');
+  writeFileSync(counter, `#!/bin/sh\nprintf x >> '${tally}'\nexec "$@"\n`);
+  writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/^credential_process = /gm, `credential_process = /bin/sh ${counter} `));
+  return () => (existsSync(tally) ? readFileSync(tally, 'utf8').length : 0);
+}
