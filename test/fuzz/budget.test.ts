@@ -1,7 +1,7 @@
 // The seed and the number of runs of the property tests (budget.ts, test/setup/fast-check.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FIXED_SEED, fuzzSeed, runs, runsFactor } from './budget.ts';
+import { FIXED_SEED, fuzzSeed, runs, runsDivisor, runsFactor } from './budget.ts';
 
 describe('the seed of the property tests', () => {
   it("is fast-check's global seed in every test file, so fc.sample draws the same values each time", () => {
@@ -23,6 +23,12 @@ describe('the seed of the property tests', () => {
     expect(runsFactor({})).toBe(1);
     expect(runsFactor({ FUZZ_RUNS: '10' })).toBe(10);
     for (const bad of ['0', '-1', '1.5', 'x', '1000000']) expect(() => runsFactor({ FUZZ_RUNS: bad }), bad).toThrow(/FUZZ_RUNS must be/);
-    expect(runs(30).numRuns).toBe(30 * runsFactor());
+    expect(runs(30).numRuns).toBe(Math.ceil((30 * runsFactor()) / runsDivisor()));
+  });
+
+  it('FUZZ_RUNS_DIVISOR divides them (npm run mutate), keeping at least one run', () => {
+    expect(runsDivisor({})).toBe(1);
+    expect(runsDivisor({ FUZZ_RUNS_DIVISOR: '10' })).toBe(10);
+    for (const bad of ['0', '-1', '1.5', 'x']) expect(() => runsDivisor({ FUZZ_RUNS_DIVISOR: bad }), bad).toThrow(/FUZZ_RUNS_DIVISOR must be/);
   });
 });

@@ -25,7 +25,18 @@ export function runsFactor(env: NodeJS.ProcessEnv = process.env): number {
   return Number(text);
 }
 
+/**
+ * FUZZ_RUNS_DIVISOR, a whole number the runs are divided by (at least one run stays): npm run
+ * mutate sets it, since every mutant runs the properties again; 1 without it.
+ */
+export function runsDivisor(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.FUZZ_RUNS_DIVISOR?.trim();
+  if (!text) return 1;
+  if (!/^[1-9]\d{0,5}$/.test(text)) throw new Error(`FUZZ_RUNS_DIVISOR must be a whole number from 1; got ${JSON.stringify(env.FUZZ_RUNS_DIVISOR)}`);
+  return Number(text);
+}
+
 /** fast-check parameters for a property that usually runs `numRuns` times. */
 export function runs(numRuns: number): { numRuns: number } {
-  return { numRuns: numRuns * runsFactor() };
+  return { numRuns: Math.max(1, Math.ceil((numRuns * runsFactor()) / runsDivisor())) };
 }

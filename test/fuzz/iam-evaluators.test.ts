@@ -42,6 +42,7 @@ function nullValuesAreBooleans(document: { Statement: Array<{ Condition: Record<
 describe('claimcheck IAM evaluator and the STS double', () => {
   it('agree on random trust policies and requests', () => {
     let allowed = 0;
+    const budget = runs(3000);
     fc.assert(
       fc.property(policy, context, (document, values) => {
         fc.pre(nullValuesAreBooleans(document));
@@ -54,8 +55,9 @@ describe('claimcheck IAM evaluator and the STS double', () => {
         if (ours.allowed) allowed++;
         expect(ours.allowed, `${JSON.stringify(document)} ${JSON.stringify(values)}: double says ${theirs.reason}`).toBe(theirs.allowed);
       }),
-      runs(3000),
+      budget,
     );
-    expect(allowed).toBeGreaterThan(100);
+    // Enough runs end in an Allow for the agreement to cover both answers (1 in 30 at least).
+    expect(allowed).toBeGreaterThan(budget.numRuns / 30);
   });
 });

@@ -102,6 +102,7 @@ describe('linear-time regular expressions', () => {
   it('accepts what RegExp accepts, refuses only the unsupported, and agrees on the rest (fixed seed)', () => {
     const value = fc.string({ unit: fc.constantFrom('a', 'b', '/', '.', '*', '\n'), maxLength: 8 });
     let compared = 0;
+    const budget = runs(3000);
     fc.assert(
       fc.property(regexSource, fc.array(value, { maxLength: 6 }), (source, values) => {
         let reference: RegExp;
@@ -115,8 +116,9 @@ describe('linear-time regular expressions', () => {
         compared++;
         for (const text of values) expect([source, text, ours.test(text)]).toEqual([source, text, reference.test(text)]);
       }),
-      runs(3000),
+      budget,
     );
-    expect(compared).toBeGreaterThan(100);
+    // Enough of the runs compare the engines for the check to mean something (1 in 30 at least).
+    expect(compared).toBeGreaterThan(budget.numRuns / 30);
   });
 });
