@@ -60,5 +60,5 @@ export function formatError(error: ClaimcheckError): string {
 
 /** Messages quote claims and servers: every front door prints them inert (inert-text.ts). */
 function oneLine(text: string): string {
-  return inertLine(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
+  return inertLine(text.replace(/\s*[\r\n]\s*/g, ' ').trim());
 }

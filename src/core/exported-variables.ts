@@ -29,13 +29,13 @@ export interface StaticCredentials {
 /** EXPORTED_VARIABLES with their values. */
 export function credentialVariables(credentials: StaticCredentials, region: string): Array<[string, string]> {
   const values = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, region, region];
-  return EXPORTED_VARIABLES.map((name, index) => [name, values[index] ?? '']);
+  return EXPORTED_VARIABLES.map((name, index) => [name, values[index] as string]);
 }
 
 /** PROFILE_VARIABLES with their values. */
 export function profileVariables(profile: string, region: string): Array<[string, string]> {
   const values = [profile, region, region];
-  return PROFILE_VARIABLES.map((name, index) => [name, values[index] ?? '']);
+  return PROFILE_VARIABLES.map((name, index) => [name, values[index] as string]);
 }
 
 /** What a hand-over does to later steps' environment: what it sets, and what it must clear. */

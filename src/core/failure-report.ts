@@ -74,6 +74,7 @@ function decidedRole(settings: Settings, claims: Claims | undefined): { arn: str
   if (!claims) return undefined;
   try {
     return chooseRole(settings, claims).roleArn;
+    // Stryker disable next-line BlockStatement: equivalent: an empty catch returns undefined too
   } catch {
     return undefined;
   }

@@ -42,6 +42,7 @@ export class RetriesExhausted extends Error {
   readonly elapsedMs: number;
 
   constructor(last: unknown, attempts: number, elapsedMs: number) {
+    // Stryker disable next-line StringLiteral: never shown: callers report `last`, the failure itself
     super('retries exhausted');
     this.last = last;
     this.attempts = attempts;

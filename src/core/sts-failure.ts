@@ -3,7 +3,7 @@
 import { roleOfAssumedRole, type RoleArn } from './arn.js';
 import { ClaimcheckError } from './errors.js';
 import { describeClaim } from './rules.js';
-import { conditionKeyFor, issuerKeys } from './iam/keys.js';
+import { conditionKeyFor, issuerKeys, type KeyFamily } from './iam/keys.js';
 import { githubSubjectKind, otherSubjectForm } from './trust/github.js';
 import { oidcProviderArn, trustConditionFor } from './trust-policy.js';
 
@@ -39,7 +39,7 @@ export function classifyStsFailure(failure: StsFailure): StsFailureKind {
     return 'key-fetch';
   }
   if (TRANSIENT_CODES.has(failure.code) || NETWORK_CODES.has(failure.code)) return 'transient';
-  if (failure.status !== undefined && failure.status >= 500) return 'transient';
+  if ((failure.status ?? 0) >= 500) return 'transient';
   // A response we could not parse (HTML from a proxy, a cut-off body) is a fault on the way.
   if (failure.status === undefined && failure.code === 'Deserialization') return 'transient';
   return 'permanent';
@@ -100,7 +100,7 @@ export function explainStsFailure(failure: StsFailure, context: StsFailureContex
 function acceptingCondition(issuer: string, audience: string, claims: Readonly<Record<string, unknown>>, subject: string): string {
   const keys = issuerKeys(issuer);
   const claimKey = (claim: string) => (typeof claims[claim] === 'string' ? conditionKeyFor(keys, claim) : undefined);
-  const wanted = keys.family === 'github' ? ['repository_id', typeof claims.environment === 'string' ? 'environment' : 'ref'] : keys.family === 'circleci' ? ['oidc.circleci.com/project-id'] : [];
+  const wanted = pinnedClaims(keys.family, claims);
   const pins = wanted.flatMap((claim) => {
     const key = claimKey(claim);
     return key ? [[key, claims[claim] as string] as const] : [];
@@ -108,6 +108,7 @@ function acceptingCondition(issuer: string, audience: string, claims: Readonly<R
   const bySubject = `the condition ${JSON.stringify(trustConditionFor(issuer, audience, subject))} (or a StringLike pattern that covers it)`;
   if (pins.length < wanted.length || pins.length === 0) return bySubject;
   const byKeys = `the condition ${JSON.stringify({ StringEquals: { [`${keys.prefix}:aud`]: audience, ...Object.fromEntries(pins) } })}, which AWS evaluates on the token's own claims`;
+  // Stryker disable next-line ConditionalExpression: equivalent: no other issuer's subject has GitHub's form, so the end of this function says the same
   if (keys.family !== 'github') return `${byKeys}, or ${bySubject}`;
   const kind = githubSubjectKind(subject);
   const other = otherSubjectForm(subject, claims);
@@ -115,6 +116,15 @@ function acceptingCondition(issuer: string, audience: string, claims: Readonly<R
     return `${byKeys}. This repository has GitHub's immutable subject ${JSON.stringify(subject)}: a policy on the legacy form ${JSON.stringify(other)} does not match it; trust both forms or pin the ids as above`;
   }
   return `${byKeys}, or ${bySubject}`;
+}
+
+/** The claims whose provider keys pin this family's job by id: none for a family without such keys. */
+function pinnedClaims(family: KeyFamily, claims: Readonly<Record<string, unknown>>): string[] {
+  if (family === 'github') return ['repository_id', typeof claims.environment === 'string' ? 'environment' : 'ref'];
+  // Stryker disable next-line ConditionalExpression: equivalent: no other family has a key for this claim, so nothing is pinned either way
+  if (family === 'circleci') return ['oidc.circleci.com/project-id'];
+  // Stryker disable next-line ArrayDeclaration: equivalent: a claim without a key of this family pins nothing
+  return [];
 }
 
 function tokenRejected(failure: StsFailure, context: StsFailureContext): ClaimcheckError {
@@ -169,7 +179,8 @@ export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, calle
 
 /** AWS names the action it refused: sts:AssumeRole, or the permission-only sts:TagSession / sts:SetSourceIdentity. */
 function chainAccessDenied(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string, caller: string, sent: ChainHopSent): ClaimcheckError {
-  const refused = /not authorized to perform:?\s*(sts:[A-Za-z]+)/i.exec(failure.message)?.[1]?.toLowerCase();
+  const named = /not authorized to perform:?\s*(sts:[A-Za-z]+)/i.exec(failure.message);
+  const refused = named ? (named[1] as string).toLowerCase() : undefined;
   const both = `The trust policy of ${roleArn.arn} must allow "AWS": "${caller}" (with the role's path, if it has one)`;
   const grant = (action: string) => `and the permissions of ${caller} must allow ${action} on ${roleArn.arn}`;
   if (refused === 'sts:tagsession') {

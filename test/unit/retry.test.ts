@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../../src/core/retry.js';
+import { backoffDelay, RetriesExhausted, systemClock, withRetries, type Clock, type RetryPolicy } from '../../src/core/retry.js';
 
-function fakeClock(): Clock & { slept: number[] } {
-  let now = 0;
+function fakeClock(start = 0): Clock & { slept: number[] } {
+  let now = start;
   const slept: number[] = [];
   return { slept, now: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)) };
 }
@@ -50,5 +50,33 @@ describe('retries', () => {
     expect(error).toBeInstanceOf(RetriesExhausted);
     expect(calls).toBe(2);
     expect(clock.now()).toBeLessThanOrEqual(1000);
+  });
+
+  it('measures the time spent from the first attempt, whatever the clock reads', async () => {
+    const clock = fakeClock(1_700_000_000_000);
+    const error = await withRetries(async () => { throw new Error('down'); }, { policy: { ...policy, maxAttempts: 2 }, clock, decide: () => 'retry', random: () => 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetriesExhausted);
+    expect((error as RetriesExhausted).attempts).toBe(2);
+    expect((error as RetriesExhausted).elapsedMs).toBe(100);
+  });
+
+  it('starts no attempt that would begin exactly when the budget runs out', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const error = await withRetries(async () => { calls++; throw new Error('down'); }, { policy: { ...policy, maxAttempts: 100, budgetMs: 300 }, clock, decide: () => 'retry', random: () => 1 }).catch((e: unknown) => e);
+    // Attempt 1 at 0 ms, attempt 2 at 100 ms; a third would start at 100 + 200 = 300 ms.
+    expect(calls).toBe(2);
+    expect(error).toMatchObject({ attempts: 2, elapsedMs: 100 });
+    expect(clock.slept).toEqual([100]);
+  });
+
+  it('the system clock sleeps on a timer: it resolves later, not at once', async () => {
+    let woke = false;
+    const sleeping = systemClock.sleep(1).then(() => {
+      woke = true;
+    });
+    expect(woke).toBe(false);
+    await sleeping;
+    expect(woke).toBe(true);
   });
 });
