@@ -96,7 +96,8 @@ export function shadowedProfileNote(profile: string, keys: readonly string[]): s
   return `${listed(keys)} ${keys.length === 1 ? 'is' : 'are'} set in this job, and boto3 and the AWS CLI use ${keys.length === 1 ? 'it' : 'them'} before AWS_PROFILE: select profile ${profile} with --profile ${profile} (boto3: Session(profile_name=…)), which they honour first.`;
 }
 
+/** `A`, `A and B`, `A, B and C`: callers pass one name or more. */
 function listed(names: readonly string[]): string {
-  if (names.length < 2) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const last = names.at(-1) as string;
+  return names.length < 2 ? last : `${names.slice(0, -1).join(', ')} and ${last}`;
 }

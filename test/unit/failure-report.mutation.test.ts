@@ -52,6 +52,8 @@ describe('the role named', () => {
   });
 
   it("is not the role map's choice until a token was verified, even for an entry that takes any token", () => {
+    const anyToken = { version: 1, roles: [{ name: 'any', role: 'arn:aws:iam::123456789012:role/read-only' }] };
+    expect(failureReport(error('TOKEN_EXPIRED'), facts({ 'rules-file': 'rules.yml' }, undefined, anyToken)).roleArn).toBeUndefined();
     expect(failureReport(error('TOKEN_EXPIRED'), facts({ 'rules-file': 'rules.yml' }, undefined, mapWith(true))).roleArn).toBeUndefined();
     expect(failureReport(error('STS_ACCESS_DENIED'), facts({ 'rules-file': 'rules.yml' }, { ref: 'refs/heads/x' }, mapWith(true))).roleArn).toBe('arn:aws:iam::123456789012:role/read-only');
   });
