@@ -102,7 +102,7 @@ describe('GitLab', () => {
   it('refuses ids and --protected on a self-managed instance, naming the flag', () => {
     const own = { ...target, keys: issuerKeys('https://gitlab.example.com') };
     expect(thrown(() => gitlabTrustPolicy({ ...trust, projectId: '42' }, own))).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('so --project-id cannot bind there') });
-    expect(thrown(() => gitlabTrustPolicy({ ...trust, namespaceId: '7' }, own))).toMatchObject({ message: expect.stringContaining('no namespace_id claim') });
+    expect(thrown(() => gitlabTrustPolicy({ ...trust, namespaceId: '7' }, own))).toMatchObject({ message: expect.stringContaining('no namespace_id claim for tokens of gitlab.example.com, so --namespace-id') });
     expect(thrown(() => gitlabTrustPolicy({ ...trust, protectedRefs: true }, own))).toMatchObject({ message: expect.stringContaining('no ref_protected claim for tokens of gitlab.example.com, so --protected') });
     expect(thrown(() => gitlabTrustPolicy({ ...trust, projectId: '42' }, own))).toMatchObject({ hint: expect.stringMatching(/^AWS evaluates GitLab claims only for https:\/\/gitlab\.com/) });
     expect(gitlabTrustPolicy(trust, own).Statement).toHaveLength(1);

@@ -273,3 +273,133 @@ describe('other platforms', () => {
     expectReal(policy, rules, result, keys);
   });
 });
+
+describe('the values tried for a gap', () => {
+  const RULES = 'repository_id=1\nenvironment=prod';
+  const pinned = { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '1' };
+
+  /** The environment value of the gap found against a policy that pins repository_id 1. */
+  function found(condition: Record<string, object>, rules = RULES): string | undefined {
+    const policy = document(GITHUB, { ...condition, StringEquals: { ...pinned, ...(condition.StringEquals ?? {}) } });
+    const result = check(policy, rules);
+    expectReal(policy, rules, result);
+    const gap = result.gaps.find((item) => item.claim === 'environment');
+    return gap === undefined ? undefined : (gap.token.environment ?? '(none)');
+  }
+
+  it('near misses of the current value, in order', () => {
+    expect(found({ StringLike: { [`${G}:environment`]: ['prod', 'prod?'] } })).toBe('prod9');
+    expect(found({ StringLike: { [`${G}:environment`]: ['prod', 'prod-*'] } })).toBe('prod-other');
+    expect(found({ StringLike: { [`${G}:environment`]: ['prod', '*-prod'] } })).toBe('other-prod');
+    expect(found({ StringLike: { [`${G}:environment`]: ['prod', 'prod*x'] } })).toBe('prod/x');
+    expect(found({ StringLike: { [`${G}:environment`]: ['prod', 'prod*x'] }, StringNotLike: { [`${G}:environment`]: '*/*' } })).toBe('prod:x');
+  });
+
+  it('the empty value, then a missing claim', () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Federated: principal(GITHUB) }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { ...pinned, [`${G}:environment`]: 'prod' } } },
+        { Effect: 'Allow', Principal: { Federated: principal(GITHUB) }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: pinned, StringNotLike: { [`${G}:environment`]: '?*' }, Null: { [`${G}:environment`]: 'false' } } },
+      ],
+    };
+    const result = check(policy, RULES);
+    expect(result.gaps.map((gap) => gap.token.environment)).toEqual(['']);
+    expectReal(policy, RULES, result);
+  });
+
+  it('the policy\'s own values, read as IAM reads them', () => {
+    expect(found({ StringEquals: { [`${G}:environment`]: ['prod', 'st*ge'] } })).toBe('st*ge');
+    expect(found({ StringEquals: { [`${G}:environment`]: ['prod', 'a${*}b'] } })).toBe('a*b');
+    expect(found({ StringLike: { [`${G}:environment`]: ['prod', 'a?b*'] }, StringNotLike: { [`${G}:environment`]: 'axbx' } })).toBe('axbx/y');
+  });
+
+  it('the policy\'s patterns filled with x, x/y, x:y, then nothing', () => {
+    const like = { [`${G}:environment`]: ['prod', 'st*'] };
+    expect(found({ StringLike: like })).toBe('stx');
+    expect(found({ StringLike: like, StringNotLike: { [`${G}:environment`]: 'stx' } })).toBe('stx/y');
+    expect(found({ StringLike: like, StringNotLike: { [`${G}:environment`]: ['stx', 'st*/*'] } })).toBe('stx:y');
+    expect(found({ StringLike: like, StringNotLike: { [`${G}:environment`]: ['stx', 'st*/*', 'st*:*'] } })).toBe('st');
+  });
+
+  it('the values of the policy\'s subjects, filled with x, x/y, then x:y', () => {
+    const sub = { [`${G}:sub`]: ['repo:acme/api:environment:prod', 'repo:acme/api:environment:st*'] };
+    expect(found({ StringLike: sub })).toBe('stx');
+    expect(found({ StringLike: sub, StringNotLike: { [`${G}:sub`]: '*:stx' } })).toBe('stx/y');
+    expect(found({ StringLike: sub, StringNotLike: { [`${G}:sub`]: ['*:stx', '*:st*/*'] } })).toBe('stx:y');
+  });
+
+  it('nothing from subjects that do not name the claim', () => {
+    const misses = ['prod9', 'prod-other', 'other-prod', 'PROD', 'prod/x', 'prod:x', ''];
+    expect(found({ StringLike: { [`${G}:sub`]: 'repo:acme/api:*' }, StringNotLike: { [`${G}:environment`]: misses } })).toBe('(none)');
+  });
+
+  it('the rule\'s own patterns stretched across : and filled with x', () => {
+    const policy = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '1' }, StringLike: { [`${G}:ref`]: 'refs/tags/v*' }, StringNotLike: { [`${G}:ref`]: '*/*/*/*' } });
+    expect(check(policy, 'repository_id=1\nref=refs/tags/v*').gaps.map((gap) => gap.token.ref)).toEqual(['refs/tags/vx:y']);
+    // Here the x fill is refused by a second rule on the claim.
+    const narrow = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '1' }, StringLike: { [`${G}:ref`]: 'refs/heads/*' }, StringNotLike: { [`${G}:ref`]: ['*/*/*/*', '*:*'] } });
+    const rules = 'repository_id=1\nref=refs/heads/*\nref=refs/heads/main';
+    const result = check(narrow, rules);
+    expect(result.gaps.map((gap) => gap.token.ref)).toEqual(['refs/heads/x']);
+    expectReal(narrow, rules, result);
+  });
+});
+
+describe('how a gap is described', () => {
+  it('says the policy checks the key when any statement does', () => {
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Federated: principal(GITHUB) }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '1' }, StringLike: { [`${G}:environment`]: 'prod*' } } },
+        { Effect: 'Allow', Principal: { Federated: principal(GITHUB) }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '1', [`${G}:ref`]: 'refs/heads/never' } } },
+      ],
+    };
+    expect(check(policy, 'repository_id=1\nenvironment=prod').gaps.map((gap) => gap.summary)).toEqual(['accepts environment "prod9", which the rule environment=prod refuses']);
+    // Key names are compared without case, as IAM does.
+    const upper = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '1' }, StringLike: { [`${G.toUpperCase()}:ENVIRONMENT`]: 'prod*' } });
+    expect(check(upper, 'repository_id=1\nenvironment=prod').gaps.map((gap) => gap.summary)).toEqual(['accepts environment "prod9", which the rule environment=prod refuses']);
+  });
+
+  it('never says a policy accepts any subject', () => {
+    const keys = issuerKeys('https://issuer.example');
+    const policy = document(keys, { StringEquals: { 'issuer.example:aud': AUD } });
+    const result = check(policy, 'sub=team:a', keys);
+    expect(result.gaps.map((gap) => gap.summary)).toEqual(['accepts sub "team:a9", which the rule sub=team:a refuses']);
+  });
+});
+
+describe('the witness search, in detail', () => {
+  it('takes a policy value that makes the token acceptable, and nothing else', () => {
+    const policy = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '555' } });
+    const result = check(policy, 'environment=**\nrepository_id=**');
+    expect(result.witness).toStrictEqual({
+      repository: 'acme/api', repository_owner: 'acme', repository_id: '555', repository_owner_id: '200000002', ref: 'refs/heads/main',
+      ref_type: 'branch', event_name: 'push', actor: 'octocat', actor_id: '583231', workflow: 'deploy', job_workflow_ref: 'acme/api/.github/workflows/deploy.yml@refs/heads/main',
+      environment: 'x', sub: 'repo:acme/api:environment:x', aud: AUD,
+    });
+  });
+
+  it('fills a pattern with x, then with nothing', () => {
+    const policy = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD }, StringLike: { [`${G}:environment`]: 'a*' } });
+    expect(check(policy, [exact('environment', 'bx', 'ax')]).witness?.environment).toBe('ax');
+    expect(check(policy, [exact('environment', 'b', 'a')]).witness?.environment).toBe('a');
+  });
+
+  it('keeps a value when either subject form passes the rules', () => {
+    const policy = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: '555' } });
+    const result = check(policy, 'sub=repo:acme/api:**\nrepository_id=**');
+    expect(result.witness).toMatchObject({ repository_id: '555', sub: 'repo:acme/api:ref:refs/heads/main' });
+  });
+
+  it('takes the first alternative that gives a value', () => {
+    const policy = document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD } });
+    const rule: ClaimRule = { source: 'workflow', claim: 'workflow', alternatives: [{ regex: { source: 'zzz', test: (value) => value === 'zzz' } }, { exact: 'release' }] };
+    expect(check(policy, [rule]).witness?.workflow).toBe('release');
+  });
+
+  it('finds none under a Principal of another kind, or a policy it cannot read', () => {
+    expect(check(document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD } }, { Principal: { AWS: principal(GITHUB) } }), 'repository_id=1').witness).toBeUndefined();
+    expect(check(document(GITHUB, { StringEquals: { [`${G}:aud`]: AUD, [`${G}:repository_id`]: { n: 1 } } }), 'repository_id=1').witness).toBeUndefined();
+  });
+});

@@ -61,6 +61,9 @@ describe('one alternative', () => {
       { rule: rules[0], where: 'aws-narrower', key: `${G}:ref`, note: 'a pattern with both * and ** has no exact IAM form; AWS also refuses a few values with / or : where the rule accepts them' },
       { rule: rules[1], where: 'aws', key: `${G}:repository_id` },
     ]);
+    // One such alternative among others is enough.
+    expect(ruleBindings(parseClaimRules('ref=x|a*b**c'), keys)[0]).toMatchObject({ where: 'aws-narrower' });
+    expect(ruleBindings(parseClaimRules('ref=x|a*b|c**'), keys)[0]).toMatchObject({ where: 'aws' });
   });
 
   it('exact values stay exact, * included', () => {
@@ -124,7 +127,7 @@ describe('rules on the same claim', () => {
   it('refuse rules that allow no common value', () => {
     const error = thrown(() => compileRules(parseClaimRules('ref=a|b\nref=c'), target));
     expect(error).toBeInstanceOf(ClaimcheckError);
-    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/^The rules accept no token/) });
+    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/^The rules accept no token/), hint: 'Check the rules on each claim for values that contradict each other.' });
     // A statement that cannot match is dropped; the others stay.
     expect(conditions('ref=x/y/z|b/*\nref=b/c')).toEqual([{ StringEquals: { ...aud, ref: 'b/c' }, StringLike: { ref: 'b/*' }, StringNotLike: { ref: ['*/*/*', '*:*'] } }]);
   });
@@ -135,7 +138,11 @@ describe('rules on the same claim', () => {
     ]);
     const error = thrown(() => compileRules(parseClaimRules('ref=a*\nref=*b\nref=**c'), target));
     expect(error).toBeInstanceOf(ClaimcheckError);
-    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: `More than two pattern rules constrain ${G}:ref; IAM cannot express that in one statement.` });
+    expect(error).toMatchObject({
+      code: 'INPUT_INVALID',
+      message: `More than two pattern rules constrain ${G}:ref; IAM cannot express that in one statement.`,
+      hint: 'Merge the rules on that claim into one rule with alternatives.',
+    });
   });
 
   it('combine a pattern with exact values', () => {

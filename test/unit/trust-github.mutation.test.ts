@@ -167,7 +167,11 @@ describe('githubTrustPolicy pinned by id', () => {
       return undefined;
     })();
     expect(error).toBeInstanceOf(ClaimcheckError);
-    expect(error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('ghes.example.com/_services/token') });
+    expect(error).toMatchObject({
+      code: 'INPUT_INVALID',
+      message: 'AWS evaluates no GitHub claims for tokens of ghes.example.com/_services/token, so --owner-id and --repository-id cannot pin the repository.',
+      hint: expect.stringMatching(/^Drop --owner-id and --repository-id \(GitHub Enterprise Server has no immutable subjects\)/),
+    });
     // A GitHub issuer read as another family by an explicit --key-family: no GitHub keys either.
     expect(() => githubTrustPolicy(trust({ ...ids, branches: ['main'] }), { ...TARGET, keys: issuerKeys(ISSUER, 'gitlab') })).toThrow(ClaimcheckError);
     // Without ids nothing needs a GitHub key.

@@ -200,3 +200,32 @@ describe('a policy claimcheck cannot read', () => {
     expect(operator.lines.join('\n')).not.toContain(`${P}:aud`.concat(' "'));
   });
 });
+
+describe('near misses, in detail', () => {
+  it('count a case-only match among several values, and read the policy\'s escapes', () => {
+    expect(simulate({ StringEquals: { [`${P}:ref`]: ['refs/heads/dev', 'refs/heads/MAIN'] } }).lines[3]).toBe('    hint: The values differ only in case: IAM compares ref case-sensitively.');
+    const escaped = simulate({ StringEquals: { [`${P}:ref`]: 'refs/heads/MAIN${$}' } }, { ...TOKEN, ref: 'refs/heads/main$' });
+    expect(escaped.lines[3]).toBe('    hint: The values differ only in case: IAM compares ref case-sensitively.');
+  });
+
+  it('give no case hint for a policy variable claimcheck does not resolve', () => {
+    const result = simulate({ StringEquals: { [`${P}:ref`]: '${aws:username}' } });
+    expect(result.lines).toEqual(['REFUSED: no statement allows this token.', 'Statement[0] refuses it:', `  - StringEquals ${P}:ref "\${aws:username}" does not hold: the token has "refs/heads/main"`, KEYS_LINE]);
+  });
+
+  it('give the subject-form hints for the subject only', () => {
+    const result = simulate({ StringEquals: { [`${P}:workflow`]: IMMUTABLE } }, { ...TOKEN, workflow: LEGACY, environment: 'prod' });
+    expect(result.lines.join('\n')).not.toContain('hint:');
+  });
+
+  it('give the environment hint when any trusted subject names a ref', () => {
+    const result = simulate(onSub(['repo:acme/api:pull_request', 'repo:acme/api:ref:refs/heads/main']), { ...TOKEN, sub: 'repo:acme/api:environment:prod', environment: 'prod' });
+    expect(result.lines[3]).toMatch(/^ {4}hint: This job uses the environment "prod"/);
+  });
+
+  it('hold a Principal that names the provider under another kind than Federated as not matching', () => {
+    const result = simulate(onSub(IMMUTABLE), TOKEN, { Principal: { AWS: ARN } });
+    expect(result.allowed).toBe(false);
+    expect(result.lines[2]).toBe(`  - its Principal {"AWS":"${ARN}"} is not the IAM OIDC provider of this token's issuer (…:oidc-provider/${P})`);
+  });
+});

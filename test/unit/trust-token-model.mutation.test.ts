@@ -15,34 +15,36 @@ const BITBUCKET = issuerKeys('https://api.bitbucket.org/2.0/workspaces/acme/pipe
 const C = 'oidc.circleci.com/';
 
 describe('the GitHub token model', () => {
-  const model = tokenModel(GITHUB, undefined);
 
   it('starts from a push to main of acme/api with both ids', () => {
-    expect(model.base()).toEqual({
+    const model = tokenModel(GITHUB, undefined);
+    expect(model.base()).toStrictEqual({
       repository: 'acme/api', repository_owner: 'acme', repository_id: '100000001', repository_owner_id: '200000002', ref: 'refs/heads/main',
       ref_type: 'branch', event_name: 'push', actor: 'octocat', actor_id: '583231', workflow: 'deploy', job_workflow_ref: 'acme/api/.github/workflows/deploy.yml@refs/heads/main',
     });
   });
 
   it('gives the legacy and the immutable subject, on the ref, the environment or a pull request', () => {
+    const model = tokenModel(GITHUB, undefined);
     const base = model.base();
-    expect(model.subjects(base)).toEqual(['repo:acme/api:ref:refs/heads/main', 'repo:acme@200000002/api@100000001:ref:refs/heads/main']);
-    expect(model.subjects({ ...base, environment: 'prod' })).toEqual(['repo:acme/api:environment:prod', 'repo:acme@200000002/api@100000001:environment:prod']);
+    expect(model.subjects(base)).toStrictEqual(['repo:acme/api:ref:refs/heads/main', 'repo:acme@200000002/api@100000001:ref:refs/heads/main']);
+    expect(model.subjects({ ...base, environment: 'prod' })).toStrictEqual(['repo:acme/api:environment:prod', 'repo:acme@200000002/api@100000001:environment:prod']);
     // The environment wins over a pull request, a pull request over the ref.
     expect(model.subjects({ ...base, environment: 'prod', event_name: 'pull_request' })[0]).toBe('repo:acme/api:environment:prod');
     expect(model.subjects({ ...base, event_name: 'pull_request' })[0]).toBe('repo:acme/api:pull_request');
-    expect(model.subjects({ repository: 'a/b' })).toEqual(['repo:a/b:ref:', 'repo:a@/b@:ref:']);
+    expect(model.subjects({ repository: 'a/b' })).toStrictEqual(['repo:a/b:ref:', 'repo:a@/b@:ref:']);
     expect(model.subjects({})[0]).toMatch(/^repo:\/[^:]*:ref:$/);
   });
 
   it('keeps the owner and the repository in step, and removes a claim set to nothing', () => {
+    const model = tokenModel(GITHUB, undefined);
     const base = model.base();
     expect(model.set(base, 'repository', 'other/tool')).toMatchObject({ repository: 'other/tool', repository_owner: 'other' });
     expect(model.set(base, 'repository', 'solo')).toMatchObject({ repository: 'solo', repository_owner: 'solo' });
     expect(model.set(base, 'repository_owner', 'evil')).toMatchObject({ repository: 'evil/api', repository_owner: 'evil' });
-    expect(model.set({ repository: 'acme' }, 'repository_owner', 'evil')).toEqual({ repository: 'evil/api', repository_owner: 'evil' });
-    expect(model.set({}, 'repository_owner', 'evil')).toEqual({ repository: 'evil/api', repository_owner: 'evil' });
-    expect(model.set(base, 'ref', 'refs/heads/dev')).toEqual({ ...base, ref: 'refs/heads/dev' });
+    expect(model.set({ repository: 'acme' }, 'repository_owner', 'evil')).toStrictEqual({ repository: 'evil/api', repository_owner: 'evil' });
+    expect(model.set({}, 'repository_owner', 'evil')).toStrictEqual({ repository: 'evil/api', repository_owner: 'evil' });
+    expect(model.set(base, 'ref', 'refs/heads/dev')).toStrictEqual({ ...base, ref: 'refs/heads/dev' });
     const without = model.set(base, 'repository', undefined);
     expect(without).not.toHaveProperty('repository');
     expect(without.repository_owner).toBe('acme');
@@ -53,12 +55,13 @@ describe('the GitHub token model', () => {
   });
 
   it('reads the repository, ids and context off either subject form', () => {
-    expect(model.fromSubject('repo:acme/api:ref:refs/heads/main')).toEqual({ repository: 'acme/api', repository_owner: 'acme', ref: 'refs/heads/main' });
-    expect(model.fromSubject('repo:acme@12/api@34:environment:prod')).toEqual({ repository: 'acme/api', repository_owner: 'acme', repository_owner_id: '12', repository_id: '34', environment: 'prod' });
-    expect(model.fromSubject('repo:acme/api:pull_request')).toEqual({ repository: 'acme/api', repository_owner: 'acme', event_name: 'pull_request' });
-    expect(model.fromSubject('repo:acme@/api@:job_workflow_ref:x')).toEqual({ repository: 'acme/api', repository_owner: 'acme' });
+    const model = tokenModel(GITHUB, undefined);
+    expect(model.fromSubject('repo:acme/api:ref:refs/heads/main')).toStrictEqual({ repository: 'acme/api', repository_owner: 'acme', ref: 'refs/heads/main' });
+    expect(model.fromSubject('repo:acme@12/api@34:environment:prod')).toStrictEqual({ repository: 'acme/api', repository_owner: 'acme', repository_owner_id: '12', repository_id: '34', environment: 'prod' });
+    expect(model.fromSubject('repo:acme/api:pull_request')).toStrictEqual({ repository: 'acme/api', repository_owner: 'acme', event_name: 'pull_request' });
+    expect(model.fromSubject('repo:acme@/api@:job_workflow_ref:x')).toStrictEqual({ repository: 'acme/api', repository_owner: 'acme' });
     expect(model.fromSubject('repo:acme/api:ref:a\nb')).toMatchObject({ ref: 'a\nb' });
-    for (const sub of ['repo:acme/api', 'xrepo:acme/api:ref:x', 'repo:a/b/c:ref:x', 'repo:/api:ref:x', 'repo:acme/:ref:x', 'subject']) expect(model.fromSubject(sub), sub).toEqual({});
+    for (const sub of ['repo:acme/api', 'xrepo:acme/api:ref:x', 'repo:a/b/c:ref:x', 'repo:/api:ref:x', 'repo:acme/:ref:x', 'subject']) expect(model.fromSubject(sub), sub).toStrictEqual({});
   });
 
   it('is chosen by the issuer or by the platform', () => {
@@ -68,10 +71,10 @@ describe('the GitHub token model', () => {
 });
 
 describe('the CircleCI token model', () => {
-  const model = tokenModel(CIRCLECI, undefined);
 
   it('starts from a project, user, origin and ref', () => {
-    expect(model.base()).toEqual({
+    const model = tokenModel(CIRCLECI, undefined);
+    expect(model.base()).toStrictEqual({
       [`${C}project-id`]: '3f1c0c2e-0000-4000-8000-000000000001',
       [`${C}vcs-origin`]: 'github.com/acme/api',
       [`${C}vcs-ref`]: 'refs/heads/main',
@@ -80,65 +83,75 @@ describe('the CircleCI token model', () => {
   });
 
   it('names the issuer\'s organization in both subject forms', () => {
-    expect(model.subjects(model.base())).toEqual([
+    const model = tokenModel(CIRCLECI, undefined);
+    expect(model.subjects(model.base())).toStrictEqual([
       `org/${CIRCLECI_ORG}/project/3f1c0c2e-0000-4000-8000-000000000001/user/3f1c0c2e-0000-4000-8000-0000000000aa`,
       `org/${CIRCLECI_ORG}/project/3f1c0c2e-0000-4000-8000-000000000001/user/3f1c0c2e-0000-4000-8000-0000000000aa/vcs-origin/github.com/acme/api/vcs-ref/refs/heads/main`,
     ]);
-    expect(model.subjects({})).toEqual([`org/${CIRCLECI_ORG}/project//user/`, `org/${CIRCLECI_ORG}/project//user//vcs-origin//vcs-ref/`]);
+    expect(model.subjects({})).toStrictEqual([`org/${CIRCLECI_ORG}/project//user/`, `org/${CIRCLECI_ORG}/project//user//vcs-origin//vcs-ref/`]);
     // Without an organization in the issuer (--platform circleci elsewhere), a placeholder one.
-    expect(tokenModel(OTHER, 'circleci').subjects({ [`${C}project-id`]: 'p', user: 'u' })[0]).toBe('org/00000000-0000-4000-8000-000000000000/project/p/user/u');
+    const placeholder = 'org/00000000-0000-4000-8000-000000000000/project/p/user/u';
+    expect(tokenModel(OTHER, 'circleci').subjects({ [`${C}project-id`]: 'p', user: 'u' })[0]).toBe(placeholder);
+    // Only an issuer that is CircleCI's, whole, names the organization.
+    for (const issuer of [`https://evil.example/oidc.circleci.com/org/${CIRCLECI_ORG}`, `https://oidc.circleci.com/org/${CIRCLECI_ORG}/x`]) {
+      expect(tokenModel(issuerKeys(issuer), 'circleci').subjects({ [`${C}project-id`]: 'p', user: 'u' })[0], issuer).toBe(placeholder);
+    }
   });
 
   it('changes or removes one claim', () => {
+    const model = tokenModel(CIRCLECI, undefined);
     const base = model.base();
-    expect(model.set(base, 'user', 'u2')).toEqual({ ...base, user: 'u2' });
-    expect(model.set(base, 'user', undefined)).not.toHaveProperty('user');
+    expect(model.set(base, 'user', 'u2')).toStrictEqual({ ...base, user: 'u2' });
+    expect(model.set(base, 'user', undefined)).toStrictEqual(Object.fromEntries(Object.entries(base).filter(([name]) => name !== 'user')));
     expect(base.user).toBe('3f1c0c2e-0000-4000-8000-0000000000aa');
   });
 
   it('reads the project, user, origin and ref off a subject', () => {
-    expect(model.fromSubject('org/o/project/p/user/u')).toEqual({ [`${C}project-id`]: 'p', user: 'u' });
-    expect(model.fromSubject('org/o/project/p/user/u/vcs-origin/github.com/a/b/vcs-ref/refs/heads/x')).toEqual({
+    const model = tokenModel(CIRCLECI, undefined);
+    expect(model.fromSubject('org/org1/project/proj1/user/user1')).toStrictEqual({ [`${C}project-id`]: 'proj1', user: 'user1' });
+    expect(model.fromSubject('org/o/project/p/user/u/vcs-origin/github.com/a/b/vcs-ref/refs/heads/x')).toStrictEqual({
       [`${C}project-id`]: 'p', user: 'u', [`${C}vcs-origin`]: 'github.com/a/b', [`${C}vcs-ref`]: 'refs/heads/x',
     });
-    for (const sub of ['org/o/project/p', 'xorg/o/project/p/user/u', 'org/o/project/p/user/u/x', 'org//project/p/user/u', 'org/o/project//user/u', 'org/o/project/p/user/']) expect(model.fromSubject(sub), sub).toEqual({});
+    for (const sub of ['org/o/project/p', 'xorg/o/project/p/user/u', 'org/o/project/p/user/u/x', 'org//project/p/user/u', 'org/o/project//user/u', 'org/o/project/p/user/']) expect(model.fromSubject(sub), sub).toStrictEqual({});
   });
 });
 
 describe('the GitLab token model', () => {
-  const model = tokenModel(GITLAB, undefined);
 
   it('starts from a protected push to main of acme/api', () => {
-    expect(model.base()).toEqual({
+    const model = tokenModel(GITLAB, undefined);
+    expect(model.base()).toStrictEqual({
       project_path: 'acme/api', project_id: '4200001', namespace_path: 'acme', namespace_id: '4200002', ref: 'main', ref_type: 'branch', ref_protected: 'true',
       pipeline_source: 'push', pipeline_id: '9100001', job_id: '9200001', user_login: 'octocat', user_id: '583231', user_email: 'octocat@example.com',
       user_access_level: 'maintainer', runner_environment: 'gitlab-hosted',
     });
-    expect(model.subjects(model.base())).toEqual(['project_path:acme/api:ref_type:branch:ref:main']);
-    expect(model.subjects({})).toEqual(['project_path::ref_type::ref:']);
+    expect(model.subjects(model.base())).toStrictEqual(['project_path:acme/api:ref_type:branch:ref:main']);
+    expect(model.subjects({})).toStrictEqual(['project_path::ref_type::ref:']);
   });
 
   it('keeps the namespace the project\'s parent path', () => {
+    const model = tokenModel(GITLAB, undefined);
     const base = model.base();
     expect(model.set(base, 'project_path', 'group/sub/tool')).toMatchObject({ project_path: 'group/sub/tool', namespace_path: 'group/sub' });
     expect(model.set(base, 'project_path', 'tool')).toMatchObject({ project_path: 'tool', namespace_path: 'tool' });
-    expect(model.set(base, 'project_path', undefined)).toEqual(Object.fromEntries(Object.entries(base).filter(([name]) => name !== 'project_path')));
-    expect(model.set(base, 'ref', 'dev')).toEqual({ ...base, ref: 'dev' });
+    expect(model.set(base, 'project_path', undefined)).toStrictEqual(Object.fromEntries(Object.entries(base).filter(([name]) => name !== 'project_path')));
+    expect(model.set(base, 'ref', 'dev')).toStrictEqual({ ...base, ref: 'dev' });
   });
 
   it('reads the project, namespace and ref off a subject', () => {
-    expect(model.fromSubject('project_path:group/sub/tool:ref_type:tag:ref:v1:x')).toEqual({ project_path: 'group/sub/tool', namespace_path: 'group/sub', ref_type: 'tag', ref: 'v1:x' });
-    expect(model.fromSubject('project_path:tool:ref_type:branch:ref:main')).toEqual({ project_path: 'tool', namespace_path: 'tool', ref_type: 'branch', ref: 'main' });
-    expect(model.fromSubject('project_path::ref_type::ref:')).toEqual({ project_path: '', namespace_path: '', ref_type: '', ref: '' });
-    for (const sub of ['project_path:a:b:ref_type:branch:ref:main', 'xproject_path:a:ref_type:branch:ref:main', 'project_path:a:ref_type:branch']) expect(model.fromSubject(sub), sub).toEqual({});
+    const model = tokenModel(GITLAB, undefined);
+    expect(model.fromSubject('project_path:group/sub/tool:ref_type:tag:ref:v1:x\ny')).toStrictEqual({ project_path: 'group/sub/tool', namespace_path: 'group/sub', ref_type: 'tag', ref: 'v1:x\ny' });
+    expect(model.fromSubject('project_path:tool:ref_type:branch:ref:main')).toStrictEqual({ project_path: 'tool', namespace_path: 'tool', ref_type: 'branch', ref: 'main' });
+    expect(model.fromSubject('project_path::ref_type::ref:')).toStrictEqual({ project_path: '', namespace_path: '', ref_type: '', ref: '' });
+    for (const sub of ['project_path:a:b:ref_type:branch:ref:main', 'xproject_path:a:ref_type:branch:ref:main', 'project_path:a:ref_type:branch']) expect(model.fromSubject(sub), sub).toStrictEqual({});
   });
 });
 
 describe('the Buildkite token model', () => {
-  const model = tokenModel(BUILDKITE, undefined);
 
   it('starts from a build of acme/deploy on main', () => {
-    expect(model.base()).toEqual({
+    const model = tokenModel(BUILDKITE, undefined);
+    expect(model.base()).toStrictEqual({
       organization_slug: 'acme', pipeline_slug: 'deploy', organization_id: '0191f956-0000-4000-8000-000000000001', pipeline_id: '0191f956-0000-4000-8000-000000000002',
       build_branch: 'main', build_commit: '9f3182061f1e2cca4702c368cbc039b7dc9d4485', step_key: 'deploy', build_number: '42', cluster_name: 'default',
       cluster_id: '0191f956-0000-4000-8000-000000000003',
@@ -146,57 +159,63 @@ describe('the Buildkite token model', () => {
   });
 
   it('puts the tag in the subject of a tag build, else the branch', () => {
+    const model = tokenModel(BUILDKITE, undefined);
     const base = model.base();
-    expect(model.subjects(base)).toEqual(['organization:acme:pipeline:deploy:ref:refs/heads/main:commit:9f3182061f1e2cca4702c368cbc039b7dc9d4485:step:deploy']);
-    expect(model.subjects({ ...base, build_tag: 'v1' })).toEqual(['organization:acme:pipeline:deploy:ref:refs/tags/v1:commit:9f3182061f1e2cca4702c368cbc039b7dc9d4485:step:deploy']);
-    expect(model.subjects({})).toEqual(['organization::pipeline::ref:refs/heads/:commit::step:']);
-    expect(model.set(base, 'build_branch', undefined)).not.toHaveProperty('build_branch');
-    expect(model.set(base, 'build_branch', 'dev')).toEqual({ ...base, build_branch: 'dev' });
+    expect(model.subjects(base)).toStrictEqual(['organization:acme:pipeline:deploy:ref:refs/heads/main:commit:9f3182061f1e2cca4702c368cbc039b7dc9d4485:step:deploy']);
+    expect(model.subjects({ ...base, build_tag: 'v1' })).toStrictEqual(['organization:acme:pipeline:deploy:ref:refs/tags/v1:commit:9f3182061f1e2cca4702c368cbc039b7dc9d4485:step:deploy']);
+    expect(model.subjects({})).toStrictEqual(['organization::pipeline::ref:refs/heads/:commit::step:']);
+    expect(model.set(base, 'build_branch', undefined)).toStrictEqual(Object.fromEntries(Object.entries(base).filter(([name]) => name !== 'build_branch')));
+    expect(model.set(base, 'build_branch', 'dev')).toStrictEqual({ ...base, build_branch: 'dev' });
   });
 
   it('reads the slugs, ref, commit and step off a subject', () => {
-    expect(model.fromSubject('organization:o:pipeline:p:ref:refs/heads/main:commit:c:step:s:t')).toEqual({ organization_slug: 'o', pipeline_slug: 'p', build_branch: 'main', build_commit: 'c', step_key: 's:t' });
-    expect(model.fromSubject('organization:o:pipeline:p:ref:refs/tags/v1:commit:c:step:')).toEqual({ organization_slug: 'o', pipeline_slug: 'p', build_tag: 'v1', build_commit: 'c', step_key: '' });
+    const model = tokenModel(BUILDKITE, undefined);
+    expect(model.fromSubject('organization:o:pipeline:p:ref:refs/heads/main:commit:c:step:s:t')).toStrictEqual({ organization_slug: 'o', pipeline_slug: 'p', build_branch: 'main', build_commit: 'c', step_key: 's:t' });
+    expect(model.fromSubject('organization:acme:pipeline:deploy:ref:refs/heads/main:commit:9f31:step:a\nb')).toStrictEqual({
+      organization_slug: 'acme', pipeline_slug: 'deploy', build_branch: 'main', build_commit: '9f31', step_key: 'a\nb',
+    });
+    expect(model.fromSubject('organization:o:pipeline:p:ref:refs/tags/v1:commit:c:step:')).toStrictEqual({ organization_slug: 'o', pipeline_slug: 'p', build_tag: 'v1', build_commit: 'c', step_key: '' });
     for (const sub of ['organization:o:pipeline:p:ref:refs/pull/1:commit:c:step:s', 'organization:o:x:pipeline:p:ref:refs/heads/m:commit:c:step:s', 'xorganization:o:pipeline:p:ref:refs/heads/m:commit:c:step:s', 'organization:o:pipeline:p:ref:refs/heads/m:x:commit:c:step:s']) {
-      expect(model.fromSubject(sub), sub).toEqual({});
+      expect(model.fromSubject(sub), sub).toStrictEqual({});
     }
   });
 });
 
 describe('the Bitbucket token model', () => {
-  const model = tokenModel(BITBUCKET, 'bitbucket');
 
   it('starts from a step of a repository, without a deployment environment', () => {
-    expect(model.base()).toEqual({
+    const model = tokenModel(BITBUCKET, 'bitbucket');
+    expect(model.base()).toStrictEqual({
       workspaceUuid: '{5d6b0e4a-0000-4000-8000-000000000001}', repositoryUuid: '{5d6b0e4a-0000-4000-8000-000000000002}',
       pipelineUuid: '{5d6b0e4a-0000-4000-8000-000000000003}', stepUuid: '{5d6b0e4a-0000-4000-8000-000000000004}', branchName: 'main',
     });
   });
 
   it('puts the environment between the repository and the step when there is one', () => {
-    expect(model.subjects({ repositoryUuid: '{r}', stepUuid: '{s}' })).toEqual(['{r}:{s}']);
-    expect(model.subjects({ repositoryUuid: '{r}', deploymentEnvironmentUuid: '{e}', stepUuid: '{s}' })).toEqual(['{r}:{e}:{s}']);
-    expect(model.subjects({})).toEqual([':']);
-    expect(model.fromSubject('{r}:{s}')).toEqual({ repositoryUuid: '{r}', stepUuid: '{s}' });
-    expect(model.fromSubject('{r}:{e}:{s}')).toEqual({ repositoryUuid: '{r}', deploymentEnvironmentUuid: '{e}', stepUuid: '{s}' });
-    for (const sub of ['{r}', '{r}:{e}:{s}:x']) expect(model.fromSubject(sub), sub).toEqual({});
+    const model = tokenModel(BITBUCKET, 'bitbucket');
+    expect(model.subjects({ repositoryUuid: '{r}', stepUuid: '{s}' })).toStrictEqual(['{r}:{s}']);
+    expect(model.subjects({ repositoryUuid: '{r}', deploymentEnvironmentUuid: '{e}', stepUuid: '{s}' })).toStrictEqual(['{r}:{e}:{s}']);
+    expect(model.subjects({})).toStrictEqual([':']);
+    expect(model.fromSubject('{r}:{s}')).toStrictEqual({ repositoryUuid: '{r}', stepUuid: '{s}' });
+    expect(model.fromSubject('{r}:{e}:{s}')).toStrictEqual({ repositoryUuid: '{r}', deploymentEnvironmentUuid: '{e}', stepUuid: '{s}' });
+    for (const sub of ['{r}', '{r}:{e}:{s}:x']) expect(model.fromSubject(sub), sub).toStrictEqual({});
   });
 
   it('is chosen by the platform only: AWS has no Bitbucket keys', () => {
-    expect(tokenModel(BITBUCKET, undefined).base()).toEqual({ sub: 'subject' });
+    expect(tokenModel(BITBUCKET, undefined).base()).toStrictEqual({ sub: 'subject' });
   });
 });
 
 describe('other issuers', () => {
-  const model = tokenModel(OTHER, undefined);
 
   it('have the subject as a claim of its own', () => {
-    expect(model.base()).toEqual({ sub: 'subject' });
-    expect(model.subjects({ sub: 'a:b' })).toEqual(['a:b']);
-    expect(model.subjects({})).toEqual(['']);
-    expect(model.fromSubject('a:b')).toEqual({ sub: 'a:b' });
-    expect(model.set({ sub: 's' }, 'sub', 't')).toEqual({ sub: 't' });
-    expect(model.set({ sub: 's', x: '1' }, 'x', undefined)).toEqual({ sub: 's' });
+    const model = tokenModel(OTHER, undefined);
+    expect(model.base()).toStrictEqual({ sub: 'subject' });
+    expect(model.subjects({ sub: 'a:b' })).toStrictEqual(['a:b']);
+    expect(model.subjects({})).toStrictEqual(['']);
+    expect(model.fromSubject('a:b')).toStrictEqual({ sub: 'a:b' });
+    expect(model.set({ sub: 's' }, 'sub', 't')).toStrictEqual({ sub: 't' });
+    expect(model.set({ sub: 's', x: '1' }, 'x', undefined)).toStrictEqual({ sub: 's' });
   });
 
   it('take the platform\'s model when --platform names it, whatever the issuer', () => {
@@ -209,10 +228,10 @@ describe('other issuers', () => {
 
 describe('withSubject and textClaims', () => {
   it('add the subject and audience to the claims', () => {
-    expect(withSubject({ a: '1', sub: 'old', aud: 'old' }, 's', 'sts.amazonaws.com')).toEqual({ a: '1', sub: 's', aud: 'sts.amazonaws.com' });
+    expect(withSubject({ a: '1', sub: 'old', aud: 'old' }, 's', 'sts.amazonaws.com')).toStrictEqual({ a: '1', sub: 's', aud: 'sts.amazonaws.com' });
   });
 
   it('flatten claims as IAM reads them: numbers and booleans as text, the first of a list, objects dropped', () => {
-    expect(textClaims({ s: 'x', n: 42, b: true, list: ['a', 'b'], empty: [], object: { a: 1 }, nothing: null })).toEqual({ s: 'x', n: '42', b: 'true', list: 'a' });
+    expect(textClaims({ s: 'x', n: 42, b: true, list: ['a', 'b'], empty: [], object: { a: 1 }, nothing: null })).toStrictEqual({ s: 'x', n: '42', b: 'true', list: 'a' });
   });
 });
