@@ -57,7 +57,7 @@ describe('otherSubjectForm', () => {
   });
 
   it('has no other form for other subjects', () => {
-    for (const sub of ['project_path:a/b:ref_type:branch:ref:main', 'repo:acme/api', 'xrepo:acme/api:ref:m', 'repo:acme@1/api@x:ref:m']) expect(otherSubjectForm(sub, ids), sub).toBeUndefined();
+    for (const sub of ['project_path:a/b:ref_type:branch:ref:main', 'repo:acme/api', 'xrepo:acme/api:ref:m', 'xrepo:acme@1/api@2:ref:m', 'repo:acme@1/api@x:ref:m']) expect(otherSubjectForm(sub, ids), sub).toBeUndefined();
   });
 });
 

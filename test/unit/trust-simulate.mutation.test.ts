@@ -196,6 +196,13 @@ describe('a policy claimcheck cannot read', () => {
       'Statement[0] refuses it:',
       `  - DateGreaterThan on ${P}:ref cannot be evaluated here (the operator DateGreaterThan); claimcheck treats it as failing`,
     ]);
+    const value = simulate({ StringEquals: { [`${P}:sub`]: { nested: 1 } } });
+    expect(value.lines.slice(0, 3)).toEqual([
+      'REFUSED: claimcheck cannot evaluate Statement[0], so it refuses the whole policy.',
+      'Statement[0] refuses it:',
+      `  - StringEquals on ${P}:sub cannot be evaluated here (a value that is not a string, number or boolean); claimcheck treats it as failing`,
+    ]);
+    expect(value.lines.join('\n')).not.toContain('hint:');
     // The condition that holds is not listed.
     expect(operator.lines.join('\n')).not.toContain(`${P}:aud`.concat(' "'));
   });

@@ -141,8 +141,9 @@ function refusedCandidates(context: Context, rule: ClaimRule, current: string | 
     // Stryker disable next-line ConditionalExpression,ArrayDeclaration: equivalent: the witness holds a value for every rule on a keyed claim
     ...(current === undefined ? [] : [`${current}9`, `${current}-other`, `other-${current}`, current.toUpperCase(), `${current}/x`, `${current}:x`, '']),
   ];
-  const key = conditionKeyFor(context.input.keys, rule.claim);
-  const fromPolicy = key ? policyValues(context.input.policy, key, ['x', 'x/y', 'x:y', '']) : [];
+  // Gaps are sought only on claims with a condition key.
+  const key = conditionKeyFor(context.input.keys, rule.claim) as string;
+  const fromPolicy = policyValues(context.input.policy, key, ['x', 'x/y', 'x:y', '']);
   const fromSub = policyValues(context.input.policy, `${context.input.keys.prefix}:sub`, ['x', 'x/y', 'x:y']).flatMap((sub) => {
     const value = context.model.fromSubject(sub)[rule.claim];
     // Stryker disable next-line ConditionalExpression: equivalent: undefined is filtered out below
