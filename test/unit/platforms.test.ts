@@ -16,6 +16,7 @@ import { isSessionName } from '../../src/core/session-name.js';
 import { bitbucketUuid, bitbucketTrustPolicy } from '../../src/core/trust/bitbucket.js';
 import { buildkiteTrustPolicy } from '../../src/core/trust/buildkite.js';
 import { gitlabTrustPolicy } from '../../src/core/trust/gitlab.js';
+import { simulateToken } from '../../src/core/trust/simulate.js';
 import { bitbucketIssuer, bitbucketJobFacts, bitbucketSessionName } from '../../src/platform/bitbucket/claims.js';
 import { buildkiteJobFacts, buildkiteSessionName, buildkiteTokenCommand } from '../../src/platform/buildkite/claims.js';
 import { gitlabJobFacts, gitlabSessionName } from '../../src/platform/gitlab/claims.js';
@@ -201,8 +202,7 @@ describe('trust builders', () => {
 });
 
 describe('explain --trust-policy on other platforms', () => {
-  it("gives GitHub's environment-subject hint only for GitHub subjects (GitLab's subject has :ref: and no environment)", async () => {
-    const { simulateToken } = await import('../../src/core/trust/simulate.js');
+  it("gives GitHub's environment-subject hint only for GitHub subjects (GitLab's subject has :ref: and no environment)", () => {
     const keys = issuerKeys('https://gitlab.com');
     const document = gitlabTrustPolicy(
       { projectPath: 'acme/api', projectId: undefined, namespaceId: undefined, branches: ['release'], tags: [], protectedRefs: false },
