@@ -11,7 +11,7 @@ const ACTION = 'sts:AssumeRoleWithWebIdentity';
 
 type Context = Record<string, string | string[]>;
 
-function evaluate(statements: object[], context: Context = {}, options: { version?: string; action?: string } = {}): Evaluation {
+function evaluate(statements: object[], context: Context = {}, options: { version?: string | undefined; action?: string } = {}): Evaluation {
   return evaluatePolicy(readPolicyDocument({ Version: options.version ?? '2012-10-17', Statement: statements }), {
     action: options.action ?? ACTION,
     principalMatches: (kind, value) => kind === 'Federated' && value === PROVIDER,
