@@ -22,6 +22,7 @@ interface Frame {
   readonly path: string;
   /** The keys seen so far, for a map; undefined for a list. */
   readonly keys: Set<string> | undefined;
+  /** For a map: the next string is a key (read only where `keys` is set). */
   expectsKey: boolean;
   key: string;
   index: number;
@@ -35,15 +36,16 @@ export function duplicateJsonKey(text: string): DuplicateKey | undefined {
     if (!parent) return '';
     return parent.keys ? childPath(parent.path, parent.key) : `${parent.path}[${parent.index}]`;
   };
+  // Stryker disable next-line EqualityOperator: equivalent: text[text.length] is undefined, which no branch takes
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
     const frame = frames.at(-1);
     if (char === '{' || char === '[') {
-      frames.push({ path: valuePath(), keys: char === '{' ? new Set() : undefined, expectsKey: char === '{', key: '', index: 0 });
+      frames.push({ path: valuePath(), keys: char === '{' ? new Set() : undefined, expectsKey: true, key: '', index: 0 });
     } else if (char === '}' || char === ']') {
       frames.pop();
     } else if (char === ',' && frame) {
-      frame.expectsKey = frame.keys !== undefined;
+      frame.expectsKey = true;
       frame.index++;
     } else if (char === '"') {
       const end = stringEnd(text, i);

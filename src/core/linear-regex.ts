@@ -43,6 +43,8 @@ export function compileLinearRegex(source: string): LinearRegex {
   new RegExp(source, 'u'); // the syntax check, with V8's own messages
   const parser = new Parser(Array.from(source));
   const tree = parser.disjunction(0);
+  // A safety net: RegExp has refused an unmatched ")" already, so the parser always reaches the end.
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent: unreachable for a pattern RegExp accepts
   if (parser.pos < parser.chars.length) throw new SyntaxError(`Unmatched ')'`);
   const size = programSize(tree);
   if (size > MAX_PROGRAM_SIZE) {
@@ -76,7 +78,7 @@ class Parser {
       this.pos++;
       options.push(this.alternative(depth));
     }
-    return options.length === 1 ? (options[0] as Node) : { kind: 'alt', options };
+    return { kind: 'alt', options }; // one option is emitted and sized as itself
   }
 
   private alternative(depth: number): Node {
@@ -134,7 +136,7 @@ class Parser {
 
   private escape(): Node {
     const kind = this.peek(1) as string;
-    if (/^[1-9]$/.test(kind) || kind === 'k') {
+    if (/[1-9]/.test(kind) || kind === 'k') {
       throw new RegexUnsupportedError(`${LINEAR} backreferences (\\1, \\k<name>); repeat the group's pattern instead`);
     }
     if ('dDsSwW'.includes(kind)) return { kind: 'char', test: this.delegated(this.pos + 2) };
@@ -154,7 +156,7 @@ class Parser {
     if (this.peek(2) === '{') return this.chars.indexOf('}', this.pos) + 1;
     const unit = Number.parseInt(this.chars.slice(this.pos + 2, this.pos + 6).join(''), 16);
     const next = this.chars.slice(this.pos + 6, this.pos + 12).join('');
-    const trail = /^\\u[dD][c-fC-F][0-9a-fA-F]{2}$/.test(next);
+    const trail = /\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(next); // next has six characters at most: the whole of it
     return unit >= 0xd800 && unit <= 0xdbff && trail ? this.pos + 12 : this.pos + 6;
   }
 
@@ -241,10 +243,10 @@ function emitAlternation(options: readonly Node[], program: Instruction[]): void
   const jumps: Array<{ op: 'jump'; to: number }> = [];
   options.forEach((option, index) => {
     if (index === options.length - 1) return emit(option, program);
-    const split: Instruction = { op: 'split', to: program.length + 1, or: -1 };
+    const split: Instruction = { op: 'split', to: program.length + 1, or: 0 }; // or: set once the option is emitted
     program.push(split);
     emit(option, program);
-    const jump = { op: 'jump' as const, to: -1 };
+    const jump = { op: 'jump' as const, to: 0 }; // to: set once every option is emitted
     jumps.push(jump);
     program.push(jump);
     split.or = program.length;
@@ -256,7 +258,7 @@ function emitRepeat(node: Extract<Node, { kind: 'repeat' }>, program: Instructio
   for (let i = 0; i < node.min; i++) emit(node.item, program);
   if (node.max === Infinity) {
     const loop = program.length;
-    const split: Instruction = { op: 'split', to: loop + 1, or: -1 };
+    const split: Instruction = { op: 'split', to: loop + 1, or: 0 }; // or: set after the loop
     program.push(split);
     emit(node.item, program);
     program.push({ op: 'jump', to: loop });
@@ -266,7 +268,7 @@ function emitRepeat(node: Extract<Node, { kind: 'repeat' }>, program: Instructio
   // x{0,3} as x?x?x?, each optional copy skipping to the end: the same values match.
   const splits: Array<Extract<Instruction, { op: 'split' }>> = [];
   for (let i = node.min; i < node.max; i++) {
-    const split: Extract<Instruction, { op: 'split' }> = { op: 'split', to: program.length + 1, or: -1 };
+    const split: Extract<Instruction, { op: 'split' }> = { op: 'split', to: program.length + 1, or: 0 }; // or: the end, set below
     splits.push(split);
     program.push(split);
     emit(node.item, program);
@@ -276,6 +278,11 @@ function emitRepeat(node: Extract<Node, { kind: 'repeat' }>, program: Instructio
 
 const WORD = /^[A-Za-z0-9_]$/;
 
+/** Whether a character is a word character; outside the value there is none (String(undefined) is no one character). */
+function isWord(char: string | undefined): boolean {
+  return WORD.test(String(char));
+}
+
 /** Whole-value match: the set of live states advances one code point at a time. */
 function run(program: readonly Instruction[], value: string): boolean {
   const chars = Array.from(value);
@@ -283,8 +290,8 @@ function run(program: readonly Instruction[], value: string): boolean {
   const holds = (at: Assertion, position: number): boolean => {
     if (at === 'start') return position === 0;
     if (at === 'end') return position === chars.length;
-    const before = position > 0 && WORD.test(chars[position - 1] as string);
-    const after = position < chars.length && WORD.test(chars[position] as string);
+    const before = isWord(chars[position - 1]);
+    const after = isWord(chars[position]);
     return (before !== after) === (at === 'boundary');
   };
   /** Adds the state at `start` and all it reaches without a character, at `position`. */
@@ -311,6 +318,7 @@ function run(program: readonly Instruction[], value: string): boolean {
       const instruction = program[pc] as Instruction;
       if (instruction.op === 'char' && instruction.test(char)) add(next, pc + 1, position + 1);
     }
+    // Stryker disable next-line ConditionalExpression: equivalent: no live state stays none; this only stops early
     if (next.length === 0) return false;
     states = next;
   }

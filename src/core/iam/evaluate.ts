@@ -6,7 +6,7 @@
 // holds for a missing key and `ForAnyValue` does not. Whatever this evaluator does not know
 // (an operator, NotPrincipal, a policy variable) fails closed: the policy refuses, and the
 // statement and condition say why.
-import { matchesIam, parseIamValue, variableProblem } from './pattern.js';
+import { matchesIam, parseIamValue, variableProblem, type IamToken } from './pattern.js';
 import type { PolicyCondition, PolicyDocument, PolicyStatement } from './policy.js';
 
 export interface EvaluationRequest {
@@ -54,13 +54,11 @@ interface Operator {
   readonly base: string;
 }
 
-type Test = (actual: string, wanted: string) => boolean | undefined;
+type Test = (actual: string, wanted: string) => boolean;
 
+/** The value always parses: evaluateCondition turns away any variable but the three escapes first. */
 function stringTest(like: boolean, ignoreCase: boolean, variables: boolean): Test {
-  return (actual, wanted) => {
-    const tokens = parseIamValue(wanted, like, variables);
-    return tokens === undefined ? undefined : matchesIam(tokens, actual, ignoreCase);
-  };
+  return (actual, wanted) => matchesIam(parseIamValue(wanted, like, variables) as IamToken[], actual, ignoreCase);
 }
 
 /** Base operator → [test, negated]. */
@@ -78,7 +76,9 @@ function testFor(base: string, variables: boolean): [Test, boolean] | undefined 
 }
 
 function parseOperator(text: string): Operator {
-  const [, set, rest = text] = /^(ForAnyValue|ForAllValues):(.*)$/.exec(text) ?? [];
+  const match = /^(ForAnyValue|ForAllValues):(.*)$/.exec(text);
+  const set = match?.[1];
+  const rest = match?.[2] ?? text;
   const ifExists = rest.endsWith('IfExists');
   return { set: set === 'ForAnyValue' ? 'any' : set === 'ForAllValues' ? 'all' : undefined, ifExists, base: ifExists ? rest.slice(0, -'IfExists'.length) : rest };
 }
@@ -107,7 +107,7 @@ function evaluateCondition(condition: PolicyCondition, request: EvaluationReques
     if (problems.includes('unresolved')) return { condition, actual, held: false, unsupported: undefined, unresolved: true };
   }
   const [test, negated] = known;
-  const matchesAny = (value: string) => wanted.some((w) => test(value, w) === true);
+  const matchesAny = (value: string) => wanted.some((w) => test(value, w));
   const holdsFor = (value: string) => matchesAny(value) !== negated;
   let held: boolean;
   // For the set operators a key whose values are empty strings is an empty set, as IAM documents.
@@ -119,13 +119,14 @@ function evaluateCondition(condition: PolicyCondition, request: EvaluationReques
   return result(held);
 }
 
+/** A policy element's entries; every caller looks only at the strings among them. */
 function listOf(value: unknown): unknown[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return Array.isArray(value) ? value : [value];
 }
 
+/** Action names: IAM wildcards, no policy variables (so the pattern always parses), any case. */
 function wildcardMatch(pattern: string, text: string): boolean {
-  const tokens = parseIamValue(pattern, true, false) ?? [];
-  return matchesIam(tokens, text, true);
+  return matchesIam(parseIamValue(pattern, true, false) as IamToken[], text, true);
 }
 
 function principalHolds(principal: unknown, request: EvaluationRequest): boolean {
@@ -143,7 +144,7 @@ function evaluateStatement(statement: PolicyStatement, request: EvaluationReques
   // Fail closed: what is not understood keeps an Allow from applying and makes a Deny apply.
   const failClosed = effect === 'Deny';
   const held = (result: ConditionResult) => (result.unsupported === undefined && !result.unresolved ? result.held : failClosed);
-  const applies = unsupported !== undefined ? failClosed && effect === 'Deny' : principal && action && conditions.every(held);
+  const applies = unsupported !== undefined ? failClosed : principal && action && conditions.every(held);
   return { statement, effect, principal, action, conditions, unsupported, applies };
 }
 
@@ -154,6 +155,7 @@ export function evaluatePolicy(policy: PolicyDocument, request: EvaluationReques
   if (unreadable) return { allowed: false, decision: 'unsupported', deciding: unreadable, statements };
   const deny = statements.find((result) => result.applies && result.effect === 'Deny');
   if (deny) return { allowed: false, decision: 'explicit-deny', deciding: deny, statements };
-  const allow = statements.find((result) => result.applies && result.effect === 'Allow');
+  // A Deny that applies has decided already, and an unknown Effect made the policy unsupported.
+  const allow = statements.find((result) => result.applies);
   return { allowed: allow !== undefined, decision: allow ? 'allowed' : 'no-allow', deciding: allow, statements };
 }

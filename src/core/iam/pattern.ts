@@ -40,13 +40,14 @@ export function parseIamValue(value: string, wildcards: boolean, variables: bool
 const VARIABLE = /^\s*[^\s,'{}$]+\s*(?:,\s*'(?:[^']|'')*'\s*)?$/;
 
 /** The `}` closing a variable that starts before `from`, skipping braces in a quoted default. */
-function variableEnd(text: string, from: number): number {
+function variableEnd(text: string, from: number): number | undefined {
   let quoted = false;
+  // Stryker disable next-line EqualityOperator: equivalent: text[text.length] is undefined, neither quote nor brace
   for (let i = from; i < text.length; i++) {
     if (text[i] === "'") quoted = !quoted;
     else if (text[i] === '}' && !quoted) return i;
   }
-  return -1;
+  return undefined;
 }
 
 /**
@@ -59,13 +60,13 @@ export function variableProblem(value: string): 'unresolved' | 'malformed' | und
   let problem: 'unresolved' | undefined;
   for (let at = value.indexOf('${'); at >= 0; at = value.indexOf('${', at)) {
     const end = variableEnd(value, at + 2);
-    if (end < 0) return 'malformed';
+    if (end === undefined) return 'malformed';
     const inner = value.slice(at + 2, end);
     if (inner !== '*' && inner !== '?' && inner !== '$') {
       if (!VARIABLE.test(inner)) return 'malformed';
       problem = 'unresolved';
     }
-    at = end + 1;
+    at = end; // the "}" there cannot start another variable
   }
   return problem;
 }
@@ -93,5 +94,5 @@ export function likeLiteral(text: string): string {
 
 /** True when a StringLike value has a wildcard (outside the escapes). */
 export function hasWildcard(value: string): boolean {
-  return /[*?]/.test(value.replace(/\$\{[*?$]\}/g, ''));
+  return value.split(/\$\{[*?$]\}/).some((part) => /[*?]/.test(part));
 }

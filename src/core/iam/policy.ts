@@ -71,7 +71,8 @@ export function readPolicyDocument(document: unknown): PolicyDocument {
 function decodedDocument(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const text = value.trim();
-  return JSON.parse(text.startsWith('%') || /%7B/i.test(text.slice(0, 3)) ? decodeURIComponent(text) : text) as unknown;
+  // JSON never starts with "%"; the URL-encoded form of a document always does.
+  return JSON.parse(text.startsWith('%') ? decodeURIComponent(text) : text) as unknown;
 }
 
 /**
