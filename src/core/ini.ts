@@ -14,7 +14,7 @@ function locate(lines: string[], section: string): { start: number; end: number 
   const start = lines.findIndex((line) => isHeader(line) && headerName(line) === section);
   if (start < 0) return undefined;
   const next = lines.findIndex((line, index) => index > start && isHeader(line));
-  return { start, end: next < 0 ? lines.length : next };
+  return { start, end: next === -1 ? lines.length : next };
 }
 
 function toLines(text: string): string[] {
@@ -36,7 +36,8 @@ export function upsertSection(text: string, section: string, entries: ReadonlyAr
     const blankAfter = lines.slice(found.start, found.end).findLastIndex((line) => line.trim() !== '') + found.start + 1;
     lines.splice(found.start, blankAfter - found.start, ...block);
   } else {
-    if (lines.length > 0 && lines.at(-1)?.trim() !== '') lines.push('');
+    const last = lines.at(-1);
+    if (last !== undefined && last.trim() !== '') lines.push('');
     lines.push(...block);
   }
   return fromLines(lines);
