@@ -5,8 +5,9 @@ function isHeader(line: string): boolean {
   return /^\s*\[[^\]]*\]\s*(?:[#;].*)?$/.test(line);
 }
 
+/** The name in a line isHeader accepts: its one ] closes the name, and .* takes any comment to the end. */
 function headerName(line: string): string {
-  return line.trim().replace(/^\[\s*|\s*\](?:\s*[#;].*)?$/g, '');
+  return line.trim().replace(/^\[\s*|\s*\](?:\s*[#;].*)?/g, '');
 }
 
 /** Splits the text into the lines before the section, the section's lines, and the rest. */

@@ -26,6 +26,8 @@ describe('ini sections', () => {
     expect(upsertSection(OTHER, 'claimcheck', [['key', 'value']])).toBe(`${OTHER}\n${block}`);
     expect(upsertSection(`${OTHER}\n`, 'claimcheck', [['key', 'value']])).toBe(`${OTHER}\n${block}`);
     expect(upsertSection(`\n${OTHER}`, 'claimcheck', [['key', 'value']])).toBe(`\n${OTHER}\n${block}`);
+    // A last line of spaces is blank enough.
+    expect(upsertSection(`${OTHER}  \n`, 'claimcheck', [['key', 'value']])).toBe(`${OTHER}  \n${block}`);
   });
 
   it('ends our section at the next header, keeping what follows', () => {

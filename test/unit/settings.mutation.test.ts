@@ -149,8 +149,12 @@ describe('bounds', () => {
   });
 
   it('refuses an account not on the list with its own code and a hint', () => {
-    const error = refusal(() => assertAccountAllowed(['111122223333'], '123456789012', 'role-to-assume'));
-    expect(error).toMatchObject({ code: 'ACCOUNT_NOT_ALLOWED', hint: expect.stringContaining('allowed-account-ids') });
+    const error = refusal(() => assertAccountAllowed(['111122223333', '444455556666'], '123456789012', 'role-to-assume'));
+    expect(error).toMatchObject({
+      code: 'ACCOUNT_NOT_ALLOWED',
+      message: 'role-to-assume is in account 123456789012, which allowed-account-ids (111122223333, 444455556666) does not list.',
+      hint: expect.stringContaining('allowed-account-ids'),
+    });
   });
 });
 
