@@ -17,6 +17,7 @@ const REGION = /^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$/;
 export function parseRoleArn(text: string): RoleArn | undefined {
   const match = ROLE_ARN.exec(text);
   if (!match) return undefined;
+  // Stryker disable next-line StringLiteral: equivalent: the three groups take part in every match
   const [, partition = '', accountId = '', name = ''] = match;
   return { arn: text, partition, accountId, name };
 }
@@ -32,6 +33,7 @@ export function accountOfAssumedRole(arn: string): string | undefined {
 
 /** The role behind `arn:…:sts::<account>:assumed-role/<role>/<session>`, without its path (which that ARN drops). */
 export function roleOfAssumedRole(arn: string): string | undefined {
+  // Stryker disable next-line ArrayDeclaration: equivalent: any array without a match leaves role undefined
   const [, partition, accountId, role] = ASSUMED_ROLE_ARN.exec(arn) ?? [];
   return role === undefined ? undefined : `arn:${partition}:iam::${accountId}:role/${role}`;
 }

@@ -55,7 +55,8 @@ const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(
 export function parseTemplate(text: string, literal: RegExp, where: string): Template {
   const parts: Array<{ text: string } | { claim: string }> = [];
   let rest = text;
-  while (rest !== '') {
+  // Ends at the first part without a {, the empty rest included.
+  for (;;) {
     const open = rest.indexOf('{');
     const head = open < 0 ? rest : rest.slice(0, open);
     const bad = [...head].find((char) => !literal.test(char));
@@ -65,10 +66,10 @@ export function parseTemplate(text: string, literal: RegExp, where: string): Tem
     if (head !== '') parts.push({ text: head });
     if (open < 0) break;
     const close = rest.indexOf('}', open);
-    const reference = close < 0 ? undefined : rest.slice(open + 1, close);
+    const reference = close === -1 ? undefined : rest.slice(open + 1, close);
     const claim = reference?.startsWith('claims.') ? reference.slice('claims.'.length) : undefined;
     if (claim === undefined || !CLAIM_NAME.test(claim)) {
-      throw new ChainSyntaxError(`${where}: ${shown(text)} has ${close < 0 ? 'a { without its }' : `{${reference}}`}; a template names a claim as {claims.<name>}, e.g. {claims.repository}`);
+      throw new ChainSyntaxError(`${where}: ${shown(text)} has ${close === -1 ? 'a { without its }' : `{${reference}}`}; a template names a claim as {claims.<name>}, e.g. {claims.repository}`);
     }
     parts.push({ claim });
     rest = rest.slice(close + 1);
@@ -98,6 +99,7 @@ function externalId(text: string, where: string): string {
 function managedPolicies(arns: readonly string[], where: string): string[] {
   const bad = arns.find((arn) => !isPolicyArn(arn));
   if (bad !== undefined) throw new ChainSyntaxError(`${where}: ${shown(bad)} is not an IAM policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess`);
+  // Stryker disable next-line ConditionalExpression: equivalent: both callers give at least one ARN
   if (arns.length === 0 || arns.length > MAX_MANAGED_POLICIES) throw new ChainSyntaxError(`${where}: lists ${arns.length} policies; STS accepts 1 to ${MAX_MANAGED_POLICIES}`);
   return [...arns];
 }
@@ -171,7 +173,8 @@ export function parseChainInput(text: string): ChainHop[] {
   const label = (index: number, arn?: string) => `hop ${index + 1}${arn === undefined ? '' : ` (${arn})`}`;
   for (const rawLine of text.split(/\r\n|\r|\n/)) {
     const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    // A blank line holds no ARN, so only comments need skipping.
+    if (line.startsWith('#')) continue;
     const split = OPTIONS_START.exec(line);
     const head = split ? line.slice(0, split.index) : line;
     const arns = parseList(head);
@@ -186,6 +189,7 @@ export function parseChainInput(text: string): ChainHop[] {
       hops.push(hopOf(fields, label(hops.length, arn)));
     }
   }
+  // Stryker disable next-line OptionalChaining: equivalent: checkChain passes indexes of hops only
   checkChain(hops, (index) => label(index, hops[index]?.roleArn.arn));
   return hops;
 }
@@ -195,6 +199,7 @@ function readLineOptions(text: string, fields: HopFields, where: string): void {
   for (const word of text.split(/\s+/)) {
     const equals = word.indexOf('=');
     const name = equals < 0 ? word : word.slice(0, equals);
+    // Stryker disable next-line EqualityOperator: equivalent: a word starting with = names no option, refused below
     const value = equals < 0 ? '' : word.slice(equals + 1);
     const at = `${where}, option ${name}`;
     if (!(HOP_OPTIONS as readonly string[]).includes(name)) {
@@ -385,7 +390,8 @@ export function planChain(hops: readonly ChainHop[], handedOver: HandedOverPolic
       managedSessionPolicies: hop.managedSessionPolicies ?? (last ? handedOver.managedSessionPolicies : []),
     };
   });
-  return { hops: planned, sourceIdentity: hops.length === 0 ? undefined : chainSourceIdentity(hops[0]?.sourceIdentity, claims, defaultSourceIdentity) };
+  const [first] = hops;
+  return { hops: planned, sourceIdentity: first === undefined ? undefined : chainSourceIdentity(first.sourceIdentity, claims, defaultSourceIdentity) };
 }
 
 function chainSourceIdentity(setting: SourceIdentitySetting | undefined, claims: Readonly<Record<string, unknown>>, fallback: string): ChainPlan['sourceIdentity'] {
@@ -393,7 +399,7 @@ function chainSourceIdentity(setting: SourceIdentitySetting | undefined, claims:
   if (setting.kind === 'none') return undefined;
   const text = filled(setting.template, claims, cleanSourceIdentityText, 'hop 1, source-identity');
   // Like session names, a long one keeps its end, where the run usually is.
-  const value = text.length > 64 ? text.slice(text.length - 64) : text;
+  const value = text.slice(-64);
   if (!SOURCE_IDENTITY.test(value)) throw new ChainSyntaxError(`hop 1, source-identity: ${shown(value)} is not 2 to 64 letters, digits or _ + = , . @ -`);
   return { value, declared: true };
 }

@@ -32,8 +32,9 @@ const MOVE_HINT = 'Run claimcheck (and Node) from a path without it, and keep it
 function posixWord(word: string, first: boolean): string {
   if (CONTROL.test(word)) throw refuse(word, 'POSIX', 'it has a control character', MOVE_HINT);
   if (first ? POSIX_BARE_COMMAND.test(word) : POSIX_BARE.test(word)) return word;
-  // Quotes around the runs between ', # and ;, which are written escaped outside them.
-  return word === '' ? "''" : word.split(/(['#;])/).map((part) => (/^['#;]$/.test(part) ? `\\${part}` : part === '' ? '' : `'${part}'`)).join('');
+  // Quotes around the runs between ', # and ;, which are written escaped outside them (split
+  // with a capture group: the odd items are those characters).
+  return word === '' ? "''" : word.split(/(['#;])/).map((part, index) => (index % 2 === 1 ? `\\${part}` : part === '' ? '' : `'${part}'`)).join('');
 }
 
 /** Why cmd.exe, the C runtime, botocore's split and both INI readers cannot agree on `word`; undefined if they can. */

@@ -5,8 +5,9 @@ function isHeader(line: string): boolean {
   return /^\s*\[[^\]]*\]\s*(?:[#;].*)?$/.test(line);
 }
 
+/** The name in a line isHeader accepts: its one ] closes the name, and .* takes any comment to the end. */
 function headerName(line: string): string {
-  return line.trim().replace(/^\[\s*|\s*\](?:\s*[#;].*)?$/g, '');
+  return line.trim().replace(/^\[\s*|\s*\](?:\s*[#;].*)?/g, '');
 }
 
 /** Splits the text into the lines before the section, the section's lines, and the rest. */
@@ -14,7 +15,7 @@ function locate(lines: string[], section: string): { start: number; end: number 
   const start = lines.findIndex((line) => isHeader(line) && headerName(line) === section);
   if (start < 0) return undefined;
   const next = lines.findIndex((line, index) => index > start && isHeader(line));
-  return { start, end: next < 0 ? lines.length : next };
+  return { start, end: next === -1 ? lines.length : next };
 }
 
 function toLines(text: string): string[] {
@@ -36,7 +37,8 @@ export function upsertSection(text: string, section: string, entries: ReadonlyAr
     const blankAfter = lines.slice(found.start, found.end).findLastIndex((line) => line.trim() !== '') + found.start + 1;
     lines.splice(found.start, blankAfter - found.start, ...block);
   } else {
-    if (lines.length > 0 && lines.at(-1)?.trim() !== '') lines.push('');
+    const last = lines.at(-1);
+    if (last !== undefined && last.trim() !== '') lines.push('');
     lines.push(...block);
   }
   return fromLines(lines);

@@ -21,7 +21,7 @@ export function parseInteger(text: string, min: number, max: number): number | u
 /** Items separated by commas and/or newlines, trimmed, empties dropped. */
 export function parseList(text: string): string[] {
   return text
-    .split(/[,\r\n]+/)
+    .split(/[,\r\n]/)
     .map((item) => item.trim())
     .filter((item) => item !== '');
 }

@@ -18,6 +18,5 @@ export function orbEnvironmentVariable(input: InputName): string {
 
 /** Inputs that are booleans: their action.yml default is true or false. */
 export function isBooleanInput(input: InputName): boolean {
-  const value: string = INPUTS[input].default;
-  return value === 'true' || value === 'false';
+  return ['true', 'false'].includes(INPUTS[input].default);
 }

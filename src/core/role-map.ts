@@ -30,9 +30,7 @@ export interface RoleDefaults {
   readonly roleChain?: readonly ChainHop[];
 }
 
-function whyNot(entry: RoleEntry, results: readonly RuleResult[]): string {
-  const failed = results.find((result) => !result.held);
-  if (!failed) return `${entry.name} (matched)`;
+function whyNot(entry: RoleEntry, failed: RuleResult): string {
   return `${entry.name}: ${presentedFor(failed)}, rule ${failed.rule.source}`;
 }
 
@@ -43,7 +41,8 @@ export function chooseRole(defaults: RoleDefaults, claims: Readonly<Record<strin
   const tried: string[] = [];
   for (const entry of defaults.roleMap) {
     const results = checkClaimRules(entry.rules, claims);
-    if (results.every((result) => result.held)) {
+    const failed = results.find((result) => !result.held);
+    if (failed === undefined) {
       return {
         roleArn: entry.roleArn,
         durationSeconds: entry.durationSeconds ?? defaults.durationSeconds,
@@ -53,7 +52,7 @@ export function chooseRole(defaults: RoleDefaults, claims: Readonly<Record<strin
         rules: results,
       };
     }
-    tried.push(whyNot(entry, results));
+    tried.push(whyNot(entry, failed));
   }
   throw new ClaimcheckError(
     'ROLE_NO_MATCH',

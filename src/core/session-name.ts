@@ -20,6 +20,7 @@ export function sessionNameFrom(base: string, suffix: string): string {
   const tail = suffix === '' ? '' : `@${sanitize(suffix)}`.slice(0, MAX_LENGTH);
   const room = MAX_LENGTH - tail.length;
   const head = sanitize(base);
+  // Stryker disable next-line EqualityOperator: equivalent: cutting a head of exactly room characters from 0 keeps it whole
   const name = `${head.length > room ? head.slice(head.length - room) : head}${tail}`;
   return isSessionName(name) ? name : 'claimcheck';
 }

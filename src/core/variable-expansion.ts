@@ -12,6 +12,7 @@ export class ExpansionError extends Error {
   readonly problem: ExpansionProblem;
 
   constructor(problem: ExpansionProblem) {
+    // Stryker disable next-line all: text for a programmer only; callers read problem and write their own message
     super(problem.kind === 'syntax' ? `a $ at character ${problem.at + 1} starts no variable` : `${problem.variable} is ${problem.kind}`);
     this.problem = problem;
   }
@@ -31,7 +32,8 @@ export interface ExpansionSource {
 export function expandVariables(text: string, source: ExpansionSource): string {
   let result = '';
   let index = 0;
-  while (index < text.length) {
+  // Ends when no $ is left, which includes the end of the text.
+  for (;;) {
     const dollar = text.indexOf('$', index);
     if (dollar < 0) return result + text.slice(index);
     result += text.slice(index, dollar);
@@ -47,7 +49,6 @@ export function expandVariables(text: string, source: ExpansionSource): string {
     result += valueOf(variable, source);
     index = dollar + 1 + match[0].length;
   }
-  return result;
 }
 
 function valueOf(variable: string, source: ExpansionSource): string {
