@@ -11,7 +11,7 @@ import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type Rule
 import { ruleBindings } from '../core/trust/compile.js';
 import { githubSubjectKind } from '../core/trust/github.js';
 import { simulateToken } from '../core/trust/simulate.js';
-import { trustConditionFor } from '../core/trust-policy.js';
+import { exactTrustCondition } from '../core/trust-policy.js';
 import type { Log } from '../flow/assume-role.js';
 import { jsonGetter, networkRetry } from '../flow/wiring.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
@@ -138,7 +138,7 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
   }
   lines.push(...trustLines(claims, [...rules, ...roles.flatMap((entry) => entry.rules)], family));
   if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && typeof claims.aud === 'string') {
-    lines.push('', 'Trust-policy condition that accepts this token', `  ${inertJson(JSON.stringify(trustConditionFor(claims.iss, claims.aud, claims.sub)))}`);
+    lines.push('', 'Trust-policy condition that accepts this token', `  ${inertJson(JSON.stringify(exactTrustCondition(claims.iss, claims.aud, claims.sub)))}`);
   }
   let policyOk = true;
   if (policy) {

@@ -15,7 +15,7 @@ import { isPlatform, mutableNameWarnings, PLATFORMS } from '../core/rules-file.j
 import { checkPolicy } from '../core/trust/check.js';
 import { compileRules, ruleBindings, type RuleBinding } from '../core/trust/compile.js';
 import { branchTrustNotice, githubTrustPolicy, namesOnlyWarning, type SubjectFormat } from '../core/trust/github.js';
-import { circleciSubjects, oidcProviderArn, terraformForRoles, terraformLabel, trustPolicyDocument, type TerraformRole } from '../core/trust-policy.js';
+import { circleciSubjects, oidcProviderArn, terraformForRoles, terraformLabel, tokenTrustPolicyDocument, trustPolicyDocument, type TerraformRole } from '../core/trust-policy.js';
 import { BUILDKITE_ISSUER } from '../platform/buildkite/claims.js';
 import { circleciIssuer } from '../platform/circleci/inputs.js';
 import { GITLAB_COM } from '../platform/gitlab/claims.js';
@@ -275,8 +275,7 @@ function fromToken(token: string, flags: ParsedFlags, setting: Setting): { issue
   }
   const issuer = flags.strings.get('issuer') ?? claims.iss;
   const audience = flags.strings.get('audience') ?? aud;
-  const spec = { partition: setting.partition, accountId: requireAccount(setting), issuer, audience, subjects: [claims.sub] };
-  return { issuer, audience, document: trustPolicyDocument(spec) };
+  return { issuer, audience, document: tokenTrustPolicyDocument(setting.partition, requireAccount(setting), issuer, audience, claims.sub) };
 }
 
 function print(io: CliIo, setting: Setting, issuer: string, audience: string, document: object, roleName: string): void {

@@ -4,8 +4,9 @@ import { roleOfAssumedRole, type RoleArn } from './arn.js';
 import { ClaimcheckError } from './errors.js';
 import { describeClaim } from './rules.js';
 import { conditionKeyFor, issuerKeys, type KeyFamily } from './iam/keys.js';
+import { exactValue } from './iam/pattern.js';
 import { githubSubjectKind, otherSubjectForm } from './trust/github.js';
-import { oidcProviderArn, trustConditionFor } from './trust-policy.js';
+import { exactTrustCondition, oidcProviderArn } from './trust-policy.js';
 
 export interface StsFailure {
   /** AWS error code (AccessDenied, Throttling, …) or a network error code (ECONNRESET, TimeoutError). */
@@ -103,11 +104,11 @@ function acceptingCondition(issuer: string, audience: string, claims: Readonly<R
   const wanted = pinnedClaims(keys.family, claims);
   const pins = wanted.flatMap((claim) => {
     const key = claimKey(claim);
-    return key ? [[key, claims[claim] as string] as const] : [];
+    return key ? [[key, exactValue(claims[claim] as string)] as const] : [];
   });
-  const bySubject = `the condition ${JSON.stringify(trustConditionFor(issuer, audience, subject))} (or a StringLike pattern that covers it)`;
+  const bySubject = `the condition ${JSON.stringify(exactTrustCondition(issuer, audience, subject))} (or a StringLike pattern that covers it)`;
   if (pins.length < wanted.length || pins.length === 0) return bySubject;
-  const byKeys = `the condition ${JSON.stringify({ StringEquals: { [`${keys.prefix}:aud`]: audience, ...Object.fromEntries(pins) } })}, which AWS evaluates on the token's own claims`;
+  const byKeys = `the condition ${JSON.stringify({ StringEquals: { [`${keys.prefix}:aud`]: exactValue(audience), ...Object.fromEntries(pins) } })}, which AWS evaluates on the token's own claims`;
   // Stryker disable next-line ConditionalExpression: equivalent: no other issuer's subject has GitHub's form, so the end of this function says the same
   if (keys.family !== 'github') return `${byKeys}, or ${bySubject}`;
   const kind = githubSubjectKind(subject);

@@ -2,6 +2,8 @@
 // accept given subjects of one issuer and audience, and the same as Terraform. The
 // AccessDenied explanation and `claimcheck trust-policy` both come from here.
 
+import { exactValue } from './iam/pattern.js';
+
 /** IAM names OIDC condition keys and provider ARNs by the issuer URL without its scheme. */
 export function issuerKeyPrefix(issuer: string): string {
   return issuer.replace(/^https?:\/\//, '').replace(/\/+$/, '');
@@ -35,17 +37,28 @@ export interface TrustSpec {
   readonly subjects: readonly string[];
 }
 
+/**
+ * The condition that accepts one token's own `aud` and `sub` as text: a claim's `*`, `?` or
+ * `${` (a branch may be named `a${b}`) must not become an IAM wildcard or policy variable.
+ */
+export function exactTrustCondition(issuer: string, audience: string, subject: string): Partial<TrustCondition> {
+  const prefix = issuerKeyPrefix(issuer);
+  return { StringEquals: { [`${prefix}:aud`]: exactValue(audience), [`${prefix}:sub`]: exactValue(subject) } };
+}
+
 export function trustPolicyDocument(spec: TrustSpec, principal: string = oidcProviderArn(spec.partition, spec.accountId, spec.issuer)): object {
+  return webIdentityPolicy(principal, trustConditionFor(spec.issuer, spec.audience, spec.subjects));
+}
+
+/** The policy that accepts exactly one token's issuer, audience and subject. */
+export function tokenTrustPolicyDocument(partition: string, accountId: string, issuer: string, audience: string, subject: string): object {
+  return webIdentityPolicy(oidcProviderArn(partition, accountId, issuer), exactTrustCondition(issuer, audience, subject));
+}
+
+function webIdentityPolicy(principal: string, condition: object): object {
   return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: principal },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: trustConditionFor(spec.issuer, spec.audience, spec.subjects),
-      },
-    ],
+    Statement: [{ Effect: 'Allow', Principal: { Federated: principal }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition }],
   };
 }
 
