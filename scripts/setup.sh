@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, pinned, on a fresh machine: the npm packages
-# (npm ci), Node 24 and Node 20 runtimes from the npm registry (node-linux-<arch> packages)
+# (npm ci), Node 24, Node 22 (the floor of the orb and CLI) and Node 20 runtimes from the npm
+# registry (node-linux-<arch> packages)
 # under .tools/, and Debian's awscli and python3-boto3 (the real clients the e2e suite runs
 # against claimcheck's exports). Each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NODE_RUNTIMES=(24.21.0 20.20.2)
+NODE_RUNTIMES=(24.21.0 22.23.5 20.20.2)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadOrb, newJob, packTarball, renderCommand, runBashStep, runOrbStep, startBundleServer, VERSION, type BundleServer, type Job, type JobOptions, type StepResult } from '../harness/circleci.ts';
 import { startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
 import { CIRCLE_CONTEXT_ID, CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
-import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
+import { DEBIAN_AWS, floorRuntime, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
@@ -108,7 +108,7 @@ async function callerIdentity(target: Job, args = ''): Promise<{ Arn: string }> 
   return JSON.parse(later.stdout) as { Arn: string };
 }
 
-describe.each([node24!])('assume_role on $name', (runtime) => {
+describe.each([node24!, floorRuntime()])('assume_role on $name', (runtime) => {
   it('exports quoted credentials to $BASH_ENV that later steps use; cleanup unsets them', async () => {
     const target = await job({ nodeDir: dirname(runtime.node) });
     const claims = `oidc.circleci.com/project-id=${CIRCLE_PROJECT_ID}\noidc.circleci.com/vcs-ref=refs/heads/main\noidc.circleci.com/context-ids=${CIRCLE_CONTEXT_ID}`;

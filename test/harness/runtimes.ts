@@ -1,6 +1,7 @@
-// The Node runtimes the bundle is tested on: Node 24 (GitHub's node24 actions runtime) and
-// Node 20, both installed from the npm registry by scripts/setup.sh; and the real AWS clients
-// it installs from Debian (awscli, python3-boto3).
+// The Node runtimes the bundle is tested on: Node 24 (GitHub's node24 actions runtime), Node 22
+// (the oldest the orb and the CLI accept) and Node 20 (older), all installed from the npm
+// registry by scripts/setup.sh; and the real AWS clients it installs from Debian (awscli,
+// python3-boto3).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,15 +12,22 @@ export interface Runtime {
   readonly node: string;
 }
 
-export function nodeRuntimes(): Runtime[] {
+function findRuntime(major: string): Runtime {
   const tools = join(REPO_ROOT, '.tools');
   const installed = existsSync(tools) ? readdirSync(tools).filter((name) => name.startsWith('node-')) : [];
-  const find = (major: string): Runtime => {
-    const dir = installed.find((name) => name.startsWith(`node-${major}.`));
-    if (!dir) throw new Error(`Node ${major} is not installed under .tools/: run scripts/setup.sh (npm test does)`);
-    return { name: `node ${dir.slice('node-'.length)}`, node: join(tools, dir, 'bin', 'node') };
-  };
-  return [find('24'), find('20')];
+  const dir = installed.find((name) => name.startsWith(`node-${major}.`));
+  if (!dir) throw new Error(`Node ${major} is not installed under .tools/: run scripts/setup.sh (npm test does)`);
+  return { name: `node ${dir.slice('node-'.length)}`, node: join(tools, dir, 'bin', 'node') };
+}
+
+/** Node 24 and Node 20. */
+export function nodeRuntimes(): Runtime[] {
+  return [findRuntime('24'), findRuntime('20')];
+}
+
+/** Node 22: the oldest Node the orb and the CLI accept (engines, NODE_TOO_OLD). */
+export function floorRuntime(): Runtime {
+  return findRuntime('22');
 }
 
 export const DEBIAN_AWS = '/usr/bin/aws';
