@@ -13,7 +13,7 @@ import { EXPORT_MODES, parseSettings, type InputSource, type Settings } from '..
 import { exportLines } from '../core/shell.js';
 import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
 import { assumeRoleDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
-import { cliSessionName } from '../platform/presets.js';
+import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { claimcheckFolder, homeRefreshDir, installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand, type TokenSpec } from '../platform/shared/refresh.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
@@ -93,6 +93,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     requestToken: readToken,
     tokenOrigin: tokenReadFrom(flags),
     defaultSessionName: (claims) => cliSessionName(claims, io.env, preset),
+    runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));
   log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);
   if (preset) reportRun(preset, settings, assumed, io.env, log);

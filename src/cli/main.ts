@@ -9,7 +9,7 @@ import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../platform/shared/credential-process.js';
 import type { SelfCommand } from '../platform/shared/refresh.js';
-import { cliSessionName } from '../platform/presets.js';
+import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
@@ -55,7 +55,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the path of the config that assume --refresh wrote');
       return runCredentialProcess(
         argv[0] as string,
-        (token) => ({ get: jsonGetter(), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env) }),
+        (token) => ({ get: jsonGetter(), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),
         { stdout: io.stdout, stderr: io.stderr, now: Date.now },
       );
     },

@@ -23,3 +23,21 @@ export function githubRunLabel(claims: Readonly<Record<string, unknown>>): RunLa
 export function circleciRunLabel(env: Readonly<Record<string, string | undefined>>): RunLabel {
   return label([['circleci.build_num', env.CIRCLE_BUILD_NUM], ['circleci.workflow_id', env.CIRCLE_WORKFLOW_ID]]);
 }
+
+/** GitLab's run from its token: the pipeline and the job. */
+export function gitlabRunLabel(claims: Readonly<Record<string, unknown>>): RunLabel {
+  return label([['gitlab.pipeline_id', claims.pipeline_id], ['gitlab.job_id', claims.job_id]]);
+}
+
+/** Buildkite's run from its token: the build number and the job. */
+export function buildkiteRunLabel(claims: Readonly<Record<string, unknown>>): RunLabel {
+  // Buildkite's build_number is a JSON number.
+  const build = typeof claims.build_number === 'number' && Number.isSafeInteger(claims.build_number) && claims.build_number >= 0 ? String(claims.build_number) : claims.build_number;
+  return label([['buildkite.build_number', build], ['buildkite.job_id', claims.job_id]]);
+}
+
+/** Bitbucket's run: the build number from the step's environment, the pipeline and step from the token (UUIDs without their braces). */
+export function bitbucketRunLabel(claims: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): RunLabel {
+  const uuid = (value: unknown) => (typeof value === 'string' ? value.replace(/^\{(.*)\}$/, '$1') : undefined);
+  return label([['bitbucket.build_number', env.BITBUCKET_BUILD_NUMBER], ['bitbucket.pipeline_uuid', uuid(claims.pipelineUuid)], ['bitbucket.step_uuid', uuid(claims.stepUuid)]]);
+}

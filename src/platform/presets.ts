@@ -2,6 +2,7 @@
 // a bundle of its own, where the token comes from, which issuer signs it, how the session is
 // named and what the summary says about the job. Explicit only: a preset is never guessed
 // from the environment; the claims' shape only names sessions for the CLI.
+import { bitbucketRunLabel, buildkiteRunLabel, circleciRunLabel, githubRunLabel, gitlabRunLabel, type RunLabel } from '../core/run-label.js';
 import { sessionNameFrom } from '../core/session-name.js';
 import { bitbucketIssuerFromEnvironment, bitbucketJobFacts, bitbucketSessionName, BITBUCKET_TOKEN_VARIABLE, looksLikeBitbucket } from './bitbucket/claims.js';
 import { buildkiteJobFacts, buildkiteSessionName, buildkiteTokenCommand, BUILDKITE_ISSUER, looksLikeBuildkite } from './buildkite/claims.js';
@@ -28,6 +29,8 @@ export interface Preset {
   readonly issuer: (env: Environment) => string | undefined;
   readonly issuerHint: string;
   readonly sessionName: (claims: Claims, env: Environment) => string;
+  /** The run in the User-Agent of STS calls, so that CloudTrail names it. */
+  readonly runLabel: (claims: Claims, env: Environment) => RunLabel;
   readonly jobFacts: (claims: Claims, env: Environment) => Array<[string, string]>;
 }
 
@@ -40,6 +43,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     issuer: gitlabIssuer,
     issuerHint: 'the issuer is the GitLab instance (CI_SERVER_URL, else https://gitlab.com)',
     sessionName: (claims) => gitlabSessionName(claims),
+    runLabel: (claims) => gitlabRunLabel(claims),
     jobFacts: (claims) => gitlabJobFacts(claims),
   },
   buildkite: {
@@ -50,6 +54,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     issuer: () => BUILDKITE_ISSUER,
     issuerHint: `the issuer is ${BUILDKITE_ISSUER}`,
     sessionName: (claims) => buildkiteSessionName(claims),
+    runLabel: (claims) => buildkiteRunLabel(claims),
     jobFacts: (claims) => buildkiteJobFacts(claims),
   },
   bitbucket: {
@@ -60,6 +65,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     issuer: bitbucketIssuerFromEnvironment,
     issuerHint: 'the issuer is the workspace\'s identity provider URL: run in a step (BITBUCKET_WORKSPACE), or give --issuer (Repository settings > OpenID Connect)',
     sessionName: (claims, env) => bitbucketSessionName(env, claims),
+    runLabel: (claims, env) => bitbucketRunLabel(claims, env),
     jobFacts: (claims, env) => bitbucketJobFacts(env, claims),
   },
 };
@@ -77,4 +83,15 @@ export function cliSessionName(claims: Claims, env: Environment, preset?: Preset
   if (looksLikeBuildkite(claims)) return buildkiteSessionName(claims);
   if (looksLikeBitbucket(claims)) return bitbucketSessionName(env, claims);
   return sessionNameFrom('claimcheck', Date.now().toString(36));
+}
+
+/** The run for the User-Agent of the CLI's STS calls: the preset's, else the one whose claims these are. */
+export function cliRunLabel(claims: Claims, env: Environment, preset?: Preset): RunLabel {
+  if (preset) return preset.runLabel(claims, env);
+  if (typeof claims.repository === 'string') return githubRunLabel(claims);
+  if (typeof claims['oidc.circleci.com/project-id'] === 'string') return circleciRunLabel(env);
+  if (looksLikeGitlab(claims)) return gitlabRunLabel(claims);
+  if (looksLikeBuildkite(claims)) return buildkiteRunLabel(claims);
+  if (looksLikeBitbucket(claims)) return bitbucketRunLabel(claims, env);
+  return [];
 }

@@ -168,6 +168,7 @@ describe('GitLab: --platform gitlab', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^export AWS_ACCESS_KEY_ID='/m);
     expect(sts.issued.at(-1)?.sessionName).toBe('acme.api@1519139981-8222997048');
+    expect(sts.calls.at(-1)?.userAgent).toContain('md/gitlab.pipeline_id#1519139981 md/gitlab.job_id#8222997048');
     expect(result.stderr).toMatch(/^ {2}Project: +acme\/api \(id 4200001\)$/m);
     expect(result.stderr).toMatch(/^ {2}Ref: +branch main \(protected\)$/m);
     const audit = auditLine(result.stderr);
@@ -238,6 +239,7 @@ describe('Buildkite: --platform buildkite', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(agent.args()).toEqual(['oidc', 'request-token', '--audience', 'sts.amazonaws.com', '--claim', 'organization_id,pipeline_id']);
     expect(sts.issued.at(-1)?.sessionName).toBe('acme.deploy@42');
+    expect(sts.calls.at(-1)?.userAgent).toContain('md/buildkite.build_number#42 md/buildkite.job_id#0184990a-477b-4fa8-9968-496074483cee');
     expect(auditLine(result.stderr).job).toEqual({
       Pipeline: 'acme/deploy', Build: '#42 (webhook)', Ref: 'branch main', Commit: SHA, Step: 'deploy', Job: '0184990a-477b-4fa8-9968-496074483cee', Agent: '0184990a-4782-42b5-afc1-16715b10b8ff, self-hosted',
     });
@@ -277,6 +279,7 @@ describe('Bitbucket Pipelines: --platform bitbucket', () => {
     const result = await cli(['assume', '--platform', 'bitbucket', '--issuer', bitbucket.url, ...assumeFlags()], env);
     expect(result.code, result.stderr).toBe(0);
     expect(sts.issued.at(-1)?.sessionName).toBe('acme.api@77');
+    expect(sts.calls.at(-1)?.userAgent).toContain('md/bitbucket.build_number#77 md/bitbucket.pipeline_uuid#7e6d5c4b-4444-4555-8666-777788889999 md/bitbucket.step_uuid#');
     expect(auditLine(result.stderr).job).toMatchObject({ Repository: `acme/api ${REPOSITORY_UUID}`, Branch: 'main', Pipeline: '#77 {7e6d5c4b-4444-4555-8666-777788889999}' });
     // A step of the repository outside the environment, and another repository's deployment.
     expect(await stsAccepts(policy, bitbucket, bitbucketClaims({}, null))).toBe(false);
