@@ -32,7 +32,7 @@ export function gitlabRunLabel(claims: Readonly<Record<string, unknown>>): RunLa
 /** Buildkite's run from its token: the build number and the job. */
 export function buildkiteRunLabel(claims: Readonly<Record<string, unknown>>): RunLabel {
   // Buildkite's build_number is a JSON number.
-  const build = typeof claims.build_number === 'number' && Number.isSafeInteger(claims.build_number) && claims.build_number >= 0 ? String(claims.build_number) : claims.build_number;
+  const build = Number.isSafeInteger(claims.build_number) && (claims.build_number as number) >= 0 ? String(claims.build_number) : claims.build_number;
   return label([['buildkite.build_number', build], ['buildkite.job_id', claims.job_id]]);
 }
 

@@ -35,6 +35,7 @@ describe('the string operators', () => {
     ['StringEquals', 'ma*', 'ma*', true],
     ['StringNotEquals', 'main', 'main', false],
     ['StringNotEquals', 'main', 'dev', true],
+    ['StringNotEquals', 'main', 'Main', true],
     ['StringEqualsIgnoreCase', 'MAIN', 'main', true],
     ['StringEqualsIgnoreCase', 'MAIN', 'dev', false],
     ['StringEqualsIgnoreCase', 'M?IN', 'main', false],

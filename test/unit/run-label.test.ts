@@ -13,6 +13,7 @@ describe('run labels of the CLI platforms', () => {
     expect(buildkiteRunLabel({ build_number: 42, job_id: '0184990a-477b-4fa8-9968-496074483cee' })).toEqual([['buildkite.build_number', '42'], ['buildkite.job_id', '0184990a-477b-4fa8-9968-496074483cee']]);
     expect(buildkiteRunLabel({ build_number: 4.5 })).toEqual([]);
     expect(buildkiteRunLabel({ build_number: -1 })).toEqual([]);
+    expect(buildkiteRunLabel({ build_number: 0 })).toEqual([['buildkite.build_number', '0']]);
   });
 
   it('Bitbucket: the build number from the step, the pipeline and step without braces', () => {
@@ -23,6 +24,8 @@ describe('run labels of the CLI platforms', () => {
       ['bitbucket.step_uuid', '5d6b0e4a-0000-4000-8000-000000000004'],
     ]);
     expect(bitbucketRunLabel({ pipelineUuid: '{a}b}' }, {})).toEqual([]);
+    // Only a whole {…} loses its braces; a brace elsewhere keeps the value out.
+    expect(bitbucketRunLabel({ pipelineUuid: 'x{abc}', stepUuid: '{abc}x' }, {})).toEqual([]);
   });
 
   it('keeps out values that are not plainly ids: a claim is no place for free text in a User-Agent', () => {
