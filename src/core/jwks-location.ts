@@ -6,8 +6,8 @@
 const KNOWN_ELSEWHERE: ReadonlyArray<{ readonly host: string; readonly path: RegExp; readonly keys: (issuer: string) => string }> = [
   // CircleCI: https://oidc.circleci.com/org/<organization id>
   { host: 'oidc.circleci.com', path: /^\/org\/[^/]+$/, keys: (issuer) => `${issuer}/.well-known/jwks-pub.json` },
-  // GitLab.com (self-managed instances are not known by their URL)
-  { host: 'gitlab.com', path: /^\/?$/, keys: () => 'https://gitlab.com/oauth/discovery/keys' },
+  // GitLab.com (self-managed instances are not known by their URL); a URL's path is "/" at least
+  { host: 'gitlab.com', path: /^\/$/, keys: () => 'https://gitlab.com/oauth/discovery/keys' },
   // Bitbucket Pipelines: https://api.bitbucket.org/2.0/workspaces/<workspace>/pipelines-config/identity/oidc
   { host: 'api.bitbucket.org', path: /\/pipelines-config\/identity\/oidc$/, keys: (issuer) => `${issuer}/keys.json` },
 ];

@@ -2,7 +2,7 @@
 // (anchored: a look-alike host or path is no provider AWS knows), the key a claim gets or
 // none, and the request context built from a token's claims.
 import { describe, expect, it } from 'vitest';
-import { claimValues, conditionKeyFor, issuerKeys, keyedClaims, keyFamilyOf, requestContext, type KeyFamily } from '../../src/core/iam/keys.js';
+import { claimValues, conditionKeyFor, issuerKeys, KEY_FAMILIES, keyedClaims, keyFamilyOf, requestContext, type KeyFamily } from '../../src/core/iam/keys.js';
 
 describe('keyFamilyOf', () => {
   it.each<[string, KeyFamily]>([
@@ -56,6 +56,13 @@ describe('condition keys', () => {
     expect(keyedClaims(other)).toEqual(['sub', 'aud']);
     expect(keyedClaims(issuerKeys('https://oidc.circleci.com/org/c3b3a1d2'))).toEqual(['sub', 'aud', 'oidc.circleci.com/project-id']);
     expect(keyedClaims(github)).toEqual(['sub', 'aud', 'actor', 'actor_id', 'enterprise_id', 'environment', 'job_workflow_ref', 'ref', 'repository', 'repository_id', 'repository_owner_id', 'workflow']);
+    // AWS Service Authorization Reference, STS: the gitlab.com and agent.buildkite.com keys.
+    expect(keyedClaims(issuerKeys('https://gitlab.com'))).toEqual(['sub', 'aud', 'namespace_id', 'pipeline_source', 'project_id', 'ref_protected', 'runner_environment', 'user_access_level', 'user_email', 'user_id', 'user_login']);
+    expect(keyedClaims(issuerKeys('https://agent.buildkite.com'))).toEqual(['sub', 'aud', 'build_branch', 'cluster_id', 'cluster_name', 'organization_id', 'organization_slug', 'pipeline_id', 'pipeline_slug']);
+  });
+
+  it('names the families --condition-keys takes', () => {
+    expect(KEY_FAMILIES).toEqual(['github', 'circleci', 'gitlab', 'buildkite', 'none']);
   });
 
   it('builds the request context from the keyed claims that have values', () => {
