@@ -163,10 +163,8 @@ export interface ChainHopSent {
   readonly externalId: boolean;
 }
 
-const NOTHING_SENT: ChainHopSent = { tagKeys: [], inheritsTags: false, sourceIdentity: undefined, externalId: false };
-
 /** A failed AssumeRole in a role chain. */
-export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string, sent: ChainHopSent = NOTHING_SENT): ClaimcheckError {
+export function explainChainFailure(failure: StsFailure, roleArn: RoleArn, callerSessionArn: string, sent: ChainHopSent): ClaimcheckError {
   const caller = roleOfAssumedRole(callerSessionArn) ?? callerSessionArn;
   if (failure.code === 'AccessDenied') return chainAccessDenied(failure, roleArn, callerSessionArn, caller, sent);
   if (failure.code === 'ValidationError' && /chaining|1 hour/i.test(failure.message)) {

@@ -229,7 +229,7 @@ describe('chain refusals', () => {
   });
 
   it('explains refused session policies or tags of a hop', () => {
-    const error = explainChainFailure({ code: 'PackedPolicyTooLarge', message: 'Packed size 120%', status: 400, requestId: undefined }, role(TARGET), 'arn:aws:sts::111122223333:assumed-role/deploy/s');
+    const error = explainChainFailure({ code: 'PackedPolicyTooLarge', message: 'Packed size 120%', status: 400, requestId: undefined }, role(TARGET), 'arn:aws:sts::111122223333:assumed-role/deploy/s', { tagKeys: [], inheritsTags: false, sourceIdentity: undefined, externalId: false });
     expect(error).toMatchObject({ code: 'STS_INVALID_REQUEST', message: expect.stringContaining(`STS refused the session policies or tags sent to ${TARGET}`) });
   });
 });
