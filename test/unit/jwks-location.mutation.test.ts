@@ -13,6 +13,7 @@ describe('predictedJwksUri', () => {
     ['https://oidc.circleci.com.evil.example/org/acme', 'https://oidc.circleci.com.evil.example/org/acme/.well-known/jwks'],
     ['https://gitlab.com/', 'https://gitlab.com/oauth/discovery/keys'],
     ['https://gitlab.com/group', 'https://gitlab.com/group/.well-known/jwks'],
+    ['https://gitlab.com/group/', 'https://gitlab.com/group/.well-known/jwks'],
     ['https://gitlab.example.com', 'https://gitlab.example.com/.well-known/jwks'],
     ['https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc/more', 'https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc/more/.well-known/jwks'],
     ['https://bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc', 'https://bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc/.well-known/jwks'],
