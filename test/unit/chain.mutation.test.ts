@@ -134,3 +134,18 @@ describe('the plan of a chain', () => {
     expect(() => planChain(hops('{claims.sha}'), NO_POLICIES, claims, 'x1')).toThrow('hop 1, source-identity: the token has no sha claim (or it is not text)');
   });
 });
+
+describe('what a hop option may hold, from its first character to its last', () => {
+  it('refuses a tag key, external id or source identity with a character STS refuses at either end', () => {
+    expect(lineError(`${HUB} tags=!A=v`)).toMatch(/the tag key "!A" is not 1 to 128 letters/);
+    expect(() => parseChainInput(`${HUB} external-id=!acme`)).toThrow(ChainSyntaxError);
+    expect(() => parseChainInput(`${HUB} external-id=acme!`)).toThrow(ChainSyntaxError);
+    expect(() => parseChainInput(`${HUB} source-identity=!ci-run`)).toThrow(ChainSyntaxError);
+    expect(() => parseChainInput(`${HUB} source-identity=ci-run!`)).toThrow(ChainSyntaxError);
+  });
+
+  it('refuses a template naming a claim that starts or ends with a character no claim name has', () => {
+    expect(() => parseChainInput(`${HUB} source-identity={claims.!run_id}`)).toThrow(ChainSyntaxError);
+    expect(() => parseChainInput(`${HUB} source-identity={claims.run_id!}`)).toThrow(ChainSyntaxError);
+  });
+});

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { isRegion, partitionOfRegion } from '../../src/core/arn.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
 import { failureReport } from '../../src/core/failure-report.js';
+import { isLoopbackHost } from '../../src/core/input-values.js';
 import { mutableNameWarnings, unknownClaimReason, type Platform } from '../../src/core/rules-file.js';
 import { bitbucketUuid } from '../../src/core/trust/bitbucket.js';
 
@@ -92,5 +93,12 @@ describe('Bitbucket UUIDs', () => {
     expect(bitbucketUuid('7e6d5c4b-4444-4555-8666-777788889999', '--repository-uuid')).toBe('{7e6d5c4b-4444-4555-8666-777788889999}');
     expect(() => bitbucketUuid('x7e6d5c4b-4444-4555-8666-777788889999', '--repository-uuid')).toThrow(/is not a UUID/);
     expect(() => bitbucketUuid('7e6d5c4b-4444-4555-8666-777788889999x', '--repository-uuid')).toThrow(/is not a UUID/);
+  });
+});
+
+describe('loopback hosts (where http is allowed for local test services)', () => {
+  it('are 127.0.0.0/8, localhost and [::1], as URL hostnames write them', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['', '::1', 'localhost.example', '128.0.0.1']) expect(isLoopbackHost(host), host).toBe(false);
   });
 });
