@@ -74,24 +74,29 @@ export function isPresetName(value: string): value is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(value);
 }
 
+/** How a platform names its runs: the session name and the User-Agent's run label. */
+type RunNaming = Pick<Preset, 'sessionName' | 'runLabel'>;
+
+const GITHUB_NAMING: RunNaming = { sessionName: (claims) => githubSessionName(claims), runLabel: (claims) => githubRunLabel(claims) };
+const CIRCLECI_NAMING: RunNaming = { sessionName: (claims, env) => circleciSessionName(env, claims), runLabel: (_claims, env) => circleciRunLabel(env) };
+
+/** The preset's naming, else that of the platform whose claims these are (by their shape). */
+function runNaming(claims: Claims, preset: Preset | undefined): RunNaming | undefined {
+  if (preset) return preset;
+  if (typeof claims.repository === 'string') return GITHUB_NAMING;
+  if (typeof claims['oidc.circleci.com/project-id'] === 'string') return CIRCLECI_NAMING;
+  if (looksLikeGitlab(claims)) return PRESETS.gitlab;
+  if (looksLikeBuildkite(claims)) return PRESETS.buildkite;
+  if (looksLikeBitbucket(claims)) return PRESETS.bitbucket;
+  return undefined;
+}
+
 /** The default session name for the CLI: the preset's, else the one whose claims these are. */
 export function cliSessionName(claims: Claims, env: Environment, preset?: Preset): string {
-  if (preset) return preset.sessionName(claims, env);
-  if (typeof claims.repository === 'string') return githubSessionName(claims);
-  if (typeof claims['oidc.circleci.com/project-id'] === 'string') return circleciSessionName(env, claims);
-  if (looksLikeGitlab(claims)) return gitlabSessionName(claims);
-  if (looksLikeBuildkite(claims)) return buildkiteSessionName(claims);
-  if (looksLikeBitbucket(claims)) return bitbucketSessionName(env, claims);
-  return sessionNameFrom('claimcheck', Date.now().toString(36));
+  return runNaming(claims, preset)?.sessionName(claims, env) ?? sessionNameFrom('claimcheck', Date.now().toString(36));
 }
 
 /** The run for the User-Agent of the CLI's STS calls: the preset's, else the one whose claims these are. */
 export function cliRunLabel(claims: Claims, env: Environment, preset?: Preset): RunLabel {
-  if (preset) return preset.runLabel(claims, env);
-  if (typeof claims.repository === 'string') return githubRunLabel(claims);
-  if (typeof claims['oidc.circleci.com/project-id'] === 'string') return circleciRunLabel(env);
-  if (looksLikeGitlab(claims)) return gitlabRunLabel(claims);
-  if (looksLikeBuildkite(claims)) return buildkiteRunLabel(claims);
-  if (looksLikeBitbucket(claims)) return bitbucketRunLabel(claims, env);
-  return [];
+  return runNaming(claims, preset)?.runLabel(claims, env) ?? [];
 }
