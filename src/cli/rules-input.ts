@@ -8,6 +8,7 @@ import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules.
 import type { RulesDocument } from '../core/rules-file.js';
 import { loadRulesFile, type InputSource } from '../core/settings.js';
 import { preloadRulesFile } from '../platform/shared/rules-file.js';
+import { readCapped } from '../platform/shared/read-capped.js';
 import { UsageError, type ParsedFlags } from './args.js';
 
 export interface CliRules {
@@ -44,11 +45,9 @@ export async function readTrustPolicyFile(path: string): Promise<PolicyDocument>
   }
   try {
     if (!(await handle.stat()).isFile()) throw fail('is not a regular file');
-    const buffer = Buffer.alloc(MAX_POLICY_BYTES + 1);
-    let length = 0;
-    for (let read = -1; read !== 0 && length < buffer.length; length += read) ({ bytesRead: read } = await handle.read(buffer, length, buffer.length - length, length));
-    if (length > MAX_POLICY_BYTES) throw fail(`is larger than ${MAX_POLICY_BYTES} bytes`);
-    return parseTrustPolicyText(buffer.subarray(0, length).toString('utf8'), path);
+    const bytes = await readCapped(handle, MAX_POLICY_BYTES + 1);
+    if (bytes.length > MAX_POLICY_BYTES) throw fail(`is larger than ${MAX_POLICY_BYTES} bytes`);
+    return parseTrustPolicyText(bytes.toString('utf8'), path);
   } finally {
     await handle.close();
   }

@@ -10,6 +10,7 @@ import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
 import { describeDuplicateKey, duplicateJsonKey } from '../../core/duplicate-keys.js';
 import { ClaimcheckError } from '../../core/errors.js';
 import type { InputSource } from '../../core/settings.js';
+import { readCapped } from './read-capped.js';
 
 const MAX_BYTES = 256 * 1024;
 // O_NONBLOCK and O_NOFOLLOW do not exist on Windows, where a FIFO is no file path anyway.
@@ -53,15 +54,9 @@ async function readRulesText(path: string, fail: Fail): Promise<string> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw fail(`is ${kindOf(info)}, not a regular file`);
-    const buffer = Buffer.alloc(MAX_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_BYTES) throw fail(`is larger than ${MAX_BYTES} bytes`);
-    return buffer.toString('utf8', 0, length);
+    const bytes = await readCapped(handle, MAX_BYTES + 1);
+    if (bytes.length > MAX_BYTES) throw fail(`is larger than ${MAX_BYTES} bytes`);
+    return bytes.toString('utf8');
   } catch (error) {
     if (error instanceof ClaimcheckError) throw error;
     throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);

@@ -7,6 +7,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { ClaimcheckError } from '../../core/errors.js';
+import { readCapped } from './read-capped.js';
 
 /** STS takes tokens of up to 20000 characters; a file much larger is not a token. */
 export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
@@ -56,18 +57,6 @@ export async function readTokenFile(path: string, input: string): Promise<string
   } finally {
     await handle.close();
   }
-}
-
-/** Up to `limit` bytes from the start of the file, however its size changes while being read. */
-async function readCapped(handle: FileHandle, limit: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(limit);
-  let length = 0;
-  while (length < limit) {
-    const { bytesRead } = await handle.read(buffer, length, limit - length, length);
-    if (bytesRead === 0) break;
-    length += bytesRead;
-  }
-  return buffer.subarray(0, length);
 }
 
 /** A token source that reads the file afresh for every token; the audience is the file's business. */
