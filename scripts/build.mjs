@@ -79,7 +79,7 @@ function derivedFiles() {
   readme = replaceBetween(readme, 'outputs', outputsTable(action));
   readme = replaceBetween(readme, 'orb-parameters', orbParametersTable());
   return {
-    'src/core/inputs.generated.ts': inputsModule(action),
+    'src/core/config/inputs.generated.ts': inputsModule(action),
     'src/core/version.generated.ts': `// Generated from package.json by scripts/build.mjs. Do not edit.\nexport const VERSION = ${JSON.stringify(version)};\n`,
     'README.md': readme,
   };

@@ -2,7 +2,7 @@
 # npm run mutate: Stryker over src/core and src/oidc with the unit and fuzz suites
 # (stryker.config.mjs), on the Node 24 that setup installs (Stryker needs Node 22 or later).
 # Prints the score per file and writes reports/mutation/index.html. Arguments go to Stryker,
-# e.g. npm run mutate -- --mutate src/core/trust/compile.ts to look at one file.
+# e.g. npm run mutate -- --mutate src/core/trust/aws/compile.ts to look at one file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,6 +1,6 @@
 // Command-line flags: `--name value`, `--name=value`, `--flag` for booleans (or `--flag
 // true|false`), repeatable lists. Anything else is a UsageError: one line, exit code 2.
-import { parseBoolean } from '../core/input-values.js';
+import { parseBoolean } from '../core/config/input-values.js';
 
 export type FlagKind = 'string' | 'boolean' | 'list';
 

@@ -3,15 +3,15 @@
 // that would accept it. The token itself is never printed.
 import { decodeJwt, errors } from 'jose';
 import { ClaimcheckError } from '../core/errors.js';
-import { inertJson, inertLine, inertLines } from '../core/inert-text.js';
+import { inertJson, inertLine, inertLines } from '../core/text/inert-text.js';
 import { systemClock } from '../core/retry.js';
-import { chooseRole } from '../core/role-map.js';
-import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/iam/keys.js';
-import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type RuleResult } from '../core/rules.js';
-import { ruleBindings } from '../core/trust/compile.js';
-import { githubSubjectKind } from '../core/trust/github.js';
-import { simulateToken } from '../core/trust/simulate.js';
-import { exactTrustCondition } from '../core/trust-policy.js';
+import { chooseRole } from '../core/rules/role-map.js';
+import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/keys.js';
+import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type RuleResult } from '../core/rules/rules.js';
+import { ruleBindings } from '../core/trust/aws/compile.js';
+import { githubSubjectKind } from '../core/trust/aws/platforms/github.js';
+import { simulateToken } from '../core/trust/aws/simulate.js';
+import { exactTrustCondition } from '../core/trust/aws/token-policy.js';
 import type { Log } from '../flow/assume-role.js';
 import { jsonGetter, networkRetry } from '../flow/wiring.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';

@@ -2,7 +2,7 @@
 // credential_process format, or the GitHub/CircleCI environment files.
 import { randomUUID } from 'node:crypto';
 import { ClaimcheckError } from '../core/errors.js';
-import { credentialHandover, credentialVariables, handoverShellLines, type IsSet } from '../core/exported-variables.js';
+import { credentialHandover, credentialVariables, handoverShellLines, type IsSet } from '../core/aws/exported-variables.js';
 
 export const OUTPUT_FORMATS = ['env', 'json', 'credential-process', 'github', 'circleci'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -8,7 +8,7 @@ import type { Log } from '../flow/assume-role.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../platform/shared/credential-process.js';
-import type { SelfCommand } from '../platform/shared/refresh.js';
+import type { SelfCommand } from '../clouds/aws/refresh.js';
 import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';

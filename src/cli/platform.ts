@@ -2,11 +2,11 @@
 // source, the issuer, the audience), checks the rules' claim names against the platform's
 // tokens, and reports the run with the job's facts. Flags given always win over the preset.
 import { ClaimcheckError } from '../core/errors.js';
-import { INPUTS } from '../core/inputs.generated.js';
-import { auditRecord, summaryText } from '../core/report.js';
-import type { ClaimRule } from '../core/rules.js';
-import { unknownClaimReason, type Platform } from '../core/rules-file.js';
-import type { Settings } from '../core/settings.js';
+import { INPUTS } from '../core/config/inputs.generated.js';
+import { auditRecord, summaryText } from '../core/report/report.js';
+import type { ClaimRule } from '../core/rules/rules.js';
+import { unknownClaimReason, type Platform } from '../core/rules/rules-file.js';
+import type { Settings } from '../core/config/settings.js';
 import type { Assumed, Log } from '../flow/assume-role.js';
 import { runReport } from '../flow/wiring.js';
 import { isPresetName, PRESET_NAMES, PRESETS, type Preset } from '../platform/presets.js';

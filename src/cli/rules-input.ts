@@ -3,12 +3,12 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ClaimcheckError } from '../core/errors.js';
-import { parseTrustPolicyText, type PolicyDocument } from '../core/iam/policy.js';
-import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules.js';
-import type { RulesDocument } from '../core/rules-file.js';
-import { loadRulesFile, type InputSource } from '../core/settings.js';
-import { preloadRulesFile } from '../platform/shared/rules-file.js';
-import { readCapped } from '../platform/shared/read-capped.js';
+import { parseTrustPolicyText, type PolicyDocument } from '../core/trust/aws/policy.js';
+import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules/rules.js';
+import type { RulesDocument } from '../core/rules/rules-file.js';
+import { loadRulesFile, type InputSource } from '../core/config/settings.js';
+import { preloadRulesFile } from '../files/rules-file.js';
+import { readCapped } from '../files/read-capped.js';
 import { UsageError, type ParsedFlags } from './args.js';
 
 export interface CliRules {

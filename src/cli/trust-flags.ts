@@ -1,11 +1,11 @@
 // `trust-policy --platform gitlab|buildkite|bitbucket` and their flags: a project, pipeline or
-// repository and what of it to trust, built into the policy by src/core/trust. Flags that AWS
+// repository and what of it to trust, built into the policy by src/core/trust/aws. Flags that AWS
 // could not enforce for the platform are refused with the way that does work, never dropped.
-import type { IssuerKeys } from '../core/iam/keys.js';
-import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketTrustPolicy, bitbucketUuid } from '../core/trust/bitbucket.js';
-import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning, buildkiteTrustPolicy } from '../core/trust/buildkite.js';
-import type { PolicyDocument } from '../core/trust/conditions.js';
-import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning, gitlabTrustPolicy } from '../core/trust/gitlab.js';
+import type { IssuerKeys } from '../core/trust/aws/keys.js';
+import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketTrustPolicy, bitbucketUuid } from '../core/trust/aws/platforms/bitbucket.js';
+import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning, buildkiteTrustPolicy } from '../core/trust/aws/platforms/buildkite.js';
+import type { PolicyDocument } from '../core/trust/aws/conditions.js';
+import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning, gitlabTrustPolicy } from '../core/trust/aws/platforms/gitlab.js';
 import { bitbucketIssuer } from '../platform/bitbucket/claims.js';
 import { BUILDKITE_ISSUER } from '../platform/buildkite/claims.js';
 import { GITLAB_COM } from '../platform/gitlab/claims.js';

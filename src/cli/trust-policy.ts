@@ -4,18 +4,18 @@
 // from CircleCI projects, GitLab projects, Buildkite pipelines or Bitbucket repositories (see
 // trust-flags.ts), or from a token; and `--check`, which holds a live policy to the rules. Results go to standard output, what binds where and warnings to standard error.
 import { decodeJwt } from 'jose';
-import { isPartition } from '../core/arn.js';
+import { isPartition } from '../core/aws/arn.js';
 import { ClaimcheckError } from '../core/errors.js';
-import { INPUTS } from '../core/inputs.generated.js';
-import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type IssuerKeys, type KeyFamily } from '../core/iam/keys.js';
-import type { PolicyDocument } from '../core/iam/policy.js';
-import type { ClaimRule } from '../core/rules.js';
-import type { Platform, RoleEntry } from '../core/rules-file.js';
-import { isPlatform, mutableNameWarnings, PLATFORMS } from '../core/rules-file.js';
-import { checkPolicy } from '../core/trust/check.js';
-import { compileRules, ruleBindings, type RuleBinding } from '../core/trust/compile.js';
-import { branchTrustNotice, githubTrustPolicy, namesOnlyWarning, type SubjectFormat } from '../core/trust/github.js';
-import { circleciSubjects, oidcProviderArn, terraformForRoles, terraformLabel, tokenTrustPolicyDocument, trustPolicyDocument, type TerraformRole } from '../core/trust-policy.js';
+import { INPUTS } from '../core/config/inputs.generated.js';
+import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type IssuerKeys, type KeyFamily } from '../core/trust/aws/keys.js';
+import type { PolicyDocument } from '../core/trust/aws/policy.js';
+import type { ClaimRule } from '../core/rules/rules.js';
+import type { Platform, RoleEntry } from '../core/rules/rules-file.js';
+import { isPlatform, mutableNameWarnings, PLATFORMS } from '../core/rules/rules-file.js';
+import { checkPolicy } from '../core/trust/aws/check.js';
+import { compileRules, ruleBindings, type RuleBinding } from '../core/trust/aws/compile.js';
+import { branchTrustNotice, githubTrustPolicy, namesOnlyWarning, type SubjectFormat } from '../core/trust/aws/platforms/github.js';
+import { circleciSubjects, oidcProviderArn, terraformForRoles, terraformLabel, tokenTrustPolicyDocument, trustPolicyDocument, type TerraformRole } from '../core/trust/aws/token-policy.js';
 import { BUILDKITE_ISSUER } from '../platform/buildkite/claims.js';
 import { circleciIssuer } from '../platform/circleci/inputs.js';
 import { GITLAB_COM } from '../platform/gitlab/claims.js';

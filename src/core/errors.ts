@@ -1,7 +1,7 @@
 // The error model: every failure a user can meet is a ClaimcheckError with a stable code,
 // a message that names the input or claim at fault, and a hint that says how to fix it.
 // `formatError` is the one place that turns it into text.
-import { inertLine } from './inert-text.js';
+import { inertLine } from './text/inert-text.js';
 
 export type ErrorCode =
   | 'INPUT_REQUIRED'

@@ -1,16 +1,16 @@
 // The whole exchange, independent of any CI platform: token → verified claims → rules →
 // AssumeRoleWithWebIdentity → checked session. It exports nothing: the caller publishes
 // the result only when every step has succeeded, so a failure never leaves a partial export.
-import { accountOfAssumedRole } from '../core/arn.js';
-import { ChainSyntaxError, planChain, type ChainPlan, type PlannedHop } from '../core/chain.js';
+import { accountOfAssumedRole } from '../core/aws/arn.js';
+import { ChainSyntaxError, planChain, type ChainPlan, type PlannedHop } from '../core/aws/chain.js';
 import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../core/retry.js';
-import { chooseRole, type RoleTarget } from '../core/role-map.js';
-import { checkClaimRules, ruleFailure, type RuleResult } from '../core/rules.js';
-import { assertAccountAllowed, chainRoles, type Settings } from '../core/settings.js';
+import { chooseRole, type RoleTarget } from '../core/rules/role-map.js';
+import { checkClaimRules, ruleFailure, type RuleResult } from '../core/rules/rules.js';
+import { assertAccountAllowed, chainRoles, type Settings } from '../core/config/settings.js';
 import { ClaimcheckError } from '../core/errors.js';
-import { inertJson } from '../core/inert-text.js';
-import { classifyStsFailure, explainChainFailure, explainStsExhausted, explainStsFailure, type StsFailure } from '../core/sts-failure.js';
-import { StsCallFailed, type RunLabel, type Sts, type StsSession } from '../aws/sts.js';
+import { inertJson } from '../core/text/inert-text.js';
+import { classifyStsFailure, explainChainFailure, explainStsExhausted, explainStsFailure, type StsFailure } from '../core/aws/sts-failure.js';
+import { StsCallFailed, type RunLabel, type Sts, type StsSession } from '../clouds/aws/sts.js';
 import type { VerifiedToken } from '../oidc/verify.js';
 
 export interface Log {

@@ -1,9 +1,9 @@
-// What a failed run had learned, kept for its failure report (core/failure-report.ts): the
+// What a failed run had learned, kept for its failure report (core/report/failure-report.ts): the
 // claims of the last token that verified. One witness per run, wrapped around that run's
 // dependencies; the error itself stays a plain ClaimcheckError.
 import type { ClaimcheckError } from '../core/errors.js';
-import { failureReport, type FailureReport } from '../core/failure-report.js';
-import type { Settings } from '../core/settings.js';
+import { failureReport, type FailureReport } from '../core/report/failure-report.js';
+import type { Settings } from '../core/config/settings.js';
 import { VERSION } from '../core/version.generated.js';
 import type { AssumeRoleDeps } from './assume-role.js';
 

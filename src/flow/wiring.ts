@@ -1,17 +1,17 @@
 // The parts every front door assembles the same way: retries for network calls, the
 // issuer's keys and token verification, the STS client, and the run report. A front door
 // brings only what is its own: how it gets a token, logs, masks and names sessions.
-import { inertLines } from '../core/inert-text.js';
+import { inertLines } from '../core/text/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
-import type { RunReport } from '../core/report.js';
-import { githubRunLabel, type RunLabel } from '../core/run-label.js';
-import { issuerKeys, type IssuerKeys } from '../core/iam/keys.js';
-import { predictedJwksUri } from '../core/jwks-location.js';
-import type { ClaimRule } from '../core/rules.js';
-import { reachOf } from '../core/trust/binding.js';
-import type { Settings } from '../core/settings.js';
+import type { RunReport } from '../core/report/report.js';
+import { githubRunLabel, type RunLabel } from '../core/report/run-label.js';
+import { issuerKeys, type IssuerKeys } from '../core/trust/aws/keys.js';
+import { predictedJwksUri } from '../oidc/jwks-location.js';
+import type { ClaimRule } from '../core/rules/rules.js';
+import { reachOf } from '../core/trust/aws/binding.js';
+import type { Settings } from '../core/config/settings.js';
 import { VERSION } from '../core/version.generated.js';
-import { createSts } from '../aws/sts.js';
+import { createSts } from '../clouds/aws/sts.js';
 import { createActionsJsonGetter } from '../net/actions-http.js';
 import type { JsonGetter, RetryContext } from '../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';

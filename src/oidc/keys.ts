@@ -4,7 +4,7 @@
 // round trip instead of two), and uses it only if the discovery document names that URL.
 import type { JSONWebKeySet } from 'jose';
 import { ClaimcheckError } from '../core/errors.js';
-import { parseServiceUrl } from '../core/input-values.js';
+import { parseServiceUrl } from '../core/config/input-values.js';
 import { getJsonRetrying, HttpFailure, type JsonGetter, type RetryContext } from '../net/http.js';
 
 export interface KeySource {

@@ -2,8 +2,8 @@
 // a bundle of its own, where the token comes from, which issuer signs it, how the session is
 // named and what the summary says about the job. Explicit only: a preset is never guessed
 // from the environment; the claims' shape only names sessions for the CLI.
-import { bitbucketRunLabel, buildkiteRunLabel, circleciRunLabel, githubRunLabel, gitlabRunLabel, type RunLabel } from '../core/run-label.js';
-import { sessionNameFrom } from '../core/session-name.js';
+import { bitbucketRunLabel, buildkiteRunLabel, circleciRunLabel, githubRunLabel, gitlabRunLabel, type RunLabel } from '../core/report/run-label.js';
+import { sessionNameFrom } from '../core/aws/session-name.js';
 import { bitbucketIssuerFromEnvironment, bitbucketJobFacts, bitbucketSessionName, BITBUCKET_TOKEN_VARIABLE, looksLikeBitbucket } from './bitbucket/claims.js';
 import { buildkiteJobFacts, buildkiteSessionName, buildkiteTokenCommand, BUILDKITE_ISSUER, looksLikeBuildkite } from './buildkite/claims.js';
 import { circleciSessionName } from './circleci/claims.js';

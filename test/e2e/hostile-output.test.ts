@@ -22,7 +22,7 @@ import { DEPLOY_ROLE, runMainStep } from '../harness/world.ts';
 
 const [node24] = nodeRuntimes();
 
-/** A character no reader should get raw (see src/core/inert-text.ts). */
+/** A character no reader should get raw (see src/core/text/inert-text.ts). */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|\p{Cs}/u;
 /** ESC sequences for a terminal: clear the screen, a hyperlink (OSC 8), colour by the one-character CSI, right-to-left override. */
 const TERMINAL = '\u001b[2J\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u009b31mred\u202eevil';

@@ -4,8 +4,8 @@
 // identities are within STS's characters and lengths.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRoleArn } from '../../src/core/arn.js';
-import { ChainSyntaxError, parseChainInput, planChain, type ChainHop } from '../../src/core/chain.js';
+import { parseRoleArn } from '../../src/core/aws/arn.js';
+import { ChainSyntaxError, parseChainInput, planChain, type ChainHop } from '../../src/core/aws/chain.js';
 import { hostileString, nearMiss } from './arbitraries.ts';
 import { runs } from './budget.ts';
 

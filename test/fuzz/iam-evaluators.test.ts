@@ -1,11 +1,11 @@
-// Two IAM evaluators written apart: claimcheck's own (src/core/iam, used by trust-policy
+// Two IAM evaluators written apart: claimcheck's own (src/core/trust/aws, used by trust-policy
 // --check and explain --trust-policy) and the STS double's (test/harness, standing in for
 // AWS). On random trust policies and requests within what both support, they must agree.
 import fc from 'fast-check';
 import { runs } from './budget.ts';
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
 import { evaluateTrustPolicy } from '../harness/trust-policy.ts';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/issuer.example';

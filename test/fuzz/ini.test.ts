@@ -2,7 +2,7 @@
 // touching the rest, and writing it twice is writing it once.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { removeSection, upsertSection } from '../../src/core/ini.js';
+import { removeSection, upsertSection } from '../../src/core/text/ini.js';
 import { hostileString } from './arbitraries.ts';
 import { runs } from './budget.ts';
 

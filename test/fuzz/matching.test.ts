@@ -3,7 +3,7 @@
 // a regular expression built from the pattern by a separate translation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkRule, parseClaimRules, RuleSyntaxError, type ClaimRule } from '../../src/core/rules.js';
+import { checkRule, parseClaimRules, RuleSyntaxError, type ClaimRule } from '../../src/core/rules/rules.js';
 import { hostileString, TRICKY_PIECES } from './arbitraries.ts';
 import { runs } from './budget.ts';
 

@@ -2,11 +2,11 @@
 // or fails with its own error type (never a TypeError or a RangeError from inside).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/arn.js';
-import { parseBoolean, parseInteger, parseList, parseServiceUrl } from '../../src/core/input-values.js';
-import { readRulesDocument, RulesFileError } from '../../src/core/rules-file.js';
-import { parseClaimRules, RuleSyntaxError } from '../../src/core/rules.js';
-import { isSessionName, sessionNameFrom } from '../../src/core/session-name.js';
+import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/aws/arn.js';
+import { parseBoolean, parseInteger, parseList, parseServiceUrl } from '../../src/core/config/input-values.js';
+import { readRulesDocument, RulesFileError } from '../../src/core/rules/rules-file.js';
+import { parseClaimRules, RuleSyntaxError } from '../../src/core/rules/rules.js';
+import { isSessionName, sessionNameFrom } from '../../src/core/aws/session-name.js';
 import { deeplyNestedJson, hostileString, TRICKY_PIECES } from './arbitraries.ts';
 import { runs } from './budget.ts';
 import { regexSource, rulesDocument } from './rules-documents.ts';

@@ -3,12 +3,12 @@
 // Anything else (a TypeError, a RangeError) would reach users as "a bug in claimcheck".
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/arn.js';
+import { isPolicyArn, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/aws/arn.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { parseServiceUrl } from '../../src/core/input-values.js';
-import { INPUTS, type InputName } from '../../src/core/inputs.generated.js';
-import { isSessionName } from '../../src/core/session-name.js';
-import { parseSettings, type Settings, type SettingsContext } from '../../src/core/settings.js';
+import { parseServiceUrl } from '../../src/core/config/input-values.js';
+import { INPUTS, type InputName } from '../../src/core/config/inputs.generated.js';
+import { isSessionName } from '../../src/core/aws/session-name.js';
+import { parseSettings, type Settings, type SettingsContext } from '../../src/core/config/settings.js';
 import { deeplyNestedJson, hostileString, nearMiss } from './arbitraries.ts';
 import { runs } from './budget.ts';
 import { rulesDocument } from './rules-documents.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exportLines } from '../../src/core/shell.js';
+import { exportLines } from '../../src/core/text/shell.js';
 import { asUtf8Stores, nonNulCodePoint, TRICKY_PIECES } from './arbitraries.ts';
 import { runs } from './budget.ts';
 

@@ -5,11 +5,11 @@
 import fc from 'fast-check';
 import { runs } from './budget.ts';
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
-import { issuerKeys, requestContext } from '../../src/core/iam/keys.js';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
-import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules.js';
-import { compileRules } from '../../src/core/trust/compile.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
+import { issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
+import { compileRules } from '../../src/core/trust/aws/compile.js';
 import { webIdentityRequest } from '../harness/sts-context.ts';
 import { evaluateTrustPolicy } from '../harness/trust-policy.ts';
 

@@ -1,6 +1,6 @@
-// Partitions as the trust-policy and settings code checks them (src/core/arn.ts).
+// Partitions as the trust-policy and settings code checks them (src/core/aws/arn.ts).
 import { describe, expect, it } from 'vitest';
-import { isPartition, roleOfAssumedRole } from '../../src/core/arn.js';
+import { isPartition, roleOfAssumedRole } from '../../src/core/aws/arn.js';
 
 describe('partitions', () => {
   it.each(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso-b', 'aws-eusc'])('knows %s', (text) => expect(isPartition(text)).toBe(true));

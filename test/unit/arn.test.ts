@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountOfAssumedRole, isPolicyArn, roleOfAssumedRole, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/arn.js';
+import { accountOfAssumedRole, isPolicyArn, roleOfAssumedRole, isRegion, parseRoleArn, partitionOfRegion } from '../../src/core/aws/arn.js';
 
 describe('ARNs and regions', () => {
   it('parses role ARNs of any partition, with or without a path', () => {

@@ -1,8 +1,8 @@
 // The chain in the exchange, with a fake STS: what each call is asked for, in which order,
 // and the source identity a token already set (which a chain keeps, and may not change).
 import { describe, expect, it } from 'vitest';
-import type { ChainRequest, StsSession, WebIdentityRequest } from '../../src/aws/sts.js';
-import { parseSettings } from '../../src/core/settings.js';
+import type { ChainRequest, StsSession, WebIdentityRequest } from '../../src/clouds/aws/sts.js';
+import { parseSettings } from '../../src/core/config/settings.js';
 import { assumeRole, type AssumeRoleDeps } from '../../src/flow/assume-role.js';
 import type { VerifiedToken } from '../../src/oidc/verify.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSettings } from '../../src/core/settings.js';
+import { parseSettings } from '../../src/core/config/settings.js';
 import { circleciJobFacts, circleciSessionName } from '../../src/platform/circleci/claims.js';
 import { orbInputSource } from '../../src/platform/circleci/inputs.js';
 import { emptyState, parseState } from '../../src/platform/circleci/state.js';

@@ -1,8 +1,8 @@
-// The exact credential_process text written to the config file (src/core/command-line.ts) for
+// The exact credential_process text written to the config file (src/core/text/command-line.ts) for
 // words that start or end with the characters written escaped, and Windows folders that end in
 // several backslashes. What each client makes of such lines: test/unit/command-line.test.ts.
 import { describe, expect, it } from 'vitest';
-import { credentialProcessLine } from '../../src/core/command-line.js';
+import { credentialProcessLine } from '../../src/core/text/command-line.js';
 
 describe('credential_process words', () => {
   it.each([

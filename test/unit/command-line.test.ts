@@ -1,4 +1,4 @@
-// The credential_process line (src/core/command-line.ts), per OS, against the clients that
+// The credential_process line (src/core/text/command-line.ts), per OS, against the clients that
 // read it: botocore's own split (compat_shell_split, used by boto3 and the AWS CLI) for POSIX
 // and Windows, /bin/sh through child_process.exec as the AWS SDK for JavaScript runs it on
 // POSIX, and on Windows a model of cmd.exe (what it would act on) and of the C runtime's split
@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { loadSharedConfigFiles } from '@smithy/core/config';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { credentialProcessLine } from '../../src/core/command-line.js';
+import { credentialProcessLine } from '../../src/core/text/command-line.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { upsertSection } from '../../src/core/ini.js';
+import { upsertSection } from '../../src/core/text/ini.js';
 import { runs } from '../fuzz/budget.ts';
 
 const RUNNER_NODE = 'C:\\actions-runner\\externals\\node24\\bin\\node.exe';

@@ -2,7 +2,7 @@
 // key, a list closed before a repeated key, keys after a list inside a map, escapes, and the
 // paths and names it reports.
 import { describe, expect, it } from 'vitest';
-import { childPath, describeDuplicateKey, duplicateJsonKey } from '../../src/core/duplicate-keys.js';
+import { childPath, describeDuplicateKey, duplicateJsonKey } from '../../src/core/text/duplicate-keys.js';
 
 describe('duplicateJsonKey', () => {
   it.each<[string, { path: string; key: string } | undefined]>([

@@ -2,7 +2,7 @@
 // step left that it cleared, and which keys would shadow a profile it wrote. Every front door
 // (action, orb, CLI) prints these notes; test/unit/hand-over.test.ts covers what is cleared.
 import { describe, expect, it } from 'vitest';
-import { clearedNote, credentialVariables, keysShadowingProfile, profileVariables, setIn, shadowedProfileNote } from '../../src/core/exported-variables.js';
+import { clearedNote, credentialVariables, keysShadowingProfile, profileVariables, setIn, shadowedProfileNote } from '../../src/core/aws/exported-variables.js';
 
 describe('the variables set', () => {
   it('static credentials: the keys, the session token and the region twice', () => {

@@ -2,10 +2,10 @@
 // rules fared, and which next step each error gets. Rendering is in report.mutation.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError, type ErrorCode } from '../../src/core/errors.js';
-import { failureReport, type FailureFacts } from '../../src/core/failure-report.js';
-import type { InputName } from '../../src/core/inputs.generated.js';
-import type { RulesDocument } from '../../src/core/rules-file.js';
-import { parseSettings } from '../../src/core/settings.js';
+import { failureReport, type FailureFacts } from '../../src/core/report/failure-report.js';
+import type { InputName } from '../../src/core/config/inputs.generated.js';
+import type { RulesDocument } from '../../src/core/rules/rules-file.js';
+import { parseSettings } from '../../src/core/config/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 const ISSUER = 'https://token.actions.githubusercontent.com';

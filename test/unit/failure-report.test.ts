@@ -2,11 +2,11 @@
 // and for log lines. The end-to-end view is in test/e2e/failure-summary.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { failureReport, type FailureFacts } from '../../src/core/failure-report.js';
-import type { InputName } from '../../src/core/inputs.generated.js';
-import { failureText } from '../../src/core/report.js';
-import { parseSettings } from '../../src/core/settings.js';
-import type { RulesDocument } from '../../src/core/rules-file.js';
+import { failureReport, type FailureFacts } from '../../src/core/report/failure-report.js';
+import type { InputName } from '../../src/core/config/inputs.generated.js';
+import { failureText } from '../../src/core/report/report.js';
+import { parseSettings } from '../../src/core/config/settings.js';
+import type { RulesDocument } from '../../src/core/rules/rules-file.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 const ISSUER = 'https://token.actions.githubusercontent.com';

@@ -1,4 +1,4 @@
-// The lock that makes writers of one shared file take turns (src/aws/file-lock.ts): it is
+// The lock that makes writers of one shared file take turns (src/files/file-lock.ts): it is
 // removed whatever the work does, a live holder is waited for and then named, an abandoned
 // lock (its owner gone from this machine, or too old to be held) is taken over, and a link
 // in its place is refused, never followed. Ages are set with utimes; nothing here measures time.
@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lockPathOf, thisMachine, withFileLock, type LockTiming } from '../../src/aws/file-lock.js';
+import { lockPathOf, thisMachine, withFileLock, type LockTiming } from '../../src/files/file-lock.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
 
 // Short waits, so that a test of giving up does not wait 20 s; the ages that matter are set apart.

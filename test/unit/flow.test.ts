@@ -1,8 +1,8 @@
 // The exchange with fakes at its edges: which failures are retried, when a fresh token is
 // requested, and that every secret is masked the moment it exists.
 import { describe, expect, it } from 'vitest';
-import { StsCallFailed, type StsSession, type WebIdentityRequest } from '../../src/aws/sts.js';
-import { parseSettings } from '../../src/core/settings.js';
+import { StsCallFailed, type StsSession, type WebIdentityRequest } from '../../src/clouds/aws/sts.js';
+import { parseSettings } from '../../src/core/config/settings.js';
 import { assumeRole, type AssumeRoleDeps } from '../../src/flow/assume-role.js';
 import type { VerifiedToken } from '../../src/oidc/verify.js';
 

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writePrivateFile } from '../../src/aws/private-file.js';
-import { credentialHandover, handoverShellLines, profileHandover, setIn } from '../../src/core/exported-variables.js';
+import { writePrivateFile } from '../../src/files/private-file.js';
+import { credentialHandover, handoverShellLines, profileHandover, setIn } from '../../src/core/aws/exported-variables.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import type { InputName } from '../../src/core/inputs.generated.js';
-import { parseSettings } from '../../src/core/settings.js';
+import type { InputName } from '../../src/core/config/inputs.generated.js';
+import { parseSettings } from '../../src/core/config/settings.js';
 import { CLIENT_REFRESH_WINDOW_MS, renewBeforeMs, runCredentialProcess, type CredentialProcessDoor } from '../../src/platform/shared/credential-process.js';
-import { OWN_FILE } from '../../src/platform/shared/refresh.js';
+import { OWN_FILE } from '../../src/clouds/aws/refresh.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { runs } from '../fuzz/budget.ts';
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError, formatError } from '../../src/core/errors.js';
-import { inertJson, inertLine, inertLines, markdownCode, quoted, visible } from '../../src/core/inert-text.js';
+import { inertJson, inertLine, inertLines, markdownCode, quoted, visible } from '../../src/core/text/inert-text.js';
 import { lineLog } from '../../src/flow/wiring.js';
 import { hostileString } from '../fuzz/arbitraries.ts';
 import { markdownFacts, parseGfm } from '../harness/markdown.ts';

@@ -1,7 +1,7 @@
-// Our sections in the AWS shared config and credentials files (src/core/ini.ts): which lines
+// Our sections in the AWS shared config and credentials files (src/core/text/ini.ts): which lines
 // are our section's header, and where a new section goes. Properties: test/fuzz/ini.test.ts.
 import { describe, expect, it } from 'vitest';
-import { removeSection, upsertSection } from '../../src/core/ini.js';
+import { removeSection, upsertSection } from '../../src/core/text/ini.js';
 
 const OTHER = '[default]\nregion = eu-west-1\n';
 

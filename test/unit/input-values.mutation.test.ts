@@ -1,7 +1,7 @@
-// The value parsers every input goes through (src/core/input-values.ts): lists, and which hosts
+// The value parsers every input goes through (src/core/config/input-values.ts): lists, and which hosts
 // count as loopback, the only ones allowed plain http.
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, parseList, parseServiceUrl } from '../../src/core/input-values.js';
+import { isLoopbackHost, parseList, parseServiceUrl } from '../../src/core/config/input-values.js';
 
 describe('input values', () => {
   it('splits lists on commas and line breaks, dropping empty items', () => {

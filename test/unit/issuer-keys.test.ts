@@ -4,7 +4,7 @@
 // loopback (one serving its keys where GitHub does), real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { predictedJwksUri } from '../../src/core/jwks-location.js';
+import { predictedJwksUri } from '../../src/oidc/jwks-location.js';
 import { systemClock } from '../../src/core/retry.js';
 import { createActionsJsonGetter } from '../../src/net/actions-http.js';
 import type { HttpFailure } from '../../src/net/http.js';

@@ -1,6 +1,6 @@
-// How deep a policy may nest (src/core/json-depth.ts): exactly the limit passes, one more does not.
+// How deep a policy may nest (src/core/text/json-depth.ts): exactly the limit passes, one more does not.
 import { describe, expect, it } from 'vitest';
-import { MAX_POLICY_DEPTH, nestedDeeperThan } from '../../src/core/json-depth.js';
+import { MAX_POLICY_DEPTH, nestedDeeperThan } from '../../src/core/text/json-depth.js';
 
 function nested(levels: number): unknown {
   let value: unknown = 'leaf';

@@ -2,7 +2,7 @@
 // host and issuer path, `<issuer>/.well-known/jwks` otherwise, and no guess for what is not a
 // plain URL.
 import { describe, expect, it } from 'vitest';
-import { predictedJwksUri } from '../../src/core/jwks-location.js';
+import { predictedJwksUri } from '../../src/oidc/jwks-location.js';
 
 describe('predictedJwksUri', () => {
   it.each<[string, string | undefined]>([

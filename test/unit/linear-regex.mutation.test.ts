@@ -4,7 +4,7 @@
 // named group, lazy quantifiers, \b against \B, what "." refuses). Every match is checked
 // against RegExp itself.
 import { describe, expect, it } from 'vitest';
-import { compileLinearRegex, MAX_GROUP_DEPTH, MAX_PROGRAM_SIZE, RegexUnsupportedError } from '../../src/core/linear-regex.js';
+import { compileLinearRegex, MAX_GROUP_DEPTH, MAX_PROGRAM_SIZE, RegexUnsupportedError } from '../../src/core/rules/linear-regex.js';
 
 const anchored = (source: string) => new RegExp(`^(?:${source})$`, 'u');
 

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { runs } from '../fuzz/budget.ts';
 import { describe, expect, it } from 'vitest';
-import { compileLinearRegex, MAX_PROGRAM_SIZE, RegexUnsupportedError } from '../../src/core/linear-regex.js';
+import { compileLinearRegex, MAX_PROGRAM_SIZE, RegexUnsupportedError } from '../../src/core/rules/linear-regex.js';
 import { regexSource } from '../fuzz/rules-documents.ts';
 
 const anchored = (source: string) => new RegExp(`^(?:${source})$`, 'u');

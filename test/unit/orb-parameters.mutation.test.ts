@@ -1,8 +1,8 @@
-// Which inputs the orb declares as booleans (src/core/orb-parameters.ts): those whose action.yml
+// Which inputs the orb declares as booleans (src/core/config/orb-parameters.ts): those whose action.yml
 // default is true or false, and no other.
 import { describe, expect, it } from 'vitest';
-import { INPUTS, type InputName } from '../../src/core/inputs.generated.js';
-import { isBooleanInput, orbEnvironmentVariable } from '../../src/core/orb-parameters.js';
+import { INPUTS, type InputName } from '../../src/core/config/inputs.generated.js';
+import { isBooleanInput, orbEnvironmentVariable } from '../../src/core/config/orb-parameters.js';
 
 describe('orb parameters', () => {
   it('declares as booleans exactly the inputs with a true or false default', () => {

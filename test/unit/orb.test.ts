@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { INPUTS, type InputName } from '../../src/core/inputs.generated.js';
-import { GITHUB_ONLY_INPUTS, isBooleanInput, orbEnvironmentVariable, orbParameterName } from '../../src/core/orb-parameters.js';
+import { INPUTS, type InputName } from '../../src/core/config/inputs.generated.js';
+import { GITHUB_ONLY_INPUTS, isBooleanInput, orbEnvironmentVariable, orbParameterName } from '../../src/core/config/orb-parameters.js';
 import { loadOrb } from '../harness/circleci.ts';
 import { REPO_ROOT } from '../harness/github.ts';
 

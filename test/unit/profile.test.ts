@@ -3,11 +3,11 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readPrivateFile } from '../../src/aws/private-file.js';
-import { freshPrivateFolder, ownFolder, removeOwnFolder } from '../../src/aws/private-folder.js';
-import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../src/aws/profile.js';
-import { refuseEndlessSharedFiles } from '../../src/aws/shared-files.js';
-import { removeSection, upsertSection } from '../../src/core/ini.js';
+import { readPrivateFile } from '../../src/files/private-file.js';
+import { freshPrivateFolder, ownFolder, removeOwnFolder } from '../../src/files/private-folder.js';
+import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../src/clouds/aws/profile.js';
+import { refuseEndlessSharedFiles } from '../../src/clouds/aws/shared-files.js';
+import { removeSection, upsertSection } from '../../src/core/text/ini.js';
 
 const credentials = { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret/+=', sessionToken: 'token==', expiration: new Date('2026-11-23T10:00:00Z') };
 

@@ -2,8 +2,8 @@
 // absent: what a user reads in the step summary, the log and the audit line of a run that
 // succeeded or failed. The end-to-end suites show them in place; these pin each part.
 import { describe, expect, it } from 'vitest';
-import type { FailureReport } from '../../src/core/failure-report.js';
-import { auditRecord, failureMarkdown, failureText, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report.js';
+import type { FailureReport } from '../../src/core/report/failure-report.js';
+import { auditRecord, failureMarkdown, failureText, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report/report.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ci/deploy';
 const NEXT = 'arn:aws:iam::123456789012:role/next';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditRecord, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report.js';
+import { auditRecord, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report/report.js';
 import { markdownFacts } from '../harness/markdown.ts';
 
 const report: RunReport = {

@@ -1,12 +1,12 @@
-// Which role a token gets (src/core/role-map.ts): what the target carries when role-to-assume or
+// Which role a token gets (src/core/rules/role-map.ts): what the target carries when role-to-assume or
 // a role map entry decides, and the refusal when no entry matches.
 import { describe, expect, it } from 'vitest';
-import { parseRoleArn, type RoleArn } from '../../src/core/arn.js';
-import { parseChainInput } from '../../src/core/chain.js';
+import { parseRoleArn, type RoleArn } from '../../src/core/aws/arn.js';
+import { parseChainInput } from '../../src/core/aws/chain.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { chooseRole } from '../../src/core/role-map.js';
-import type { RoleEntry } from '../../src/core/rules-file.js';
-import { parseClaimRules } from '../../src/core/rules.js';
+import { chooseRole } from '../../src/core/rules/role-map.js';
+import type { RoleEntry } from '../../src/core/rules/rules-file.js';
+import { parseClaimRules } from '../../src/core/rules/rules.js';
 
 const role = (arn: string) => parseRoleArn(arn) as RoleArn;
 const DEPLOY = role('arn:aws:iam::111122223333:role/deploy');

@@ -3,8 +3,8 @@
 // entry's fields at their bounds, session policies and chains, and the message for each
 // refusal with the path at fault.
 import { describe, expect, it } from 'vitest';
-import { readRulesDocument, RulesFileError, unknownClaimReason, type Platform, type RulesDocument } from '../../src/core/rules-file.js';
-import { checkClaimRules } from '../../src/core/rules.js';
+import { readRulesDocument, RulesFileError, unknownClaimReason, type Platform, type RulesDocument } from '../../src/core/rules/rules-file.js';
+import { checkClaimRules } from '../../src/core/rules/rules.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 

@@ -2,7 +2,7 @@
 // "=" first), the value's bounds, empty alternatives, how a claim is shown, and the error
 // for a failed rule with its hint and the rules that held.
 import { describe, expect, it } from 'vitest';
-import { describeClaim, parseClaimRules, presentedFor, RuleSyntaxError, ruleFailure, checkClaimRules, type ClaimRule } from '../../src/core/rules.js';
+import { describeClaim, parseClaimRules, presentedFor, RuleSyntaxError, ruleFailure, checkClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 
 function syntaxError(text: string): string {
   try {

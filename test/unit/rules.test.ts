@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/rules.js';
+import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/rules/rules.js';
 
 function holds(rule: string, claims: Record<string, unknown>): boolean {
   const [result] = checkClaimRules(parseClaimRules(rule), claims);

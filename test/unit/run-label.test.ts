@@ -1,7 +1,7 @@
 // The run in the User-Agent of STS calls (CloudTrail's userAgent) for the CLI's platforms:
 // ids only, from the token (or the step's environment where the token has none).
 import { describe, expect, it } from 'vitest';
-import { bitbucketRunLabel, buildkiteRunLabel, gitlabRunLabel } from '../../src/core/run-label.js';
+import { bitbucketRunLabel, buildkiteRunLabel, gitlabRunLabel } from '../../src/core/report/run-label.js';
 import { cliRunLabel, PRESETS } from '../../src/platform/presets.js';
 
 describe('run labels of the CLI platforms', () => {

@@ -1,6 +1,6 @@
-// Default session names (src/core/session-name.ts) when the run itself is long.
+// Default session names (src/core/aws/session-name.ts) when the run itself is long.
 import { describe, expect, it } from 'vitest';
-import { isSessionName, sessionNameFrom } from '../../src/core/session-name.js';
+import { isSessionName, sessionNameFrom } from '../../src/core/aws/session-name.js';
 
 describe('sessionNameFrom', () => {
   it('keeps the first 63 characters of a run that alone is too long, rather than falling back', () => {

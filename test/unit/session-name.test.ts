@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSessionName, sessionNameFrom } from '../../src/core/session-name.js';
+import { isSessionName, sessionNameFrom } from '../../src/core/aws/session-name.js';
 import { githubSessionName } from '../../src/platform/github/claims.js';
 
 describe('session names', () => {

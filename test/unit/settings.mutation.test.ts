@@ -4,8 +4,8 @@
 // role-to-assume, the role map and role-chain combine.
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import type { InputName } from '../../src/core/inputs.generated.js';
-import { assertAccountAllowed, loadRulesFile, parseSettings, type SettingsContext } from '../../src/core/settings.js';
+import type { InputName } from '../../src/core/config/inputs.generated.js';
+import { assertAccountAllowed, loadRulesFile, parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 const HUB = 'arn:aws:iam::222233334444:role/hub';

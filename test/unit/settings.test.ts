@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import type { InputName } from '../../src/core/inputs.generated.js';
-import { assertAccountAllowed, parseSettings, type SettingsContext } from '../../src/core/settings.js';
+import type { InputName } from '../../src/core/config/inputs.generated.js';
+import { assertAccountAllowed, parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 

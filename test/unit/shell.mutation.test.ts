@@ -1,6 +1,6 @@
-// The unset line and the line-run search of the orb's cleanup (src/core/shell.ts).
+// The unset line and the line-run search of the orb's cleanup (src/core/text/shell.ts).
 import { describe, expect, it } from 'vitest';
-import { unsetLine, withoutLineRun } from '../../src/core/shell.js';
+import { unsetLine, withoutLineRun } from '../../src/core/text/shell.js';
 
 describe('unsetLine', () => {
   it('unsets every name on one line', () => {

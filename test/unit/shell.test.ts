@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportLines, shellQuote, withoutLineRun } from '../../src/core/shell.js';
+import { exportLines, shellQuote, withoutLineRun } from '../../src/core/text/shell.js';
 import { appendToEnvFile, removeWrittenLines, writtenLines } from '../../src/platform/shared/env-file.js';
 
 const made: string[] = [];

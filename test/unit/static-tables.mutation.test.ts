@@ -5,12 +5,12 @@
 // The lists are the platforms' documented claims: a name dropped here would refuse a valid
 // rules file.
 import { describe, expect, it } from 'vitest';
-import { isRegion, partitionOfRegion } from '../../src/core/arn.js';
+import { isRegion, partitionOfRegion } from '../../src/core/aws/arn.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { failureReport } from '../../src/core/failure-report.js';
-import { isLoopbackHost } from '../../src/core/input-values.js';
-import { mutableNameWarnings, unknownClaimReason, type Platform } from '../../src/core/rules-file.js';
-import { bitbucketUuid } from '../../src/core/trust/bitbucket.js';
+import { failureReport } from '../../src/core/report/failure-report.js';
+import { isLoopbackHost } from '../../src/core/config/input-values.js';
+import { mutableNameWarnings, unknownClaimReason, type Platform } from '../../src/core/rules/rules-file.js';
+import { bitbucketUuid } from '../../src/core/trust/aws/platforms/bitbucket.js';
 
 const DOCUMENTED: Record<Exclude<Platform, 'circleci'>, string[]> = {
   github: [

@@ -3,8 +3,8 @@
 // message a user reads (docs/TROUBLESHOOTING.md quotes them), and the fix each hint names.
 // The end-to-end suites meet these through a fake STS; here every branch is reached directly.
 import { describe, expect, it } from 'vitest';
-import { parseRoleArn, type RoleArn } from '../../src/core/arn.js';
-import { classifyStsFailure, explainChainFailure, explainStsExhausted, explainStsFailure, presentedClaims, type ChainHopSent, type StsFailure, type StsFailureContext } from '../../src/core/sts-failure.js';
+import { parseRoleArn, type RoleArn } from '../../src/core/aws/arn.js';
+import { classifyStsFailure, explainChainFailure, explainStsExhausted, explainStsFailure, presentedClaims, type ChainHopSent, type StsFailure, type StsFailureContext } from '../../src/core/aws/sts-failure.js';
 
 const failure = (code: string, message = 'm', status?: number, requestId?: string): StsFailure => ({ code, message, status, requestId });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoleArn } from '../../src/core/arn.js';
-import { classifyStsFailure, explainStsExhausted, explainStsFailure, type StsFailure } from '../../src/core/sts-failure.js';
+import { parseRoleArn } from '../../src/core/aws/arn.js';
+import { classifyStsFailure, explainStsExhausted, explainStsFailure, type StsFailure } from '../../src/core/aws/sts-failure.js';
 
 const failure = (code: string, message = 'm', status?: number): StsFailure => ({ code, message, status, requestId: 'req-1' });
 

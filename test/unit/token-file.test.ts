@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_TOKEN_FILE_BYTES, readTokenFile } from '../../src/platform/shared/token-file.js';
+import { MAX_TOKEN_FILE_BYTES, readTokenFile } from '../../src/files/token-file.js';
 
 let dir: string;
 beforeEach(() => {

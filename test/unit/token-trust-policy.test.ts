@@ -2,9 +2,9 @@
 // hint) accepts that token's subject as text: claim characters IAM reads as syntax (`*`, `?`,
 // `${`) must not widen it to other subjects or turn it into a policy variable.
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
-import { exactTrustCondition, tokenTrustPolicyDocument } from '../../src/core/trust-policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { exactTrustCondition, tokenTrustPolicyDocument } from '../../src/core/trust/aws/token-policy.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRoleArn } from '../../src/core/arn.js';
+import { parseRoleArn } from '../../src/core/aws/arn.js';
 import { asClaimcheckError, ClaimcheckError } from '../../src/core/errors.js';
-import { chooseRole } from '../../src/core/role-map.js';
-import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/rules.js';
-import { assertAccountAllowed, parseSettings } from '../../src/core/settings.js';
-import { explainStsExhausted, explainStsFailure } from '../../src/core/sts-failure.js';
+import { chooseRole } from '../../src/core/rules/role-map.js';
+import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/rules/rules.js';
+import { assertAccountAllowed, parseSettings } from '../../src/core/config/settings.js';
+import { explainStsExhausted, explainStsFailure } from '../../src/core/aws/sts-failure.js';
 import { REPO_ROOT } from '../harness/github.ts';
 
 const page = readFileSync(join(REPO_ROOT, 'docs/TROUBLESHOOTING.md'), 'utf8');

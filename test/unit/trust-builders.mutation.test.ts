@@ -1,15 +1,15 @@
 // The trust builders of `trust-policy --platform gitlab|buildkite|bitbucket` as exact documents
 // (which condition, which key, which operator), the refusals of flags AWS cannot bind, the
-// warnings they print, and where a claim rule binds (src/core/trust/binding.ts).
+// warnings they print, and where a claim rule binds (src/core/trust/aws/binding.ts).
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { issuerKeys } from '../../src/core/iam/keys.js';
-import { parseClaimRules, type ClaimRule } from '../../src/core/rules.js';
-import { reachOf } from '../../src/core/trust/binding.js';
-import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketSubjects, bitbucketTrustPolicy, bitbucketUuid } from '../../src/core/trust/bitbucket.js';
-import { buildkiteBranchNotice, buildkiteRefExclusion, buildkiteSlugsOnlyWarning, buildkiteSubjects, buildkiteTrustPolicy, type BuildkiteTrust } from '../../src/core/trust/buildkite.js';
-import { audienceConditions, excludeCondition, requiredKey, statement, valueCondition, type Conditions } from '../../src/core/trust/conditions.js';
-import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning, gitlabSubjects, gitlabTrustPolicy, type GitLabTrust } from '../../src/core/trust/gitlab.js';
+import { issuerKeys } from '../../src/core/trust/aws/keys.js';
+import { parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
+import { reachOf } from '../../src/core/trust/aws/binding.js';
+import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketSubjects, bitbucketTrustPolicy, bitbucketUuid } from '../../src/core/trust/aws/platforms/bitbucket.js';
+import { buildkiteBranchNotice, buildkiteRefExclusion, buildkiteSlugsOnlyWarning, buildkiteSubjects, buildkiteTrustPolicy, type BuildkiteTrust } from '../../src/core/trust/aws/platforms/buildkite.js';
+import { audienceConditions, excludeCondition, requiredKey, statement, valueCondition, type Conditions } from '../../src/core/trust/aws/conditions.js';
+import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning, gitlabSubjects, gitlabTrustPolicy, type GitLabTrust } from '../../src/core/trust/aws/platforms/gitlab.js';
 
 const AUD = 'sts.amazonaws.com';
 const principal = (prefix: string) => `arn:aws:iam::123456789012:oidc-provider/${prefix}`;

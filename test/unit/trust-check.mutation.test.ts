@@ -3,13 +3,13 @@
 // the rule refuses (a gap), built as the platform builds tokens; rules AWS cannot see are listed
 // apart. Every gap's token is checked here to be a real counterexample.
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
-import { issuerKeys, requestContext, type IssuerKeys } from '../../src/core/iam/keys.js';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
-import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules.js';
-import type { Platform } from '../../src/core/rules-file.js';
-import { checkPolicy, type CheckResult } from '../../src/core/trust/check.js';
-import { compileRules } from '../../src/core/trust/compile.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
+import { issuerKeys, requestContext, type IssuerKeys } from '../../src/core/trust/aws/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
+import type { Platform } from '../../src/core/rules/rules-file.js';
+import { checkPolicy, type CheckResult } from '../../src/core/trust/aws/check.js';
+import { compileRules } from '../../src/core/trust/aws/compile.js';
 
 const GITHUB = issuerKeys('https://token.actions.githubusercontent.com');
 const G = GITHUB.prefix;

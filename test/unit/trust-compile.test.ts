@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
-import { issuerKeys, requestContext } from '../../src/core/iam/keys.js';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
-import { parseClaimRules, checkClaimRules } from '../../src/core/rules.js';
-import { compileRules } from '../../src/core/trust/compile.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
+import { issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { parseClaimRules, checkClaimRules } from '../../src/core/rules/rules.js';
+import { compileRules } from '../../src/core/trust/aws/compile.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const keys = issuerKeys(ISSUER);

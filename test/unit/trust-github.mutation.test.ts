@@ -3,10 +3,10 @@
 // policy from `trust-policy --repository …` flags: by subject on names, or pinned by id.
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { evaluatePolicy } from '../../src/core/iam/evaluate.js';
-import { issuerKeys, requestContext, type IssuerKeys } from '../../src/core/iam/keys.js';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
-import { branchTrustNotice, githubSubjectKind, githubSubjects, githubTrustPolicy, namesOnlyWarning, otherSubjectForm, type GitHubTrust } from '../../src/core/trust/github.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
+import { issuerKeys, requestContext, type IssuerKeys } from '../../src/core/trust/aws/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { branchTrustNotice, githubSubjectKind, githubSubjects, githubTrustPolicy, namesOnlyWarning, otherSubjectForm, type GitHubTrust } from '../../src/core/trust/aws/platforms/github.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const KEYS = issuerKeys(ISSUER);

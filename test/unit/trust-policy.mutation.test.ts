@@ -1,4 +1,4 @@
-// src/core/trust-policy.ts: the condition keys and provider ARN named after the issuer, the
+// src/core/trust/aws/token-policy.ts: the condition keys and provider ARN named after the issuer, the
 // condition that accepts given subjects, the subjects GitHub and CircleCI give, and the same
 // policies as Terraform, with untrusted strings kept inert for HCL.
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   terraformLabel,
   trustConditionFor,
   trustPolicyDocument,
-} from '../../src/core/trust-policy.js';
+} from '../../src/core/trust/aws/token-policy.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 

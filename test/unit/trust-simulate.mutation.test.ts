@@ -3,8 +3,8 @@
 // near misses people hit (case, GitHub's two subject forms, an environment job's subject, the
 // audience, another provider's keys).
 import { describe, expect, it } from 'vitest';
-import { readPolicyDocument } from '../../src/core/iam/policy.js';
-import { simulateToken } from '../../src/core/trust/simulate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { simulateToken } from '../../src/core/trust/aws/simulate.js';
 
 const P = 'token.actions.githubusercontent.com';
 const ISSUER = `https://${P}`;

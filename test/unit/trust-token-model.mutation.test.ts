@@ -2,7 +2,7 @@
 // is built from its other claims as the platform builds it, a change to one claim that keeps
 // related claims consistent, and the claims a subject read off a policy stands for.
 import { describe, expect, it } from 'vitest';
-import { issuerKeys } from '../../src/core/iam/keys.js';
+import { issuerKeys } from '../../src/core/trust/aws/keys.js';
 import { textClaims, tokenModel, withSubject } from '../../src/core/trust/token-model.js';
 
 const GITHUB = issuerKeys('https://token.actions.githubusercontent.com');

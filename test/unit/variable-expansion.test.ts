@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { parseSettings } from '../../src/core/settings.js';
-import { ExpansionError, expandVariables } from '../../src/core/variable-expansion.js';
+import { parseSettings } from '../../src/core/config/settings.js';
+import { ExpansionError, expandVariables } from '../../src/core/config/variable-expansion.js';
 import { orbInputSource, withExpansionNote } from '../../src/platform/circleci/inputs.js';
 import { runs } from '../fuzz/budget.ts';
 

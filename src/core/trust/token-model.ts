@@ -2,8 +2,8 @@
 // subject is built from the repository, ids, ref and environment, as GitHub, CircleCI, GitLab,
 // Buildkite and Bitbucket build it), so that a changed claim changes the subject too and no
 // check rests on a token the platform would never sign.
-import { claimValues, type IssuerKeys } from '../iam/keys.js';
-import type { Platform } from '../rules-file.js';
+import { claimValues, type IssuerKeys } from './aws/keys.js';
+import type { Platform } from '../rules/rules-file.js';
 
 export type Claims = Record<string, string>;
 

@@ -3,7 +3,7 @@
 // names come from the step's environment; the issuer comes from BITBUCKET_WORKSPACE, never
 // from the token's own iss.
 import { ClaimcheckError } from '../../core/errors.js';
-import { sessionNameFrom } from '../../core/session-name.js';
+import { sessionNameFrom } from '../../core/aws/session-name.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 type Environment = Readonly<Record<string, string | undefined>>;

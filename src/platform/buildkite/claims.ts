@@ -1,8 +1,8 @@
 // What Buildkite's OIDC tokens say about the job: a default session name, the facts for the
 // summary and audit line, and the token command. One issuer serves every organization, so
 // the trust policy must pin the organization (and the token may carry its id: --claim).
-import { sessionNameFrom } from '../../core/session-name.js';
-import { shellQuote } from '../../core/shell.js';
+import { sessionNameFrom } from '../../core/aws/session-name.js';
+import { shellQuote } from '../../core/text/shell.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 

@@ -1,6 +1,6 @@
 // What CircleCI's claims and job environment say about the job: a default session name
 // and the facts for the log's summary and audit line.
-import { sessionNameFrom } from '../../core/session-name.js';
+import { sessionNameFrom } from '../../core/aws/session-name.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 type Environment = Readonly<Record<string, string | undefined>>;

@@ -2,12 +2,12 @@
 // boolean parameters in `environment:` as 1 or 0; an empty issuer means the job's own
 // organization's issuer. Parameters that name things (roles, regions, URLs, paths) may name
 // variables of the job's environment instead, `$NAME` or `${NAME}`, which CircleCI itself
-// leaves as written: core/variable-expansion.ts expands them, never a shell.
+// leaves as written: core/config/variable-expansion.ts expands them, never a shell.
 import { ClaimcheckError } from '../../core/errors.js';
-import type { InputName } from '../../core/inputs.generated.js';
-import { isBooleanInput, orbEnvironmentVariable, orbParameterName } from '../../core/orb-parameters.js';
-import type { InputSource } from '../../core/settings.js';
-import { ExpansionError, expandVariables, type ExpansionProblem } from '../../core/variable-expansion.js';
+import type { InputName } from '../../core/config/inputs.generated.js';
+import { isBooleanInput, orbEnvironmentVariable, orbParameterName } from '../../core/config/orb-parameters.js';
+import type { InputSource } from '../../core/config/settings.js';
+import { ExpansionError, expandVariables, type ExpansionProblem } from '../../core/config/variable-expansion.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -4,22 +4,22 @@
 // out of $BASH_ENV. CircleCI masks nothing made at run time, so every line we print
 // goes through the secrets filter, and the token and credentials are never printed.
 import { homedir } from 'node:os';
-import { profileFiles, removeProfile, writeProfile } from '../../aws/profile.js';
+import { profileFiles, removeProfile, writeProfile } from '../../clouds/aws/profile.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
-import { clearedNote, credentialHandover, DEFAULT_PROFILE, EXPORTED_VARIABLES, handoverShellLines, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, type Handover } from '../../core/exported-variables.js';
-import { auditRecord, failureText, summaryText } from '../../core/report.js';
+import { clearedNote, credentialHandover, DEFAULT_PROFILE, EXPORTED_VARIABLES, handoverShellLines, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, type Handover } from '../../core/aws/exported-variables.js';
+import { auditRecord, failureText, summaryText } from '../../core/report/report.js';
 import { systemClock } from '../../core/retry.js';
-import { circleciRunLabel } from '../../core/run-label.js';
+import { circleciRunLabel } from '../../core/report/run-label.js';
 import { Secrets } from '../../core/secrets.js';
-import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
-import { unsetLine } from '../../core/shell.js';
+import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
+import { unsetLine } from '../../core/text/shell.js';
 import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
 import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
 import { assumeRoleDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../shared/credential-process.js';
 import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
-import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../shared/refresh.js';
-import { preloadRulesFile } from '../shared/rules-file.js';
+import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../../clouds/aws/refresh.js';
+import { preloadRulesFile } from '../../files/rules-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource, withExpansionNote } from './inputs.js';
 import { readState, removeState, writeState, type OrbState } from './state.js';

@@ -5,15 +5,15 @@
 // ~/.claimcheck/refresh-<profile>, from a valid profile name.
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPrivateFile, writePrivateFile } from '../../aws/private-file.js';
-import { ownFolder, ownFolderProblem } from '../../aws/private-folder.js';
-import type { ProfileFiles } from '../../aws/profile.js';
+import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
+import { ownFolder, ownFolderProblem } from '../../files/private-folder.js';
+import type { ProfileFiles } from '../../clouds/aws/profile.js';
 import { asClaimcheckError, ClaimcheckError } from '../../core/errors.js';
-import { PROFILE_NAME } from '../../core/settings.js';
-import { VARIABLE_NAME } from '../../core/shell.js';
+import { PROFILE_NAME } from '../../core/config/settings.js';
+import { VARIABLE_NAME } from '../../core/text/shell.js';
 import type { Log } from '../../flow/assume-role.js';
 import type { WrittenLines } from '../shared/env-file.js';
-import { claimcheckFolder, OWN_FILE } from '../shared/refresh.js';
+import { claimcheckFolder, OWN_FILE } from '../../clouds/aws/refresh.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

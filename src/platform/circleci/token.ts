@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { ClaimcheckError } from '../../core/errors.js';
 import { RetriesExhausted, withRetries, type Clock, type RetryPolicy } from '../../core/retry.js';
-import { tokenFileReader } from '../shared/token-file.js';
+import { tokenFileReader } from '../../files/token-file.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -1,5 +1,5 @@
 // What GitHub's claims say about the job: a default session name and the summary's rows.
-import { sessionNameFrom } from '../../core/session-name.js';
+import { sessionNameFrom } from '../../core/aws/session-name.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 

@@ -2,9 +2,9 @@
 // TROUBLESHOOTING section of the very version of the action that ran, when the runner says
 // which (GITHUB_ACTION_REPOSITORY and GITHUB_ACTION_REF; not for a local `uses: ./`).
 import * as core from '@actions/core';
-import { parseServiceUrl } from '../../core/input-values.js';
-import type { FailureReport } from '../../core/failure-report.js';
-import { failureMarkdown } from '../../core/report.js';
+import { parseServiceUrl } from '../../core/config/input-values.js';
+import type { FailureReport } from '../../core/report/failure-report.js';
+import { failureMarkdown } from '../../core/report/report.js';
 import type { Secrets } from '../../core/secrets.js';
 import type { Log } from '../../flow/assume-role.js';
 

@@ -6,9 +6,9 @@
 // are removed.
 // Each part is tried on its own: one that fails does not keep the others in place.
 import * as core from '@actions/core';
-import { removeProfile, type ProfileFiles } from '../../aws/profile.js';
-import { EXPORTED_VARIABLES, PROFILE_VARIABLES } from '../../core/exported-variables.js';
-import { uninstallRefresh, type RefreshSetup } from '../shared/refresh.js';
+import { removeProfile, type ProfileFiles } from '../../clouds/aws/profile.js';
+import { EXPORTED_VARIABLES, PROFILE_VARIABLES } from '../../core/aws/exported-variables.js';
+import { uninstallRefresh, type RefreshSetup } from '../../clouds/aws/refresh.js';
 
 function clearExported(): void {
   if (core.getState('exported') !== 'true') return;

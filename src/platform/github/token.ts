@@ -3,7 +3,7 @@
 // Kubernetes may read a projected service account token from a file instead.
 import { ClaimcheckError } from '../../core/errors.js';
 import { getJsonRetrying, HttpFailure, type JsonGetter, type RetryContext } from '../../net/http.js';
-import { tokenFileReader } from '../shared/token-file.js';
+import { tokenFileReader } from '../../files/token-file.js';
 
 export interface TokenRequestEnvironment {
   readonly ACTIONS_ID_TOKEN_REQUEST_URL?: string | undefined;

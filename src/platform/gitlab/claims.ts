@@ -1,7 +1,7 @@
 // What GitLab's ID tokens say about the job: a default session name, the facts for the
 // summary and audit line, and where the token and its issuer come from in a GitLab job.
 // The job names the token's variable itself (`id_tokens:`); CI_JOB_JWT_V2 is gone since 17.0.
-import { sessionNameFrom } from '../../core/session-name.js';
+import { sessionNameFrom } from '../../core/aws/session-name.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 type Environment = Readonly<Record<string, string | undefined>>;

@@ -3,16 +3,16 @@
 // OIDC token and assumes the role again with the same verification and rules. Its output is
 // the documented {"Version":1,…} document; errors go to standard error, which the AWS CLI shows.
 import { join } from 'node:path';
-import { readPrivateFile, writePrivateFile } from '../../aws/private-file.js';
+import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
-import { parseInteger } from '../../core/input-values.js';
-import { INPUTS } from '../../core/inputs.generated.js';
+import { parseInteger } from '../../core/config/input-values.js';
+import { INPUTS } from '../../core/config/inputs.generated.js';
 import { Secrets } from '../../core/secrets.js';
-import { parseSettings, type InputSource, type Settings } from '../../core/settings.js';
+import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
 import { assumeRole, type Log } from '../../flow/assume-role.js';
 import { assumeRoleDeps, type FrontDoor } from '../../flow/wiring.js';
-import { CACHE, cacheOf, OWN_FILE, type CachedCredentials, type RefreshConfig, type TokenSpec } from './refresh.js';
-import { preloadRulesFile } from './rules-file.js';
+import { CACHE, cacheOf, OWN_FILE, type CachedCredentials, type RefreshConfig, type TokenSpec } from '../../clouds/aws/refresh.js';
+import { preloadRulesFile } from '../../files/rules-file.js';
 
 /**
  * boto3 and the AWS CLI (botocore) refresh credentials that have less than 15 minutes left,

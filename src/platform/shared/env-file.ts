@@ -6,9 +6,9 @@
 // which the next step's bash sources as usual.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { openRegularFile, type Refusal } from '../../aws/private-file.js';
+import { openRegularFile, type Refusal } from '../../files/private-file.js';
 import { ClaimcheckError } from '../../core/errors.js';
-import { withoutLineRun } from '../../core/shell.js';
+import { withoutLineRun } from '../../core/text/shell.js';
 
 /** Lines claimcheck appended: the variables they set, and how to find them again. */
 export interface WrittenLines {

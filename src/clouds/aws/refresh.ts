@@ -1,0 +1,136 @@
+// Credentials that outlive their session: a profile whose credential_process runs this very
+// bundle again (`<node> <bundle> credential-process <config>`). Every AWS SDK and the AWS CLI
+// run it when they need credentials; it answers from a private cache while the session has
+// time left, and otherwise gets a fresh OIDC token and assumes the role again, with the same
+// verification and rules. What it needs to get a token (on GitHub: the request URL and its
+// bearer, which live for the job) is kept in a 0600 file, never in the environment or a log.
+import { isAbsolute, join, resolve } from 'node:path';
+import { writePrivateFile, type FileChecks } from '../../files/private-file.js';
+import { freshPrivateFolder, refuseOwnPath, removeOwnFolder } from '../../files/private-folder.js';
+import { removeProfile, writeProcessProfile, type ProfileFiles } from './profile.js';
+import type { StsSession } from './sts.js';
+import { credentialProcessLine } from '../../core/text/command-line.js';
+import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
+import type { InputSource, Settings } from '../../core/config/settings.js';
+
+/** How the credential process gets a fresh token; each platform's bundle knows its own kind. */
+export type TokenSpec =
+  | { readonly kind: 'github'; readonly url: string; readonly bearer: string }
+  | { readonly kind: 'circleci' }
+  | { readonly kind: 'command'; readonly command: string }
+  | { readonly kind: 'file'; readonly path: string };
+
+export interface RefreshConfig {
+  readonly version: 1;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly token: TokenSpec;
+}
+
+export interface CachedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: string;
+}
+
+/** Where a renewing profile's files go: known, and recorded, before anything is written. */
+export interface RefreshSetup {
+  readonly dir: string;
+  readonly profile: string;
+  readonly files: ProfileFiles;
+}
+
+/** How this bundle is started again: the node binary and the bundle's own path. */
+export interface SelfCommand {
+  readonly node: string;
+  readonly script: string;
+}
+
+const CONFIG = 'config.json';
+/** The credentials the process last got, beside its config. */
+export const CACHE = 'credentials.json';
+/** The renewal files are claimcheck's own: this user's regular files, or refused. */
+export const OWN_FILE: FileChecks = { refuse: refuseOwnPath, mine: true };
+
+/** The inputs the credential process re-reads: as given, with what depended on the moment pinned. */
+export function pinnedInputs(source: InputSource, settings: Settings): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const name of Object.keys(INPUTS) as InputName[]) inputs[name] = source(name) ?? '';
+  const rulesFile = inputs['rules-file'];
+  if (rulesFile) inputs['rules-file'] = isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile);
+  inputs['sts-endpoint'] = settings.stsEndpoint ?? '';
+  inputs.refresh = 'false';
+  inputs['aws-profile'] = '';
+  return inputs;
+}
+
+export function cacheOf(session: StsSession): CachedCredentials {
+  const { accessKeyId, secretAccessKey, sessionToken } = session;
+  return { accessKeyId, secretAccessKey, sessionToken, expiration: session.expiration.toISOString() };
+}
+
+/** The folder of claimcheck's own files in a home: the orb's state, the renewal folders. */
+export function claimcheckFolder(home: string): string {
+  return join(home, '.claimcheck');
+}
+
+/** The orb's and the CLI's renewal folder; a profile name is one path segment, never `/`. */
+export function homeRefreshDir(home: string, profile: string): string {
+  return join(claimcheckFolder(home), `refresh-${profile}`);
+}
+
+export interface InstallOptions {
+  readonly self: SelfCommand;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly token: TokenSpec;
+  readonly session: StsSession;
+  readonly region: string;
+  /**
+   * The orb's launcher (its text): renewals run it instead of the bundle, so the bundle's
+   * digest is checked again before every renewal, wherever the cache it came from stands.
+   */
+  readonly launcher?: string;
+}
+
+const LAUNCHER = 'launch.mjs';
+
+/**
+ * Writes the renewal files into a fresh private folder and the profile that runs them. If any
+ * step fails, what was written is removed before the error goes on: the config holds the
+ * token source (on GitHub the request bearer) and the cache the credentials. The folder's
+ * parent must be closed to others (ownFolder) or its name unguessable.
+ */
+export function installRefresh(setup: RefreshSetup, options: InstallOptions): void {
+  try {
+    freshPrivateFolder(setup.dir);
+    const configPath = join(setup.dir, CONFIG);
+    const config: RefreshConfig = { version: 1, inputs: options.inputs, token: options.token };
+    writePrivateFile(configPath, JSON.stringify(config), OWN_FILE);
+    writePrivateFile(join(setup.dir, CACHE), JSON.stringify(cacheOf(options.session)), OWN_FILE);
+    const script = options.launcher === undefined ? options.self.script : join(setup.dir, LAUNCHER);
+    if (options.launcher !== undefined) writePrivateFile(script, options.launcher, OWN_FILE);
+    // Quoted as the clients on this OS split the line (core/text/command-line.ts).
+    const command = credentialProcessLine([options.self.node, script, 'credential-process', configPath], process.platform);
+    writeProcessProfile(setup.files, setup.profile, command, options.region);
+  } catch (error) {
+    try {
+      uninstallRefresh(setup);
+    } catch {
+      // The first error says what went wrong; the post step or cleanup tries the rest again.
+    }
+    throw error;
+  }
+}
+
+/** Removes the private files first (they hold the secrets), then the profile, trying both. */
+export function uninstallRefresh(setup: RefreshSetup): void {
+  let failure: unknown;
+  for (const step of [() => removeOwnFolder(setup.dir), () => removeProfile(setup.files, setup.profile)]) {
+    try {
+      step();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
