@@ -61,27 +61,35 @@ function orbParametersTable() {
   return ['| Parameter | Type | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-function replaceBetween(text, marker, body) {
+function replaceBetween(text, path, marker, body) {
   const start = `<!-- ${marker}:start -->`;
   const end = `<!-- ${marker}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+  if (from < 0 || to < from) throw new Error(`${path} lacks the ${start} … ${end} markers`);
   return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
+}
+
+/** The docs that carry generated tables: path → { marker: table }. */
+function generatedTables(action) {
+  return {
+    'docs/github-actions.md': { inputs: inputsTable(action), outputs: outputsTable(action) },
+    'docs/circleci.md': { 'orb-parameters': orbParametersTable() },
+  };
 }
 
 /** Files derived from action.yml and package.json: path → content. */
 function derivedFiles() {
   const action = parse(readFileSync(join(root, 'action.yml'), 'utf8'));
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  let readme = readFileSync(join(root, 'README.md'), 'utf8');
-  readme = replaceBetween(readme, 'inputs', inputsTable(action));
-  readme = replaceBetween(readme, 'outputs', outputsTable(action));
-  readme = replaceBetween(readme, 'orb-parameters', orbParametersTable());
+  const docs = Object.entries(generatedTables(action)).map(([path, tables]) => [
+    path,
+    Object.entries(tables).reduce((text, [marker, table]) => replaceBetween(text, path, marker, table), readFileSync(join(root, path), 'utf8')),
+  ]);
   return {
     'src/core/config/inputs.generated.ts': inputsModule(action),
     'src/core/version.generated.ts': `// Generated from package.json by scripts/build.mjs. Do not edit.\nexport const VERSION = ${JSON.stringify(version)};\n`,
-    'README.md': readme,
+    ...Object.fromEntries(docs),
   };
 }
 

@@ -1,6 +1,6 @@
 // Prepares a release: `npm run release -- X.Y.Z` checks that the git tree is clean and that
 // X.Y.Z is greater than package.json's version, then writes X.Y.Z into package.json,
-// package-lock.json and the exact-version pins in README.md and examples/github, moves the
+// package-lock.json and the exact-version pins in README.md, docs/*.md and examples/github, moves the
 // CHANGELOG's Unreleased entries under `## [X.Y.Z] - <date>`, drops the README's
 // not-yet-released note, and rebuilds (dist/, orb/orb.yml, generated files). Then it packs
 // the npm tarball and checks that it carries exactly this dist/ (orb X.Y.Z runs that tarball's
@@ -105,9 +105,15 @@ function replaceAll(text, from, to) {
 function pinnedFiles(root) {
   const examples = join(root, 'examples', 'github');
   const workflows = existsSync(examples) ? readdirSync(examples).filter((name) => /\.ya?ml$/.test(name)) : [];
+  // The README and every guide in docs/ may pin the orb (X.Y.Z) or the Action (vX.Y.Z).
+  const docsDir = join(root, 'docs');
+  const guides = existsSync(docsDir) ? readdirSync(docsDir).filter((name) => name.endsWith('.md')).map((name) => join(docsDir, name)) : [];
+  const docs = [join(root, 'README.md'), ...guides];
   return [
-    { path: join(root, 'README.md'), pin: (v) => `claimcheck/claimcheck@${v}` },
-    { path: join(root, 'README.md'), pin: (v) => `claimcheck/claimcheck@v${v}` },
+    ...docs.flatMap((path) => [
+      { path, pin: (v) => `claimcheck/claimcheck@${v}` },
+      { path, pin: (v) => `claimcheck/claimcheck@v${v}` },
+    ]),
     ...workflows.map((name) => ({ path: join(examples, name), pin: (v) => `claimcheck/claimcheck@v${v}` })),
   ];
 }
@@ -251,7 +257,7 @@ function verifySection({ version, integrity, digest }) {
 - [ ] npm: \`npm view claimcheck@${version} dist.integrity\` is ${integrity} if it was published from this tarball (the workflow packs its own: then \`CIRCLE_TAG=v${version} .circleci/scripts/check-npm-tarball.sh\` compares its dist/circleci byte for byte).
 - [ ] Orb: \`circleci orb info claimcheck/claimcheck@${version}\`; its launcher checks the digest ${digest}.
 - [ ] Action: \`git ls-remote --tags origin v${version}\`, and a workflow with \`uses: claimcheck/claimcheck@v${version}\` assumes a role.
-- [ ] README: the quick starts pin ${version}, and no note says that nothing is published.
+- [ ] README and docs/: every pin is ${version}, and no note in the README says that nothing is published.
 `;
 }
 

@@ -1,11 +1,13 @@
 // scripts/release.mjs on a temporary copy of the repository, in a fresh git repository with
 // this checkout's node_modules linked in. The copy holds the committed files (edits in
 // progress elsewhere in the checkout cannot break its build) plus the release's own files as
-// they are now, and a README note that nothing is published yet. The script refuses a dirty
-// tree, a version that is not greater, an empty Unreleased section and an npm tarball that
-// would not carry this dist/ (and puts the files back); a real release bumps the version
-// everywhere, rebuilds, moves the CHANGELOG's entries, drops the note, writes the tarball, the
-// orb, the notes, SHA256SUMS and a checklist into build/release/X.Y.Z, and commits nothing.
+// they are now, a README note that nothing is published yet, and a guide in docs/ that pins
+// both the orb and the Action. The script refuses a dirty tree, a version that is not greater,
+// an empty Unreleased section and an npm tarball that would not carry this dist/ (and puts
+// the files back); a real release bumps the version everywhere (every pin in the README,
+// docs/ and the examples), rebuilds, moves the CHANGELOG's entries, drops the note, writes
+// the tarball, the orb, the notes, SHA256SUMS and a checklist into build/release/X.Y.Z, and
+// commits nothing.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { spawnSync as spawn } from 'node:child_process';
@@ -77,11 +79,22 @@ function unreleasedEntries(changelog: string): string {
 
 const NOTE = '<!-- not-yet-released:start -->\n> **Not published yet.** Use the Action pinned by commit SHA.\n<!-- not-yet-released:end -->\n';
 
+/** A guide that pins both front doors, so that the rewrite of every doc is tested whether or not a real guide pins one. */
+const PINNING_GUIDE = 'docs/pinned-example.md';
+
+/** The README and the guides in docs/ that pin this version (orb X.Y.Z or Action vX.Y.Z), as the copy has them. */
+let pinnedDocs: string[] = [];
+
+const pins = (version: string) => [`claimcheck/claimcheck@${version}`, `claimcheck/claimcheck@v${version}`];
+
 beforeAll(() => {
   copy = makeCopy();
   const readme = read('README.md');
   // The README carries the note until the first release; a copy without it gets one.
   if (!readme.includes('<!-- not-yet-released:start -->')) writeFileSync(join(copy, 'README.md'), readme.replace('\n## ', `\n${NOTE}\n## `));
+  writeFileSync(join(copy, PINNING_GUIDE), `# Pinned\n\n\`orbs: { claimcheck: ${pins(VERSION)[0]} }\` and \`uses: ${pins(VERSION)[1]}\`\n`);
+  const docs = ['README.md', ...readdirSync(join(copy, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+  pinnedDocs = docs.filter((file) => pins(VERSION).some((pin) => read(file).includes(pin)));
   git('init', '--quiet', '--initial-branch=main');
   commitAll('copy');
 });
@@ -145,6 +158,12 @@ describe('npm run release -- X.Y.Z', () => {
     }
     expect(read('README.md')).toContain(`claimcheck/claimcheck@${NEXT}`);
     expect(read('README.md')).not.toContain(`claimcheck/claimcheck@${VERSION}`);
+    expect(pinnedDocs).toEqual(expect.arrayContaining(['README.md', PINNING_GUIDE]));
+    for (const file of pinnedDocs) {
+      expect([file, pins(VERSION).filter((pin) => read(file).includes(pin))]).toEqual([file, []]);
+      expect([file, pins(NEXT).some((pin) => read(file).includes(pin))]).toEqual([file, true]);
+    }
+    expect(pins(NEXT).map((pin) => read(PINNING_GUIDE).includes(pin))).toEqual([true, true]);
     for (const file of GITHUB_EXAMPLES) {
       expect([file, read(file).includes(`claimcheck/claimcheck@v${NEXT}`), read(file).includes(`@v${VERSION}`)]).toEqual([file, true, false]);
     }

@@ -1,8 +1,9 @@
 // One version line: package.json's version is the source, and everything that states a
 // version (the lockfile, the generated module behind the User-Agent and the audit record,
-// the CLI's --version, the packed orb and its examples, the pins users copy from the README
-// and the examples, the CHANGELOG) states that one.
+// the CLI's --version, the packed orb and its examples, the pins users copy from the README,
+// the guides in docs/ and the examples, the CHANGELOG) states that one.
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -53,11 +54,15 @@ describe('the version line', () => {
     expect(new Set(pinnedVersions(text, 'claimcheck/claimcheck@'))).toEqual(new Set([VERSION]));
   });
 
-  it('is every exact pin in the README (orb X.Y.Z, Action vX.Y.Z)', () => {
-    const readme = readText('README.md');
-    for (const found of [...pinnedVersions(readme, 'claimcheck/claimcheck@'), ...pinnedVersions(readme, 'claimcheck/claimcheck@v')]) {
-      expect(found).toBe(VERSION);
-    }
+  it('is every exact pin in the README and the guides in docs/ (orb X.Y.Z, Action vX.Y.Z)', () => {
+    const docs = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+    const pins = docs.flatMap((file) => {
+      const text = readText(file);
+      return [...pinnedVersions(text, 'claimcheck/claimcheck@'), ...pinnedVersions(text, 'claimcheck/claimcheck@v')].map((found) => [file, found]);
+    });
+    // The README's CircleCI quick start pins the orb, so there is at least one to check.
+    expect(pins.map(([file]) => file)).toContain('README.md');
+    for (const [file, found] of pins) expect([file, found]).toEqual([file, VERSION]);
   });
 
   it('is every exact pin in the GitHub examples', () => {
