@@ -2,23 +2,23 @@
 // from a file, a variable or a command; every Action input as a flag of the same name;
 // the credentials as shell exports, JSON, credential_process output or CI env files.
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
-import { ownFolder } from '../files/private-folder.js';
-import { profileFiles, writeProfile } from '../clouds/aws/profile.js';
-import { clearedNote, credentialHandover, DEFAULT_PROFILE, handoverShellLines, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, STALE_PROFILE_ON_GITHUB } from '../core/aws/exported-variables.js';
+import { join, resolve } from 'node:path';
+import { cloudTargets } from '../clouds/registry.js';
+import { DEFAULT_PROFILE, handoverShellLines } from '../core/aws/exported-variables.js';
+import { EXPORT_MODES } from '../core/aws/settings.js';
 import { INPUTS, type InputName } from '../core/config/inputs.generated.js';
 import { isBooleanInput } from '../core/config/orb-parameters.js';
-import { Secrets } from '../core/secrets.js';
-import { EXPORT_MODES, parseSettings, type InputSource, type Settings } from '../core/config/settings.js';
-import { exportLines } from '../core/text/shell.js';
-import { assumeRole, type Assumed, type Log } from '../flow/assume-role.js';
-import { assumeRoleDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
+import { parseSettings, type InputSource } from '../core/config/settings.js';
+import type { Secrets } from '../core/secrets.js';
+import { claimcheckFolder, ownFolder } from '../files/private-folder.js';
+import { preloadRulesFile } from '../files/rules-file.js';
+import type { HandOver, HandOverPlace, Log, Rerun, SelfCommand, TokenSpec } from '../flow/cloud.js';
+import { exchange } from '../flow/exchange.js';
+import { flowDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
 import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
-import { claimcheckFolder, homeRefreshDir, installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand, type TokenSpec } from '../clouds/aws/refresh.js';
-import { preloadRulesFile } from '../files/rules-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
-import { assertExportTarget, credentialProcessJson, credentialsJson, githubEnvEntries, OUTPUT_FORMATS, shellExports, type IssuedCredentials, type OutputFormat } from './formats.js';
+import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
 import { checkPlatformClaims, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
@@ -84,9 +84,9 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
-  if (preset) checkPlatformClaims([...settings.rules, ...settings.roleMap.flatMap((entry) => entry.rules)], preset.name, 'The rules');
-  if (settings.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
-  const assumed = await assumeRole(settings, assumeRoleDeps(settings, {
+  if (preset) checkPlatformClaims([...settings.rules, ...(settings.aws?.roleMap ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
+  if (settings.aws?.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
+  const sessions = await exchange(settings, cloudTargets(settings), flowDeps(settings, {
     get: jsonGetter(),
     log,
     mask: secrets.add,
@@ -95,51 +95,55 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     defaultSessionName: (claims) => cliSessionName(claims, io.env, preset),
     runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));
-  log.info(`Assumed ${assumed.session.assumedRoleArn}; the credentials expire at ${assumed.session.expiration.toISOString()}.`);
-  if (preset) reportRun(preset, settings, assumed, io.env, log);
-  if (renewal) {
-    const profile = settings.awsProfile ?? DEFAULT_PROFILE;
-    const setup: RefreshSetup = { dir: homeRefreshDir(homedir(), profile), profile, files: profileFiles(io.env) };
-    // Nobody else may write where the renewal folder goes, or they could swap its files.
-    ownFolder(claimcheckFolder(homedir()));
-    installRefresh(setup, { self, inputs: pinnedInputs(inputs, settings), token: renewal, session: assumed.session, region: settings.region });
-    log.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials. Select it with AWS_PROFILE=${profile}.`);
-    const handover = profileHandover(profile, settings.region, setIn(io.env));
-    io.stdout(handoverShellLines(handover));
-    const cleared = clearedNote(handover.clear, 'unset');
-    if (cleared) log.info(cleared);
-    return;
-  }
-  handOver(settings, assumed, format, io, log);
+  if (preset) reportRun(preset, settings, sessions, io.env, log);
+  const rerun: Rerun | undefined = renewal && { self, inputs: givenInputs(inputs), token: renewal };
+  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun)));
+  printHandovers(handovers, format, io, log);
 }
 
-function handOver(settings: Settings, assumed: Assumed, format: OutputFormat, io: CliIo, log: Log): void {
-  const credentials: IssuedCredentials = { ...assumed.session, region: settings.region };
-  const isSet = setIn(io.env);
-  if (settings.export === 'profile') {
-    const name = settings.awsProfile ?? DEFAULT_PROFILE;
-    const files = profileFiles(io.env);
-    writeProfile(files, name, assumed.session, settings.region);
-    log.info(`Wrote profile ${name} to ${files.credentials} and ${files.config}.`);
-    const shadowed = shadowedProfileNote(name, keysShadowingProfile(isSet));
-    if (shadowed) log.info(shadowed);
-    return;
+/** Every input as the flags gave it, for a later run of claimcheck (a renewal). */
+function givenInputs(inputs: InputSource): Record<string, string> {
+  return Object.fromEntries((Object.keys(INPUTS) as InputName[]).map((name) => [name, inputs(name) ?? '']));
+}
+
+/**
+ * On the machine the CLI runs on: private folders in ~/.claimcheck, which nobody else may
+ * write (they could swap its files); what is written stays until removed by hand.
+ */
+function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
+  const home = homedir();
+  return {
+    env,
+    home,
+    privateFolder: (name) => {
+      ownFolder(claimcheckFolder(home));
+      return join(claimcheckFolder(home), name);
+    },
+    record: () => {},
+    rerun,
+    canUnset: true,
+  };
+}
+
+/** The hand-overs as --format says: shell lines, JSON, a document of the cloud's, or a CI's env file. */
+function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io: CliIo, log: Log): void {
+  for (const handover of handovers) {
+    for (const note of handover.notes) log.info(note);
+    for (const warning of handover.warnings) log.warning(warning);
   }
-  if (format === 'env') io.stdout(shellExports(credentials, isSet));
-  else if (format === 'json') io.stdout(credentialsJson(credentials));
-  else if (format === 'credential-process') io.stdout(credentialProcessJson(credentials));
+  if (format === 'json') return io.stdout(dataJson(handovers));
+  if (format === 'credential-process') return io.stdout(documentOf(handovers, format));
+  const variables = handovers.filter((handover) => handover.set.length + handover.clear.length > 0);
+  if (format === 'env') for (const handover of variables) io.stdout(handoverShellLines(handover));
   else if (format === 'github') {
-    for (const secret of [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken]) io.stdout(`::add-mask::${secret}\n`);
-    appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(credentials));
-    log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
-    if (isSet('AWS_PROFILE')) log.warning(STALE_PROFILE_ON_GITHUB);
+    for (const handover of variables) {
+      for (const [, value] of handover.set) io.stdout(`::add-mask::${value}\n`);
+      appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(handover.set));
+    }
+    if (variables.length > 0) log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
   } else {
-    appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), shellExports(credentials, isSet));
-    log.info('Exported the credentials to $BASH_ENV for the steps that follow.');
-  }
-  if (format === 'env' || format === 'circleci') {
-    const cleared = clearedNote(credentialHandover(credentials, settings.region, isSet).clear, 'unset');
-    if (cleared) log.info(cleared);
+    for (const handover of variables) appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), handoverShellLines(handover));
+    if (variables.length > 0) log.info('Exported the credentials to $BASH_ENV for the steps that follow.');
   }
 }
 

@@ -1,54 +1,30 @@
-// How `claimcheck assume` hands the credentials over: shell exports, JSON, the AWS
-// credential_process format, or the GitHub/CircleCI environment files.
+// How `claimcheck assume` prints or writes what the clouds hand over: shell exports, JSON, a
+// cloud's own document (AWS's credential_process format), or the GitHub/CircleCI env files.
 import { randomUUID } from 'node:crypto';
 import { ClaimcheckError } from '../core/errors.js';
-import { credentialHandover, credentialVariables, handoverShellLines, type IsSet } from '../core/aws/exported-variables.js';
+import type { HandOver } from '../flow/cloud.js';
+import { UsageError } from './args.js';
 
 export const OUTPUT_FORMATS = ['env', 'json', 'credential-process', 'github', 'circleci'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export interface IssuedCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string;
-  readonly expiration: Date;
-  readonly region: string;
-  readonly assumedRoleArn: string;
+/** The hand-overs' credentials as JSON: one cloud's as they are, several as a list in the step's order. */
+export function dataJson(handovers: readonly HandOver[]): string {
+  const data = handovers.map((handover) => handover.data).filter((entry) => entry !== undefined);
+  if (data.length === 0) throw new UsageError('--format json: this hand-over has no credentials to print (they are in a file)');
+  return `${JSON.stringify(data.length === 1 ? data[0] : data)}\n`;
 }
 
-/**
- * `export NAME='value'` lines, for `eval "$(claimcheck assume …)"` or $BASH_ENV, after an
- * `unset AWS_PROFILE` when one is set: the JS SDK would use it before these keys.
- */
-export function shellExports(credentials: IssuedCredentials, isSet: IsSet): string {
-  return handoverShellLines(credentialHandover(credentials, credentials.region, isSet));
-}
-
-export function credentialsJson(credentials: IssuedCredentials): string {
-  return `${JSON.stringify({
-    AccessKeyId: credentials.accessKeyId,
-    SecretAccessKey: credentials.secretAccessKey,
-    SessionToken: credentials.sessionToken,
-    Expiration: credentials.expiration.toISOString(),
-    Region: credentials.region,
-    AssumedRoleArn: credentials.assumedRoleArn,
-  })}\n`;
-}
-
-/** The documented credential_process output that AWS SDKs and the CLI read. */
-export function credentialProcessJson(credentials: IssuedCredentials): string {
-  return `${JSON.stringify({
-    Version: 1,
-    AccessKeyId: credentials.accessKeyId,
-    SecretAccessKey: credentials.secretAccessKey,
-    SessionToken: credentials.sessionToken,
-    Expiration: credentials.expiration.toISOString(),
-  })}\n`;
+/** A cloud's own document for a format (AWS's credential-process output). */
+export function documentOf(handovers: readonly HandOver[], format: OutputFormat): string {
+  const documents = handovers.flatMap((handover) => handover.formats?.[format] ?? []);
+  if (documents.length !== 1) throw new UsageError(`--format ${format} prints the credentials of one AWS role: use it with --role-to-assume alone`);
+  return documents[0] as string;
 }
 
 /** GITHUB_ENV entries in the runner's heredoc form, with a delimiter no value contains. */
-export function githubEnvEntries(credentials: IssuedCredentials, delimiter = `ghadelimiter_${randomUUID()}`): string {
-  return credentialVariables(credentials, credentials.region)
+export function githubEnvEntries(variables: ReadonlyArray<readonly [string, string]>, delimiter = `ghadelimiter_${randomUUID()}`): string {
+  return variables
     .map(([name, value]) => {
       if (value.includes(delimiter)) throw new Error('a value contains the delimiter');
       return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;

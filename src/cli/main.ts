@@ -4,11 +4,10 @@
 import { asClaimcheckError, formatError } from '../core/errors.js';
 import { Secrets } from '../core/secrets.js';
 import { VERSION } from '../core/version.generated.js';
-import type { Log } from '../flow/assume-role.js';
+import type { Log, SelfCommand } from '../flow/cloud.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
-import { runCredentialProcess } from '../platform/shared/credential-process.js';
-import type { SelfCommand } from '../clouds/aws/refresh.js';
+import { runCredentialProcess } from '../clouds/aws/credential-process.js';
 import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';

@@ -2,12 +2,12 @@
 // source, the issuer, the audience), checks the rules' claim names against the platform's
 // tokens, and reports the run with the job's facts. Flags given always win over the preset.
 import { ClaimcheckError } from '../core/errors.js';
-import { INPUTS } from '../core/config/inputs.generated.js';
+import { AWS_AUDIENCE } from '../core/aws/settings.js';
 import { auditRecord, summaryText } from '../core/report/report.js';
 import type { ClaimRule } from '../core/rules/rules.js';
 import { unknownClaimReason, type Platform } from '../core/rules/rules-file.js';
 import type { Settings } from '../core/config/settings.js';
-import type { Assumed, Log } from '../flow/assume-role.js';
+import type { CloudSession, Log } from '../flow/cloud.js';
 import { runReport } from '../flow/wiring.js';
 import { isPresetName, PRESET_NAMES, PRESETS, type Preset } from '../platform/presets.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';
@@ -16,7 +16,7 @@ import type { CliIo } from './io.js';
 export const PLATFORM_FLAG: FlagSpec = {
   kind: 'string',
   value: PRESET_NAMES.join('|'),
-  description: "The CI the job runs on: its token source, issuer and claim names by default, and its job's facts in the summary (see the README per platform).",
+  description: "The CI the job runs on: its token source, issuer and claim names by default, and its job's facts in the summary (see docs/other-ci.md).",
 };
 
 const TOKEN_FLAG_NAMES = ['token-file', 'token-env', 'token-command'];
@@ -36,7 +36,7 @@ export function presetOf(flags: ParsedFlags): Preset | undefined {
 export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: CliIo['env'], issuerNeeded = true): ParsedFlags {
   if (!preset) return flags;
   const strings = new Map(flags.strings);
-  const audience = strings.get('audience') ?? INPUTS.audience.default;
+  const audience = strings.get('audience') ?? AWS_AUDIENCE;
   strings.set('audience', audience);
   if (!TOKEN_FLAG_NAMES.some((name) => strings.has(name))) {
     const token = preset.token(audience);
@@ -66,8 +66,8 @@ export function checkSamePlatform(flag: Platform | undefined, file: Platform | u
 }
 
 /** The run's summary and audit line on standard error: the job's facts from its verified claims. */
-export function reportRun(preset: Preset, settings: Settings, assumed: Assumed, env: CliIo['env'], log: Log): void {
-  const report = runReport(settings, assumed, preset.jobFacts(assumed.token.claims, env));
+export function reportRun(preset: Preset, settings: Settings, sessions: readonly CloudSession[], env: CliIo['env'], log: Log): void {
+  const report = runReport(settings, sessions, preset.jobFacts((sessions[0] as CloudSession).token.verified.claims, env));
   log.info(summaryText(report, Date.now()));
   log.info(`claimcheck-audit ${auditRecord(report)}`);
 }

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ClaimcheckError } from '../core/errors.js';
-import type { TokenSpec } from '../clouds/aws/refresh.js';
+import type { TokenSpec } from '../flow/cloud.js';
 import { UsageError, type Flags, type ParsedFlags } from './args.js';
 
 export const TOKEN_FLAGS: Flags = {

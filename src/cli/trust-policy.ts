@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import { isPartition } from '../core/aws/arn.js';
 import { ClaimcheckError } from '../core/errors.js';
 import { INPUTS } from '../core/config/inputs.generated.js';
+import { AWS_AUDIENCE } from '../core/aws/settings.js';
 import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type IssuerKeys, type KeyFamily } from '../core/trust/aws/keys.js';
 import type { PolicyDocument } from '../core/trust/aws/policy.js';
 import type { ClaimRule } from '../core/rules/rules.js';
@@ -75,7 +76,7 @@ function commonSettings(flags: ParsedFlags): Setting {
   if (!isPartition(partition)) throw new UsageError('--partition must be an AWS partition such as aws, aws-cn or aws-us-gov');
   const format = flags.strings.get('format') ?? 'json';
   if (format !== 'json' && format !== 'terraform') throw new UsageError('--format must be json or terraform');
-  return { partition, accountId, audience: flags.strings.get('audience') ?? INPUTS.audience.default, format };
+  return { partition, accountId, audience: flags.strings.get('audience') ?? AWS_AUDIENCE, format };
 }
 
 function requireAccount(setting: Setting): string {

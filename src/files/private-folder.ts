@@ -3,12 +3,20 @@
 // files in it, so such a folder is refused, or, where it only ever holds files claimcheck
 // writes anew, removed and made again.
 import { lstatSync, mkdirSync, rmSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ClaimcheckError } from '../core/errors.js';
-import { currentUid, kindOf, type Refusal } from './private-file.js';
+import { currentUid, kindOf, type FileChecks, type Refusal } from './private-file.js';
+
+/** The folder of claimcheck's own files in a home: the orb's state, the renewal folders. */
+export function claimcheckFolder(home: string): string {
+  return join(home, '.claimcheck');
+}
 
 export const refuseOwnPath: Refusal = (path, why) =>
   new ClaimcheckError('PROFILE_WRITE', `Refusing to use ${path}: ${why}.`, 'Remove it (claimcheck makes its own files and folders again, private to the user it runs as), or run the job as the user who owns it.');
+
+/** claimcheck's own files: this user's regular files, or refused. */
+export const OWN_FILE: FileChecks = { refuse: refuseOwnPath, mine: true };
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {

@@ -5,13 +5,13 @@ import type { ClaimcheckError } from '../core/errors.js';
 import { failureReport, type FailureReport } from '../core/report/failure-report.js';
 import type { Settings } from '../core/config/settings.js';
 import { VERSION } from '../core/version.generated.js';
-import type { AssumeRoleDeps } from './assume-role.js';
+import type { FlowDeps } from './exchange.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 
 export interface ClaimsWitness {
   /** The run's dependencies, remembering the claims of each token that verifies. */
-  watch(deps: AssumeRoleDeps): AssumeRoleDeps;
+  watch(deps: FlowDeps): FlowDeps;
   /** The last verified token's claims; undefined when none verified. */
   readonly claims: () => Claims | undefined;
 }
@@ -21,8 +21,8 @@ export function claimsWitness(): ClaimsWitness {
   return {
     watch: (deps) => ({
       ...deps,
-      verifyToken: async (token) => {
-        const verified = await deps.verifyToken(token);
+      verifyToken: async (token, audience) => {
+        const verified = await deps.verifyToken(token, audience);
         seen = verified.claims;
         return verified;
       },

@@ -1,22 +1,19 @@
 // The parts every front door assembles the same way: retries for network calls, the
-// issuer's keys and token verification, the STS client, and the run report. A front door
+// issuer's keys and token verification, and the run report. A front door
 // brings only what is its own: how it gets a token, logs, masks and names sessions.
 import { inertLines } from '../core/text/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
 import type { RunReport } from '../core/report/report.js';
-import { githubRunLabel, type RunLabel } from '../core/report/run-label.js';
-import { issuerKeys, type IssuerKeys } from '../core/trust/aws/keys.js';
+import { githubRunLabel } from '../core/report/run-label.js';
 import { predictedJwksUri } from '../oidc/jwks-location.js';
-import type { ClaimRule } from '../core/rules/rules.js';
-import { reachOf } from '../core/trust/aws/binding.js';
 import type { Settings } from '../core/config/settings.js';
 import { VERSION } from '../core/version.generated.js';
-import { createSts } from '../clouds/aws/sts.js';
 import { createActionsJsonGetter } from '../net/actions-http.js';
 import type { JsonGetter, RetryContext } from '../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
-import type { Assumed, AssumeRoleDeps, Log } from './assume-role.js';
+import type { CloudSession, JobNaming, Log } from './cloud.js';
+import type { FlowDeps } from './exchange.js';
 
 export const USER_AGENT = `claimcheck/${VERSION}`;
 
@@ -60,67 +57,51 @@ export interface FrontDoor {
   readonly get: JsonGetter;
   readonly log: Log;
   readonly mask: (secret: string) => void;
-  readonly requestToken: AssumeRoleDeps['requestToken'];
+  readonly requestToken: FlowDeps['requestToken'];
   /** Where requestToken reads the token, when it reads rather than requests one. */
   readonly tokenOrigin?: string | undefined;
-  readonly defaultSessionName: AssumeRoleDeps['defaultSessionName'];
-  /** The run for the User-Agent of STS calls; by default GitHub's, from the token's run_id and run_attempt. */
-  readonly runLabel?: (claims: Readonly<Record<string, unknown>>) => RunLabel;
+  readonly defaultSessionName: JobNaming['sessionName'];
+  /** The run for the User-Agent of cloud calls; by default GitHub's, from the token's run_id and run_attempt. */
+  readonly runLabel?: JobNaming['runLabel'];
 }
 
-export function assumeRoleDeps(settings: Settings, door: FrontDoor): AssumeRoleDeps {
+export function flowDeps(settings: Settings, door: FrontDoor): FlowDeps {
   const fetchJson = issuerJsonFetcher(door.get, networkRetry(settings.retryMaxAttempts, door.log));
   const keys = issuerKeySource(settings.issuer, fetchJson, predictedJwksUri(settings.issuer));
-  const verifyOptions = {
+  const verifyOptions = (audience: string) => ({
     issuer: settings.issuer,
-    audience: settings.audience,
+    audience,
     clockToleranceSeconds: settings.clockToleranceSeconds,
     now: () => systemClock.now(),
-  };
-  const sts = createSts({ region: settings.region, endpoint: settings.stsEndpoint, userAgent: ['claimcheck', VERSION] });
+  });
   return {
     requestToken: door.requestToken,
     tokenOrigin: door.tokenOrigin,
-    prepare: () => {
-      keys.prefetch();
-      // Loading the SDK holds the thread for tens of ms: first let the requests just started
-      // (the token, the issuer's keys) reach the wire, then load it while their answers travel.
-      setImmediate(() => sts.prepare());
-    },
-    verifyToken: (token) => verifyToken(token, verifyOptions, keys),
-    sts,
+    prepare: () => keys.prefetch(),
+    verifyToken: (token, audience) => verifyToken(token, verifyOptions(audience), keys),
     mask: door.mask,
     log: door.log,
     clock: systemClock,
-    defaultSessionName: door.defaultSessionName,
-    runLabel: door.runLabel ?? githubRunLabel,
+    naming: { sessionName: door.defaultSessionName, runLabel: door.runLabel ?? githubRunLabel },
   };
 }
 
-/** Whether AWS could enforce a rule (on which key), or only claimcheck checks it. */
-function bindsAt(rule: ClaimRule, keys: IssuerKeys): { binds: 'aws' | 'claimcheck'; key?: string } {
-  const reach = reachOf(rule, keys);
-  return 'key' in reach ? { binds: 'aws', key: reach.key } : { binds: 'claimcheck' };
-}
-
-export function runReport(settings: Settings, assumed: Assumed, job: RunReport['job']): RunReport {
-  const { claims } = assumed.token;
-  const keys = issuerKeys(settings.issuer);
+/** The report of a run that made `sessions`: the job's facts, each cloud's session, and where each rule binds. */
+export function runReport(settings: Settings, sessions: readonly CloudSession[], job: RunReport['job']): RunReport {
+  const first = sessions[0];
+  if (first === undefined) throw new Error('a run report needs a session');
+  const { claims } = first.token.verified;
+  const rules = [...first.token.rules, ...sessions.flatMap((session) => session.rules)];
   return {
     version: VERSION,
     job,
     issuer: settings.issuer,
     subject: typeof claims.sub === 'string' ? claims.sub : '',
-    roleArn: assumed.target.roleArn.arn,
-    roleEntry: assumed.target.entry,
-    roleChain: assumed.target.chain.map((hop) => hop.roleArn.arn),
-    assumedRoleArn: assumed.session.assumedRoleArn,
-    accountId: assumed.accountId,
-    sessionName: assumed.sessionName,
-    region: settings.region,
-    expiration: assumed.session.expiration,
-    sourceIdentity: assumed.sourceIdentity,
-    stsRequests: assumed.steps.map((step) => ({ role: step.roleArn, requestId: step.requestId })),
-    rules: assumed.rules.map((result) => ({ rule: result.rule.source, held: result.held, ...bindsAt(result.rule, keys) })),
+    clouds: sessions.map((session) => session.facts),
+    rules: rules.map((result) => ({ rule: result.rule.source, held: result.held, binds: sessions.flatMap((session) => {
+      const key = session.enforces(result.rule);
+      return key === undefined ? [] : [{ cloud: session.cloud, key }];
+    }) })),
   };
 }
+

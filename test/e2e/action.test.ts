@@ -94,7 +94,7 @@ describe.each([node24!, node20!])('the Action on $name', (runtime) => {
     expect(run.summary).toContain('acme.api@4242424242-1');
     expect(run.summary).toContain('- ✅ `ref=refs/heads/main|refs/tags/v*`');
     const audit = JSON.parse(/^claimcheck-audit (.*)$/m.exec(run.stdout)?.[1] ?? '{}') as Record<string, unknown>;
-    expect(audit).toMatchObject({ subject: 'repo:acme/api:ref:refs/heads/main', assumed_role: arn, account: '111122223333' });
+    expect(audit).toMatchObject({ event: 'claimcheck.credentials', subject: 'repo:acme/api:ref:refs/heads/main', clouds: [{ cloud: 'aws', assumed_role: arn, account: '111122223333' }] });
 
     if (hasDebianAws) expect(await callerIdentity(run.exported)).toMatchObject({ Arn: arn, Account: '111122223333' });
 

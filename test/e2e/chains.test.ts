@@ -109,8 +109,11 @@ function expectFailure(run: StepRun, code: string, message: RegExp, hint?: RegEx
   expectNoLeak(run);
 }
 
+/** The AWS part of the run's audit line. */
 function audit(run: { stdout: string }): Record<string, unknown> {
-  return JSON.parse(/^claimcheck-audit (.*)$/m.exec(run.stdout)?.[1] ?? '{}') as Record<string, unknown>;
+  const line = JSON.parse(/^claimcheck-audit (.*)$/m.exec(run.stdout)?.[1] ?? '{}') as { clouds?: Array<Record<string, unknown>> };
+  expect(line.clouds?.map((cloud) => cloud.cloud)).toEqual(['aws']);
+  return line.clouds?.[0] ?? {};
 }
 
 /** A query list as sent: `Tags.member.N.Key` / `.Value` pairs. */

@@ -295,9 +295,9 @@ describe('the orb\'s state and folders', () => {
     const victim = tempDir('victim');
     writeFileSync(join(victim, 'keep'), '# precious\n');
     expect((await orbStep(job, 'assume_role', { refresh: true })).code).toBe(0);
-    const state = JSON.parse(readFileSync(stateFile(job), 'utf8')) as { renewing: Array<Record<string, unknown>> };
+    const state = JSON.parse(readFileSync(stateFile(job), 'utf8')) as { handovers: Array<Record<string, unknown>> };
     const files = { credentials: join(job.dir, 'c'), config: join(job.dir, 'f') };
-    state.renewing.push({ dir: victim, profile: 'x', files }, { dir: victim, profile: `../../${victim}`, files });
+    state.handovers.push({ cloud: 'aws', kind: 'renewing', dir: victim, profile: 'x', files }, { cloud: 'aws', kind: 'renewing', dir: victim, profile: `../../${victim}`, files });
     writeFileSync(stateFile(job), JSON.stringify(state));
     await orbStep(job, 'cleanup');
     expect(readFileSync(join(victim, 'keep'), 'utf8')).toBe('# precious\n');

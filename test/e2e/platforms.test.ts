@@ -173,7 +173,7 @@ describe('GitLab: --platform gitlab', () => {
     expect(result.stderr).toMatch(/^ {2}Ref: +branch main \(protected\)$/m);
     const audit = auditLine(result.stderr);
     expect(audit.job).toEqual({ Project: 'acme/api (id 4200001)', Ref: 'branch main (protected)', Pipeline: '1519139981 (push)', Job: '8222997048', User: 'octocat', Runner: '12270835, gitlab-hosted' });
-    expect(audit.session).toBe('acme.api@1519139981-8222997048');
+    expect((audit.clouds as Array<Record<string, unknown>>)[0]?.session).toBe('acme.api@1519139981-8222997048');
     expect(findLeaks({ stdout: result.stdout.replace(/^export .*$/gm, ''), stderr: result.stderr }, [token, ...sts.issued.flatMap((issued) => [issued.secretAccessKey, issued.sessionToken])])).toEqual([]);
   });
 

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { githubEnvEntries, type IssuedCredentials } from '../../src/cli/formats.js';
+import { githubEnvEntries as entriesOf } from '../../src/cli/formats.js';
+import { credentialVariables } from '../../src/core/aws/exported-variables.js';
 import { parseCommandFile } from '../harness/github.ts';
 import { asUtf8Stores, hostileString } from './arbitraries.ts';
 import { runs } from './budget.ts';
@@ -62,8 +63,20 @@ function harnessView(value: string): string {
   return value.replace(/\r(?=\n|$)/g, '');
 }
 
+interface IssuedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly region: string;
+}
+
+/** The CLI's --format github entries of AWS credentials. */
+function githubEnvEntries(credentials: IssuedCredentials, delimiter?: string): string {
+  return entriesOf(credentialVariables(credentials, credentials.region), delimiter);
+}
+
 function credentialsOf([accessKeyId, secretAccessKey, sessionToken, region]: readonly string[]): IssuedCredentials {
-  return { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken: sessionToken ?? '', region: region ?? '', expiration: new Date(0), assumedRoleArn: 'arn:aws:sts::123456789012:assumed-role/r/s' };
+  return { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken: sessionToken ?? '', region: region ?? '' };
 }
 
 function exportedBy(credentials: IssuedCredentials, view: (value: string) => string): Record<string, string> {

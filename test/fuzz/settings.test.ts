@@ -123,28 +123,29 @@ function expectHelpfulError(error: unknown, raw: RawInputs, ctx: SettingsContext
 }
 
 function expectWithinConstraints(settings: Settings): void {
-  const roles = settings.roleArn ? [settings.roleArn] : settings.roleMap.map((entry) => entry.roleArn);
-  expect(settings.roleArn === undefined).toBe(settings.roleMap.length > 0);
-  for (const role of [...roles, ...settings.roleChain.map((hop) => hop.roleArn)]) {
+  const roles = settings.aws!.roleArn ? [settings.aws!.roleArn] : settings.aws!.roleMap.map((entry) => entry.roleArn);
+  expect(settings.aws!.roleArn === undefined).toBe(settings.aws!.roleMap.length > 0);
+  for (const role of [...roles, ...settings.aws!.roleChain.map((hop) => hop.roleArn)]) {
     expect(parseRoleArn(role.arn)).toEqual(role);
-    expect(role.partition).toBe(partitionOfRegion(settings.region));
+    expect(role.partition).toBe(partitionOfRegion(settings.aws!.region));
   }
-  expect(isRegion(settings.region)).toBe(true);
-  expect(settings.audience).toMatch(/^[\x21-\x7e]{1,255}$/);
+  expect(isRegion(settings.aws!.region)).toBe(true);
+  if (settings.audience !== undefined) expect(settings.audience).toMatch(/^[\x21-\x7e]{1,255}$/);
+  expect(settings.aws!.audience).toMatch(/^[\x21-\x7e]{1,255}$/);
   expect(parseServiceUrl(settings.issuer)).toBe(settings.issuer);
-  if (settings.stsEndpoint !== undefined) expect(parseServiceUrl(settings.stsEndpoint)).toBe(settings.stsEndpoint);
-  if (settings.roleSessionName !== undefined) expect(settings.roleSessionName).toMatch(/^[\w+=,.@-]{2,64}$/);
-  expect(isSessionName(settings.roleSessionName ?? 'ok')).toBe(true);
-  expectWholeNumber(settings.durationSeconds, 900, 43200);
+  if (settings.aws!.stsEndpoint !== undefined) expect(parseServiceUrl(settings.aws!.stsEndpoint)).toBe(settings.aws!.stsEndpoint);
+  if (settings.aws!.roleSessionName !== undefined) expect(settings.aws!.roleSessionName).toMatch(/^[\w+=,.@-]{2,64}$/);
+  expect(isSessionName(settings.aws!.roleSessionName ?? 'ok')).toBe(true);
+  expectWholeNumber(settings.aws!.durationSeconds, 900, 43200);
   expectWholeNumber(settings.retryMaxAttempts, 1, 10);
   expectWholeNumber(settings.clockToleranceSeconds, 0, 300);
-  if (settings.inlineSessionPolicy !== undefined) expectCompactPolicy(settings.inlineSessionPolicy);
-  expect(settings.managedSessionPolicies.length).toBeLessThanOrEqual(10);
-  expect(settings.managedSessionPolicies.every(isPolicyArn)).toBe(true);
-  expect(settings.allowedAccountIds.every((id) => /^\d{12}$/.test(id))).toBe(true);
-  if (settings.awsProfile !== undefined) expect(settings.awsProfile).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
-  for (const flag of [settings.maskAccountId, settings.outputCredentials, settings.refresh]) expect(typeof flag).toBe('boolean');
-  expect(['env', 'profile', 'none']).toContain(settings.export);
+  if (settings.aws!.inlineSessionPolicy !== undefined) expectCompactPolicy(settings.aws!.inlineSessionPolicy);
+  expect(settings.aws!.managedSessionPolicies.length).toBeLessThanOrEqual(10);
+  expect(settings.aws!.managedSessionPolicies.every(isPolicyArn)).toBe(true);
+  expect(settings.aws!.allowedAccountIds.every((id) => /^\d{12}$/.test(id))).toBe(true);
+  if (settings.aws!.awsProfile !== undefined) expect(settings.aws!.awsProfile).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
+  for (const flag of [settings.aws!.maskAccountId, settings.aws!.outputCredentials, settings.aws!.refresh]) expect(typeof flag).toBe('boolean');
+  expect(['env', 'profile', 'none']).toContain(settings.aws!.export);
   for (const rule of settings.rules) expect(rule.alternatives.length).toBeGreaterThan(0);
 }
 
@@ -233,7 +234,7 @@ describe('documented ranges', () => {
         const outcome = outcomeOf({ ...base, 'inline-session-policy': text }, {});
         const isObject = compact.startsWith('{');
         if (text.trim() === '') return;
-        expect('settings' in outcome ? outcome.settings.inlineSessionPolicy : undefined).toBe(isObject && compact.length <= 2048 ? compact : undefined);
+        expect('settings' in outcome ? outcome.settings.aws!.inlineSessionPolicy : undefined).toBe(isObject && compact.length <= 2048 ? compact : undefined);
       }),
       runs(300),
     );

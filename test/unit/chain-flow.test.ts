@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainRequest, StsSession, WebIdentityRequest } from '../../src/clouds/aws/sts.js';
 import { parseSettings } from '../../src/core/config/settings.js';
-import { assumeRole, type AssumeRoleDeps } from '../../src/flow/assume-role.js';
+import { assumeRole, type AssumeRoleDeps } from '../harness/aws-flow.ts';
 import type { VerifiedToken } from '../../src/oidc/verify.js';
 
 const ENTRY = 'arn:aws:iam::111122223333:role/deploy';

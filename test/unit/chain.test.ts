@@ -9,8 +9,9 @@ import { parse } from 'yaml';
 import { parseRoleArn, type RoleArn } from '../../src/core/aws/arn.js';
 import { capTagValue, ChainSyntaxError, cleanSourceIdentityText, cleanTagText, parseChainInput, planChain, type ChainHop } from '../../src/core/aws/chain.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { auditRecord, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report/report.js';
-import { chooseRole } from '../../src/core/rules/role-map.js';
+import { auditRecord, summaryMarkdown, summaryText } from '../../src/core/report/report.js';
+import { awsRunReport, type AwsReportFields } from '../harness/reports.ts';
+import { chooseRole } from '../../src/core/aws/role-map.js';
 import { readRulesDocument, RulesFileError } from '../../src/core/rules/rules-file.js';
 import { circleciRunLabel, githubRunLabel } from '../../src/core/report/run-label.js';
 import { parseSettings } from '../../src/core/config/settings.js';
@@ -98,7 +99,7 @@ describe('the role-chain input', () => {
     expect(() => settings({ 'role-chain': `${HUB} tags=x` })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/^Input role-chain: hop 1 \(.*\), option tags: "x" is not Key=value/), hint: expect.stringContaining('one hop per line') }));
     expect(() => settings({ 'role-chain': `${HUB} managed-session-policies=arn:aws:iam::aws:policy/A`, 'managed-session-policies': 'arn:aws:iam::aws:policy/B' })).toThrow(/Input role-chain: hop 1 sets managed-session-policies, and so does the managed-session-policies input/);
     expect(() => settings({ 'role-chain': 'arn:aws-cn:iam::222233334444:role/hub' })).toThrow(/Input aws-region is us-east-1 \(partition aws\) but the role arn:aws-cn:iam::222233334444:role\/hub is in partition aws-cn/);
-    expect(settings({ 'role-chain': `${HUB} tags=A=1` }).roleChain.map((hop) => hop.roleArn.arn)).toEqual([HUB]);
+    expect(settings({ 'role-chain': `${HUB} tags=A=1` }).aws!.roleChain.map((hop) => hop.roleArn.arn)).toEqual([HUB]);
   });
 });
 
@@ -245,7 +246,7 @@ describe('the run in the User-Agent', () => {
 });
 
 describe('the report of a chain', () => {
-  const report: RunReport = {
+  const fields: AwsReportFields = {
     version: '1.2.3',
     job: [['Repository', 'acme/api']],
     issuer: 'https://token.actions.githubusercontent.com',
@@ -262,15 +263,17 @@ describe('the report of a chain', () => {
     stsRequests: [{ role: 'arn:aws:iam::111122223333:role/deploy', requestId: 'id-1|`x`' }, { role: HUB, requestId: undefined }],
     rules: [],
   };
+  const report = awsRunReport(fields);
 
   it('carries the request IDs and the source identity, inert for each reader', () => {
-    expect(JSON.parse(auditRecord(report))).toMatchObject({ source_identity: 'acme.api@1-1', sts_requests: [{ role: 'arn:aws:iam::111122223333:role/deploy', request_id: 'id-1|`x`' }, { role: HUB }] });
+    expect(JSON.parse(auditRecord(report)).clouds[0]).toMatchObject({ source_identity: 'acme.api@1-1', sts_requests: [{ role: 'arn:aws:iam::111122223333:role/deploy', request_id: 'id-1|`x`' }, { role: HUB }] });
     const markdown = summaryMarkdown(report, 0);
     expect(markdown).toContain('| Source identity | `acme.api@1-1` |');
     expect(markdown).toContain('| STS request IDs | `` id-1\\|`x` `` |');
     expect(summaryText(report, 0)).toMatch(/STS request IDs: +id-1\|`x`$/m);
-    const { sourceIdentity: _, stsRequests: __, ...before } = report;
+    const { sourceIdentity: _, stsRequests: __, ...rest } = fields;
+    const before = awsRunReport(rest);
     expect(summaryMarkdown(before, 0)).not.toContain('STS request IDs');
-    expect(JSON.parse(auditRecord(before))).not.toHaveProperty('sts_requests');
+    expect(JSON.parse(auditRecord(before)).clouds[0]).not.toHaveProperty('sts_requests');
   });
 });

@@ -11,13 +11,13 @@ const base = { CLAIMCHECK_ROLE_TO_ASSUME: 'arn:aws:iam::123456789012:role/deploy
 describe('orb parameters', () => {
   it('reads parameters from CLAIMCHECK_* and defaults the issuer to the organization\'s', () => {
     const settings = parseSettings(orbInputSource({ ...base, CLAIMCHECK_PROFILE_NAME: 'ci', CLAIMCHECK_ROLE_DURATION_SECONDS: '900' }));
-    expect(settings).toMatchObject({ issuer: 'https://oidc.circleci.com/org/org-uuid', awsProfile: 'ci', durationSeconds: 900, audience: 'sts.amazonaws.com' });
+    expect(settings).toMatchObject({ issuer: 'https://oidc.circleci.com/org/org-uuid', aws: { awsProfile: 'ci', durationSeconds: 900, audience: 'sts.amazonaws.com' } });
   });
 
   it('reads booleans as CircleCI renders them in environment entries (1/0) or as true/false', () => {
-    expect(parseSettings(orbInputSource({ ...base, CLAIMCHECK_MASK_AWS_ACCOUNT_ID: '1' })).maskAccountId).toBe(true);
-    expect(parseSettings(orbInputSource({ ...base, CLAIMCHECK_MASK_AWS_ACCOUNT_ID: '0' })).maskAccountId).toBe(false);
-    expect(parseSettings(orbInputSource({ ...base, CLAIMCHECK_MASK_AWS_ACCOUNT_ID: 'true' })).maskAccountId).toBe(true);
+    expect(parseSettings(orbInputSource({ ...base, CLAIMCHECK_MASK_AWS_ACCOUNT_ID: '1' })).aws!.maskAccountId).toBe(true);
+    expect(parseSettings(orbInputSource({ ...base, CLAIMCHECK_MASK_AWS_ACCOUNT_ID: '0' })).aws!.maskAccountId).toBe(false);
+    expect(parseSettings(orbInputSource({ ...base, CLAIMCHECK_MASK_AWS_ACCOUNT_ID: 'true' })).aws!.maskAccountId).toBe(true);
     expect(() => parseSettings(orbInputSource({ ...base, CLAIMCHECK_ROLE_DURATION_SECONDS: '1' }))).toThrow(/role-duration-seconds/);
   });
 
@@ -72,26 +72,35 @@ describe('the orb\'s state', () => {
   const files = { credentials: '/home/u/.aws/credentials', config: '/home/u/.aws/config' };
   const written = { names: ['AWS_PROFILE'], lines: 1, sha256: 'ab' };
 
+  const home = '/home/u';
+  const renewing = { cloud: 'aws', kind: 'renewing', profile: 'claimcheck', dir: '/home/u/.claimcheck/refresh-claimcheck', files };
+
   it('reads back what assume_role recorded in this job', () => {
-    const state = { ...emptyState(job), exports: [written], profiles: [{ name: 'ci', files }], renewing: [{ profile: 'claimcheck', files }] };
-    expect(parseState(JSON.stringify(state), job)).toEqual(state);
+    const state = { ...emptyState(job), exports: [written], handovers: [{ cloud: 'aws', kind: 'profile', name: 'ci', files }, renewing] };
+    expect(parseState(JSON.stringify(state), job, home)).toEqual(state);
   });
 
   it('is not acted on when another job, or an older claimcheck, wrote it', () => {
-    const state = { ...emptyState(job), renewing: [{ profile: 'claimcheck', files }] };
-    expect(parseState(JSON.stringify(state), { ...job, CIRCLE_WORKFLOW_JOB_ID: 'job-2' })).toBe('it was written in another job');
-    expect(parseState(JSON.stringify({ exported: true, profiles: [], renewing: [{ dir: '/tmp/victim', profile: 'x', files }] }), job)).toBe('it is not a state this version of claimcheck wrote');
-    expect(parseState('{', job)).toBe('it is not JSON');
+    const state = { ...emptyState(job), handovers: [renewing] };
+    expect(parseState(JSON.stringify(state), { ...job, CIRCLE_WORKFLOW_JOB_ID: 'job-2' }, home)).toBe('it was written in another job');
+    expect(parseState(JSON.stringify({ version: 2, job: `${job.CIRCLE_WORKFLOW_JOB_ID} ${job.BASH_ENV}`, exports: [], profiles: [], renewing: [{ profile: 'x', files }] }), job, home)).toBe('it is not a state this version of claimcheck wrote');
+    expect(parseState('{', job, home)).toBe('it is not JSON');
   });
 
-  it('drops entries that could name a path: a renewal folder comes from a valid profile name only', () => {
+  it('drops entries that could name a path: a renewal folder is the one its valid profile name gives', () => {
     const state = {
       ...emptyState(job),
-      renewing: [{ profile: '../../victim', files }, { profile: 'ok', files: { credentials: 1 } }, { profile: 'claimcheck', files, dir: '/tmp/victim' }],
-      profiles: [{ name: 'a/b', files }],
+      handovers: [
+        { ...renewing, profile: '../../victim', dir: '/home/u/.claimcheck/refresh-../../victim' },
+        { ...renewing, files: { credentials: 1 } },
+        { ...renewing, dir: '/tmp/victim' },
+        { cloud: 'aws', kind: 'profile', name: 'a/b', files },
+        { cloud: 'elsewhere', kind: 'profile', name: 'ci', files },
+        renewing,
+      ],
       exports: [{ names: ['A;rm'], lines: 1, sha256: 'ab' }, written],
     };
-    const parsed = parseState(JSON.stringify(state), job);
-    expect(parsed).toStrictEqual({ ...emptyState(job), renewing: [{ profile: 'claimcheck', files }], exports: [written] });
+    const parsed = parseState(JSON.stringify(state), job, home);
+    expect(parsed).toStrictEqual({ ...emptyState(job), handovers: [renewing], exports: [written] });
   });
 });

@@ -10,8 +10,8 @@ import { credentialHandover, handoverShellLines, profileHandover, setIn } from '
 import { ClaimcheckError } from '../../src/core/errors.js';
 import type { InputName } from '../../src/core/config/inputs.generated.js';
 import { parseSettings } from '../../src/core/config/settings.js';
-import { CLIENT_REFRESH_WINDOW_MS, renewBeforeMs, runCredentialProcess, type CredentialProcessDoor } from '../../src/platform/shared/credential-process.js';
-import { OWN_FILE } from '../../src/clouds/aws/refresh.js';
+import { CLIENT_REFRESH_WINDOW_MS, renewBeforeMs, runCredentialProcess, type CredentialProcessDoor } from '../../src/clouds/aws/credential-process.js';
+import { OWN_FILE } from '../../src/files/private-folder.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 
@@ -39,12 +39,12 @@ describe('the export input', () => {
     [{ export: 'profile', refresh: 'true', 'aws-profile': 'ci' }, 'profile'],
     [{ export: 'none' }, 'none'],
   ] as const)('%j hands over as %s', (inputs, mode) => {
-    expect(settingsFrom(inputs).export).toBe(mode);
+    expect(settingsFrom(inputs).aws!.export).toBe(mode);
   });
 
   it('none implies output-credentials: the outputs are all it hands over', () => {
-    expect(settingsFrom({ export: 'none' }).outputCredentials).toBe(true);
-    expect(settingsFrom({ export: 'env' }).outputCredentials).toBe(false);
+    expect(settingsFrom({ export: 'none' }).aws!.outputCredentials).toBe(true);
+    expect(settingsFrom({ export: 'env' }).aws!.outputCredentials).toBe(false);
   });
 
   it.each(['Env', 'ENV', 'environment', 'profiles', 'true', 'env,profile', 'none!'])('refuses %j, naming the accepted forms', (value) => {

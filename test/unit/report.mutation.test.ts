@@ -3,7 +3,8 @@
 // succeeded or failed. The end-to-end suites show them in place; these pin each part.
 import { describe, expect, it } from 'vitest';
 import type { FailureReport } from '../../src/core/report/failure-report.js';
-import { auditRecord, failureMarkdown, failureText, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report/report.js';
+import { auditRecord, failureMarkdown, failureText, summaryMarkdown, summaryText } from '../../src/core/report/report.js';
+import { awsRunReport, type AwsReportFields } from '../harness/reports.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ci/deploy';
 const NEXT = 'arn:aws:iam::123456789012:role/next';
@@ -13,7 +14,7 @@ const EXPIRES = '2026-11-23T10:00:00.000Z';
 const minutesBefore = (minutes: number) => Date.parse(EXPIRES) - minutes * 60_000;
 
 /** A run that used none of the optional parts. */
-const bare: RunReport = {
+const bareFields: AwsReportFields = {
   version: '1.2.3',
   job: [['Repository', 'acme/api']],
   issuer: ISSUER,
@@ -28,10 +29,11 @@ const bare: RunReport = {
   expiration: new Date(EXPIRES),
   rules: [],
 };
+const bare = awsRunReport(bareFields);
 
 /** A run that used them all: a role map entry, a chain, a source identity, request IDs, rules of both kinds. */
-const full: RunReport = {
-  ...bare,
+const fullFields: AwsReportFields = {
+  ...bareFields,
   job: [['Repository', 'acme/api'], ['Workflow', 'deploy']],
   roleArn: ROLE,
   roleEntry: 'main',
@@ -45,6 +47,7 @@ const full: RunReport = {
     { rule: 'event_name=push', held: true, binds: 'claimcheck' },
   ],
 };
+const full = awsRunReport(fullFields);
 
 describe('summaryMarkdown', () => {
   it('shows every part of a run that used them all, in order', () => {
@@ -99,12 +102,12 @@ describe('summaryMarkdown', () => {
   });
 
   it('has no request ID row when STS gave none', () => {
-    const markdown = summaryMarkdown({ ...bare, stsRequests: [{ role: bare.roleArn, requestId: undefined }] }, 0);
+    const markdown = summaryMarkdown(awsRunReport({ ...bareFields, stsRequests: [{ role: bareFields.roleArn, requestId: undefined }] }), 0);
     expect(markdown).not.toContain('STS request IDs');
   });
 
   it('says nothing of the boundary when AWS can enforce every rule, and marks a rule that did not hold', () => {
-    const markdown = summaryMarkdown({ ...bare, rules: [{ rule: 'ref=refs/heads/main', held: true, binds: 'aws', key: 'k' }, { rule: 'repository=acme/api', held: false, binds: 'aws' }] }, 0);
+    const markdown = summaryMarkdown(awsRunReport({ ...bareFields, rules: [{ rule: 'ref=refs/heads/main', held: true, binds: 'aws', key: 'k' }, { rule: 'repository=acme/api', held: false, binds: 'aws' }] }), 0);
     expect(markdown).toContain('**Claim rules** (2, all held)\n\n- ✅ `ref=refs/heads/main` — AWS can enforce (`k`)\n- ❌ `repository=acme/api` — AWS can enforce\n\n<sub>');
     expect(markdown).not.toContain('boundary');
   });
@@ -143,27 +146,32 @@ describe('summaryText', () => {
 describe('auditRecord', () => {
   it('writes every part of a run that used them all, in a fixed key order', () => {
     expect(auditRecord(full)).toBe(JSON.stringify({
-      event: 'claimcheck.assume-role',
+      event: 'claimcheck.credentials',
       version: '1.2.3',
       issuer: ISSUER,
       subject: 'repo:acme/api:ref:refs/heads/main',
       job: { Repository: 'acme/api', Workflow: 'deploy' },
-      role: ROLE,
-      role_map_entry: 'main',
-      role_chain: [NEXT, LAST],
-      assumed_role: 'arn:aws:sts::210987654321:assumed-role/last/acme.api@1-1',
-      account: '210987654321',
-      session: 'acme.api@1-1',
-      source_identity: 'octocat',
-      region: 'eu-west-1',
-      expiration: EXPIRES,
-      sts_requests: [{ role: ROLE, request_id: 'r-1' }, { role: NEXT }, { role: LAST, request_id: 'r-3' }],
-      rules: full.rules,
+      clouds: [{
+        cloud: 'aws',
+        role: ROLE,
+        role_map_entry: 'main',
+        role_chain: [NEXT, LAST],
+        assumed_role: 'arn:aws:sts::210987654321:assumed-role/last/acme.api@1-1',
+        account: '210987654321',
+        session: 'acme.api@1-1',
+        source_identity: 'octocat',
+        region: 'eu-west-1',
+        expiration: EXPIRES,
+        sts_requests: [{ role: ROLE, request_id: 'r-1' }, { role: NEXT }, { role: LAST, request_id: 'r-3' }],
+      }],
+      rules: [{ rule: 'ref=refs/heads/*', held: true, binds: [{ cloud: 'aws', key: 'token.actions.githubusercontent.com:ref' }] }, { rule: 'event_name=push', held: true, binds: [] }],
     }));
   });
 
   it('has no key for a part the run did not use', () => {
-    expect(Object.keys(JSON.parse(auditRecord(bare)) as object)).toEqual(['event', 'version', 'issuer', 'subject', 'job', 'role', 'assumed_role', 'account', 'session', 'region', 'expiration', 'rules']);
+    const line = JSON.parse(auditRecord(bare)) as { clouds: object[] };
+    expect(Object.keys(line)).toEqual(['event', 'version', 'issuer', 'subject', 'job', 'clouds', 'rules']);
+    expect(Object.keys(line.clouds[0] as object)).toEqual(['cloud', 'role', 'assumed_role', 'account', 'session', 'region', 'expiration']);
   });
 });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { auditRecord, summaryMarkdown, summaryText, type RunReport } from '../../src/core/report/report.js';
+import { auditRecord, summaryMarkdown, summaryText } from '../../src/core/report/report.js';
+import { awsRunReport, type AwsReportFields } from '../harness/reports.ts';
 import { markdownFacts } from '../harness/markdown.ts';
 
-const report: RunReport = {
+const fields: AwsReportFields = {
   version: '1.2.3',
   job: [
     ['Repository', 'acme/api'],
@@ -23,6 +24,7 @@ const report: RunReport = {
     { rule: 'event_name=push', held: true, binds: 'claimcheck' },
   ],
 };
+const report = awsRunReport(fields);
 
 describe('step summary and audit record', () => {
   it('shows who, which role and session, expiry and rules, one row each', () => {
@@ -39,8 +41,8 @@ describe('step summary and audit record', () => {
   it('says which rules AWS could enforce in the plain-text rows and the audit record', () => {
     expect(summaryText(report, 0)).toMatch(/Rule held: +ref=refs\/heads\/\* \(AWS can enforce\)\n {2}Rule held: +event_name=push \(claimcheck only\)$/);
     expect(JSON.parse(auditRecord(report)).rules).toEqual([
-      { rule: 'ref=refs/heads/*', held: true, binds: 'aws', key: 'token.actions.githubusercontent.com:ref' },
-      { rule: 'event_name=push', held: true, binds: 'claimcheck' },
+      { rule: 'ref=refs/heads/*', held: true, binds: [{ cloud: 'aws', key: 'token.actions.githubusercontent.com:ref' }] },
+      { rule: 'event_name=push', held: true, binds: [] },
     ]);
   });
 
@@ -57,7 +59,7 @@ describe('step summary and audit record', () => {
   it('shows every value from a hostile token literally, as GitHub renders GFM: no link, mention, emoji, HTML or cell of its own', () => {
     const hostile = ['(www.evil.example)', 'x@evil.example', '#123', '@acme/team', ':smile:', '<img src=x>', '<!--', '[a](https://evil.example)', 'https://evil.example', '`', '``a``', '| x | y', '*em*', '&lt;', '\\', '\u001b[2J\u202e', '\u2028\r\n| forged | row |'];
     const value = hostile.join(' ');
-    const markdown = summaryMarkdown({ ...report, job: hostile.map((text, index) => [`Fact ${index}`, text]), subject: value, roleEntry: value, sessionName: value, roleChain: [value], rules: [{ rule: value, held: true, binds: 'claimcheck' }] }, 0);
+    const markdown = summaryMarkdown(awsRunReport({ ...fields, job: hostile.map((text, index) => [`Fact ${index}`, text]), subject: value, roleEntry: value, sessionName: value, roleChain: [value], rules: [{ rule: value, held: true, binds: 'claimcheck' }] }), 0);
     const facts = markdownFacts(markdown);
     expect(facts.links).toEqual([]);
     expect(facts.html).toEqual(['<sub>', '</sub>']);
@@ -76,13 +78,11 @@ describe('step summary and audit record', () => {
     const line = auditRecord(report);
     expect(line).not.toMatch(/[\n\r\u0085\u2028\u2029]/);
     expect(JSON.parse(line)).toMatchObject({
-      event: 'claimcheck.assume-role',
+      event: 'claimcheck.credentials',
       version: '1.2.3',
       subject: 'repo:acme/api:ref:refs/heads/main',
       job: { Repository: 'acme/api' },
-      assumed_role: 'arn:aws:sts::123456789012:assumed-role/deploy/acme.api@1-1',
-      session: 'acme.api@1-1',
-      expiration: '2026-11-23T10:00:00.000Z',
+      clouds: [{ cloud: 'aws', assumed_role: 'arn:aws:sts::123456789012:assumed-role/deploy/acme.api@1-1', session: 'acme.api@1-1', expiration: '2026-11-23T10:00:00.000Z' }],
       rules: [{ rule: 'ref=refs/heads/*', held: true }, { rule: 'event_name=push', held: true }],
     });
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRoleArn, type RoleArn } from '../../src/core/aws/arn.js';
 import { parseChainInput } from '../../src/core/aws/chain.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { chooseRole } from '../../src/core/rules/role-map.js';
+import { chooseRole } from '../../src/core/aws/role-map.js';
 import type { RoleEntry } from '../../src/core/rules/rules-file.js';
 import { parseClaimRules } from '../../src/core/rules/rules.js';
 

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { parseRoleArn } from '../../src/core/aws/arn.js';
 import { duplicateJsonKey } from '../../src/core/text/duplicate-keys.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { chooseRole } from '../../src/core/rules/role-map.js';
+import { chooseRole } from '../../src/core/aws/role-map.js';
 import { mutableNameWarnings, readRulesDocument, type RulesDocument } from '../../src/core/rules/rules-file.js';
 import { checkClaimRules } from '../../src/core/rules/rules.js';
 import { preloadRulesFile } from '../../src/files/rules-file.js';

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
 import type { InputName } from '../../src/core/config/inputs.generated.js';
-import { assertAccountAllowed, loadRulesFile, parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
+import { assertAccountAllowed } from '../../src/core/aws/settings.js';
+import { loadRulesFile, parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 const HUB = 'arn:aws:iam::222233334444:role/hub';
@@ -118,7 +119,7 @@ describe('bounds', () => {
   it('accepts an inline policy of exactly 2048 characters once compacted, and refuses one more', () => {
     const base = JSON.stringify({ Version: '2012-10-17', Sid: '' }).length;
     const policy = (length: number) => JSON.stringify({ Version: '2012-10-17', Sid: 'x'.repeat(length - base) }, null, 2);
-    expect(settingsFrom({ 'inline-session-policy': policy(2048) }).inlineSessionPolicy).toHaveLength(2048);
+    expect(settingsFrom({ 'inline-session-policy': policy(2048) }).aws!.inlineSessionPolicy).toHaveLength(2048);
     expect(errorFrom({ 'inline-session-policy': policy(2049) })).toMatchObject({
       code: 'INPUT_INVALID',
       message: 'Input inline-session-policy is 2049 characters even without whitespace; STS accepts at most 2048.',
@@ -138,12 +139,12 @@ describe('bounds', () => {
 
   it('accepts 10 managed policies and refuses 11, naming the count', () => {
     const arns = (count: number) => Array.from({ length: count }, (_, i) => `arn:aws:iam::aws:policy/P${i}`).join(',');
-    expect(settingsFrom({ 'managed-session-policies': arns(10) }).managedSessionPolicies).toHaveLength(10);
+    expect(settingsFrom({ 'managed-session-policies': arns(10) }).aws!.managedSessionPolicies).toHaveLength(10);
     expect(errorFrom({ 'managed-session-policies': arns(11) })).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/^Input managed-session-policies lists 11/), hint: expect.stringContaining('inline-session-policy') });
   });
 
   it('takes account IDs of exactly 12 digits', () => {
-    expect(settingsFrom({ 'allowed-account-ids': '123456789012,111122223333' }).allowedAccountIds).toEqual(['123456789012', '111122223333']);
+    expect(settingsFrom({ 'allowed-account-ids': '123456789012,111122223333' }).aws!.allowedAccountIds).toEqual(['123456789012', '111122223333']);
     expect(errorFrom({ 'allowed-account-ids': '1234567890123' }).message).toContain('"1234567890123"');
     expect(errorFrom({ 'allowed-account-ids': 'a123456789012' }).message).toContain('"a123456789012"');
   });
@@ -204,7 +205,7 @@ describe('the rules file', () => {
 
   it('checks an entry\'s session policy as the input\'s, naming the file and the entry', () => {
     const entry = (policy: unknown) => ({ version: 1, roles: [{ name: 'main', role: ROLE, 'session-policy': policy }] });
-    expect(withRulesFile(entry('{ "Version": "2012-10-17", "Statement": [] }')).roleMap[0]?.sessionPolicy).toBe('{"Version":"2012-10-17","Statement":[]}');
+    expect(withRulesFile(entry('{ "Version": "2012-10-17", "Statement": [] }')).aws!.roleMap[0]?.sessionPolicy).toBe('{"Version":"2012-10-17","Statement":[]}');
     expect(refusal(() => withRulesFile(entry('[]')))).toMatchObject({
       code: 'INPUT_INVALID',
       message: 'rules.yml: roles[0].session-policy is not an IAM policy document in JSON (an object).',
@@ -216,14 +217,14 @@ describe('the rules file', () => {
     const document = { version: 1, roles: [{ name: 'main', role: ROLE }] };
     const error = refusal(() => settingsFrom({ 'rules-file': 'rules.yml' }, { readRulesFile: () => document }));
     expect(error).toMatchObject({ code: 'INPUT_INVALID', message: 'Both role-to-assume and a role map in rules-file name the role to assume.', hint: expect.stringContaining('Keep one') });
-    expect(settingsFrom({ 'rules-file': 'rules.yml' }, { readRulesFile: () => ({ version: 1, claims: { ref: 'refs/heads/main' } }) }).roleArn?.arn).toBe(ROLE);
+    expect(settingsFrom({ 'rules-file': 'rules.yml' }, { readRulesFile: () => ({ version: 1, claims: { ref: 'refs/heads/main' } }) }).aws!.roleArn?.arn).toBe(ROLE);
   });
 });
 
 describe('role-chain beside other inputs', () => {
   it('adds to a role map whose entries declare no chain', () => {
     const settings = withRulesFile({ version: 1, roles: [{ name: 'main', role: ROLE }] }, { 'role-chain': HUB });
-    expect(settings.roleChain.map((hop) => hop.roleArn.arn)).toEqual([HUB]);
+    expect(settings.aws!.roleChain.map((hop) => hop.roleArn.arn)).toEqual([HUB]);
   });
 
   it('is refused beside an entry with a chain, naming the entry', () => {
@@ -237,8 +238,8 @@ describe('role-chain beside other inputs', () => {
 
   it('lets the last hop set managed policies unless the managed-session-policies input does', () => {
     const chain = `${HUB} managed-session-policies=arn:aws:iam::aws:policy/A`;
-    expect(settingsFrom({ 'role-chain': chain }).roleChain[0]?.managedSessionPolicies).toEqual(['arn:aws:iam::aws:policy/A']);
-    expect(settingsFrom({ 'role-chain': `${chain}\n${ROLE}`, 'managed-session-policies': 'arn:aws:iam::aws:policy/B' }).managedSessionPolicies).toEqual(['arn:aws:iam::aws:policy/B']);
+    expect(settingsFrom({ 'role-chain': chain }).aws!.roleChain[0]?.managedSessionPolicies).toEqual(['arn:aws:iam::aws:policy/A']);
+    expect(settingsFrom({ 'role-chain': `${chain}\n${ROLE}`, 'managed-session-policies': 'arn:aws:iam::aws:policy/B' }).aws!.managedSessionPolicies).toEqual(['arn:aws:iam::aws:policy/B']);
     expect(errorFrom({ 'role-chain': chain, 'managed-session-policies': 'arn:aws:iam::aws:policy/B' })).toMatchObject({ code: 'INPUT_INVALID', hint: 'Keep one of them.' });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
 import type { InputName } from '../../src/core/config/inputs.generated.js';
-import { assertAccountAllowed, parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
+import { assertAccountAllowed } from '../../src/core/aws/settings.js';
+import { parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 
@@ -23,22 +24,25 @@ describe('settings', () => {
   it('applies the defaults declared in action.yml', () => {
     const settings = settingsFrom({});
     expect(settings).toMatchObject({
-      audience: 'sts.amazonaws.com',
+      audience: undefined,
       issuer: 'https://token.actions.githubusercontent.com',
-      durationSeconds: 3600,
       retryMaxAttempts: 5,
       clockToleranceSeconds: 60,
-      outputCredentials: false,
-      maskAccountId: false,
-      roleSessionName: undefined,
-      stsEndpoint: undefined,
       rules: [],
+      aws: {
+        audience: 'sts.amazonaws.com',
+        durationSeconds: 3600,
+        outputCredentials: false,
+        maskAccountId: false,
+        roleSessionName: undefined,
+        stsEndpoint: undefined,
+      },
     });
-    expect(settings.roleArn).toEqual({ arn: ROLE, partition: 'aws', accountId: '123456789012', name: 'deploy' });
+    expect(settings.aws!.roleArn).toEqual({ arn: ROLE, partition: 'aws', accountId: '123456789012', name: 'deploy' });
   });
 
   it('treats an empty or blank input as unset', () => {
-    expect(settingsFrom({ 'role-duration-seconds': '  ', audience: '' })).toMatchObject({ durationSeconds: 3600, audience: 'sts.amazonaws.com' });
+    expect(settingsFrom({ 'role-duration-seconds': '  ', audience: '' })).toMatchObject({ audience: undefined, aws: { durationSeconds: 3600, audience: 'sts.amazonaws.com' } });
   });
 
   it.each([
@@ -94,12 +98,12 @@ describe('settings', () => {
   });
 
   it('accepts the bounds and every partition', () => {
-    expect(settingsFrom({ 'role-duration-seconds': '900' }).durationSeconds).toBe(900);
-    expect(settingsFrom({ 'role-duration-seconds': '43200' }).durationSeconds).toBe(43200);
+    expect(settingsFrom({ 'role-duration-seconds': '900' }).aws!.durationSeconds).toBe(900);
+    expect(settingsFrom({ 'role-duration-seconds': '43200' }).aws!.durationSeconds).toBe(43200);
     const china = settingsFrom({ 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/path/to/deploy', 'aws-region': 'cn-north-1' });
-    expect(china.roleArn).toMatchObject({ partition: 'aws-cn', name: 'deploy' });
+    expect(china.aws!.roleArn).toMatchObject({ partition: 'aws-cn', name: 'deploy' });
     const govcloud = settingsFrom({ 'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/deploy', 'aws-region': 'us-gov-west-1' });
-    expect(govcloud.region).toBe('us-gov-west-1');
+    expect(govcloud.aws!.region).toBe('us-gov-west-1');
   });
 
   it('rejects a region outside the role partition', () => {
@@ -109,23 +113,23 @@ describe('settings', () => {
 
   it('compacts the inline session policy and enforces the 2048-character limit after compaction', () => {
     const policy = '{\n  "Version": "2012-10-17",\n  "Statement": []\n}';
-    expect(settingsFrom({ 'inline-session-policy': policy }).inlineSessionPolicy).toBe('{"Version":"2012-10-17","Statement":[]}');
+    expect(settingsFrom({ 'inline-session-policy': policy }).aws!.inlineSessionPolicy).toBe('{"Version":"2012-10-17","Statement":[]}');
     const padded = JSON.stringify({ Version: '2012-10-17', Sid: 'x'.repeat(2048) });
     expect(errorFrom({ 'inline-session-policy': padded }).message).toMatch(/at most 2048/);
   });
 
   it('reads managed policies from lines or commas, at most 10', () => {
     const arns = ['arn:aws:iam::aws:policy/ReadOnlyAccess', 'arn:aws:iam::123456789012:policy/team/deploy'];
-    expect(settingsFrom({ 'managed-session-policies': arns.join('\n') }).managedSessionPolicies).toEqual(arns);
-    expect(settingsFrom({ 'managed-session-policies': arns.join(' , ') }).managedSessionPolicies).toEqual(arns);
+    expect(settingsFrom({ 'managed-session-policies': arns.join('\n') }).aws!.managedSessionPolicies).toEqual(arns);
+    expect(settingsFrom({ 'managed-session-policies': arns.join(' , ') }).aws!.managedSessionPolicies).toEqual(arns);
     const eleven = Array.from({ length: 11 }, (_, i) => `arn:aws:iam::aws:policy/P${i}`).join(',');
     expect(errorFrom({ 'managed-session-policies': eleven }).message).toMatch(/lists 11 policies; STS accepts at most 10/);
   });
 
   it('takes the STS endpoint from the input first, then the environment', () => {
     const env = { endpointFromEnvironment: { variable: 'AWS_ENDPOINT_URL_STS', value: 'http://127.0.0.1:4566' } };
-    expect(settingsFrom({}, env).stsEndpoint).toBe('http://127.0.0.1:4566');
-    expect(settingsFrom({ 'sts-endpoint': 'https://sts.example.com' }, env).stsEndpoint).toBe('https://sts.example.com');
+    expect(settingsFrom({}, env).aws!.stsEndpoint).toBe('http://127.0.0.1:4566');
+    expect(settingsFrom({ 'sts-endpoint': 'https://sts.example.com' }, env).aws!.stsEndpoint).toBe('https://sts.example.com');
     const bad = errorFrom({}, { endpointFromEnvironment: { variable: 'AWS_ENDPOINT_URL', value: 'http://proxy.example.com' } });
     expect(bad.message).toContain('AWS_ENDPOINT_URL');
   });

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRoleArn } from '../../src/core/aws/arn.js';
 import { asClaimcheckError, ClaimcheckError } from '../../src/core/errors.js';
-import { chooseRole } from '../../src/core/rules/role-map.js';
+import { chooseRole } from '../../src/core/aws/role-map.js';
 import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/rules/rules.js';
-import { assertAccountAllowed, parseSettings } from '../../src/core/config/settings.js';
+import { assertAccountAllowed } from '../../src/core/aws/settings.js';
+import { parseSettings } from '../../src/core/config/settings.js';
 import { explainStsExhausted, explainStsFailure } from '../../src/core/aws/sts-failure.js';
 import { REPO_ROOT } from '../harness/github.ts';
 

@@ -96,8 +96,8 @@ describe('orb parameters from the job\'s environment', () => {
       CLAIMCHECK_AUDIENCE: '$CIRCLE_ORGANIZATION_ID',
       CLAIMCHECK_PROFILE_NAME: 'ci-$AWS_REGION',
     }));
-    expect(settings).toMatchObject({ roleArn: { arn: ENV.DEPLOY_ROLE }, region: 'eu-west-1', issuer: 'https://oidc.circleci.com/org/org-uuid', audience: 'org-uuid', awsProfile: 'ci-eu-west-1' });
-    expect(settings.roleChain.map((hop) => hop.roleArn.name)).toEqual(['a', 'b']);
+    expect(settings).toMatchObject({ issuer: 'https://oidc.circleci.com/org/org-uuid', audience: 'org-uuid', aws: { roleArn: { arn: ENV.DEPLOY_ROLE }, region: 'eu-west-1', audience: 'org-uuid', awsProfile: 'ci-eu-west-1' } });
+    expect(settings.aws!.roleChain.map((hop) => hop.roleArn.name)).toEqual(['a', 'b']);
   });
 
   it('never expands claims rules or the inline session policy', () => {
@@ -109,7 +109,7 @@ describe('orb parameters from the job\'s environment', () => {
       CLAIMCHECK_INLINE_SESSION_POLICY: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}"}]}',
     }));
     expect(settings.rules.map((rule) => rule.source)).toEqual(['oidc.circleci.com/vcs-ref=$AWS_REGION']);
-    expect(settings.inlineSessionPolicy).toContain('${aws:username}');
+    expect(settings.aws!.inlineSessionPolicy).toContain('${aws:username}');
   });
 
   it('names the parameter and the variable when the variable is not set or empty', () => {

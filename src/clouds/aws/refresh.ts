@@ -5,20 +5,14 @@
 // verification and rules. What it needs to get a token (on GitHub: the request URL and its
 // bearer, which live for the job) is kept in a 0600 file, never in the environment or a log.
 import { isAbsolute, join, resolve } from 'node:path';
-import { writePrivateFile, type FileChecks } from '../../files/private-file.js';
-import { freshPrivateFolder, refuseOwnPath, removeOwnFolder } from '../../files/private-folder.js';
+import { writePrivateFile } from '../../files/private-file.js';
+import { claimcheckFolder, freshPrivateFolder, OWN_FILE, removeOwnFolder } from '../../files/private-folder.js';
 import { removeProfile, writeProcessProfile, type ProfileFiles } from './profile.js';
 import type { StsSession } from './sts.js';
 import { credentialProcessLine } from '../../core/text/command-line.js';
 import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
-import type { InputSource, Settings } from '../../core/config/settings.js';
-
-/** How the credential process gets a fresh token; each platform's bundle knows its own kind. */
-export type TokenSpec =
-  | { readonly kind: 'github'; readonly url: string; readonly bearer: string }
-  | { readonly kind: 'circleci' }
-  | { readonly kind: 'command'; readonly command: string }
-  | { readonly kind: 'file'; readonly path: string };
+import type { AwsSettings } from '../../core/aws/settings.js';
+import type { SelfCommand, TokenSpec } from '../../flow/cloud.js';
 
 export interface RefreshConfig {
   readonly version: 1;
@@ -40,25 +34,17 @@ export interface RefreshSetup {
   readonly files: ProfileFiles;
 }
 
-/** How this bundle is started again: the node binary and the bundle's own path. */
-export interface SelfCommand {
-  readonly node: string;
-  readonly script: string;
-}
-
 const CONFIG = 'config.json';
 /** The credentials the process last got, beside its config. */
 export const CACHE = 'credentials.json';
-/** The renewal files are claimcheck's own: this user's regular files, or refused. */
-export const OWN_FILE: FileChecks = { refuse: refuseOwnPath, mine: true };
 
-/** The inputs the credential process re-reads: as given, with what depended on the moment pinned. */
-export function pinnedInputs(source: InputSource, settings: Settings): Record<string, string> {
+/** The inputs the credential process re-reads: as given, with what depended on the moment pinned, and AWS's alone. */
+export function pinnedInputs(given: Readonly<Record<string, string>>, aws: AwsSettings): Record<string, string> {
   const inputs: Record<string, string> = {};
-  for (const name of Object.keys(INPUTS) as InputName[]) inputs[name] = source(name) ?? '';
+  for (const name of Object.keys(INPUTS) as InputName[]) inputs[name] = given[name] ?? '';
   const rulesFile = inputs['rules-file'];
   if (rulesFile) inputs['rules-file'] = isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile);
-  inputs['sts-endpoint'] = settings.stsEndpoint ?? '';
+  inputs['sts-endpoint'] = aws.stsEndpoint ?? '';
   inputs.refresh = 'false';
   inputs['aws-profile'] = '';
   return inputs;
@@ -67,11 +53,6 @@ export function pinnedInputs(source: InputSource, settings: Settings): Record<st
 export function cacheOf(session: StsSession): CachedCredentials {
   const { accessKeyId, secretAccessKey, sessionToken } = session;
   return { accessKeyId, secretAccessKey, sessionToken, expiration: session.expiration.toISOString() };
-}
-
-/** The folder of claimcheck's own files in a home: the orb's state, the renewal folders. */
-export function claimcheckFolder(home: string): string {
-  return join(home, '.claimcheck');
 }
 
 /** The orb's and the CLI's renewal folder; a profile name is one path segment, never `/`. */

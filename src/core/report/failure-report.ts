@@ -3,9 +3,10 @@
 // at; never the token), each rule and whether it held, and the next step. Built where the
 // error is caught, from what the run had learned by then; report.ts renders it.
 import type { ClaimcheckError, ErrorCode } from '../errors.js';
-import { chooseRole } from '../rules/role-map.js';
+import { chooseRole } from '../aws/role-map.js';
 import { checkClaimRules, describeClaim, type ClaimRule } from '../rules/rules.js';
 import type { Settings } from '../config/settings.js';
+import { AWS_AUDIENCE, type AwsSettings } from '../aws/settings.js';
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -69,11 +70,12 @@ function presentedClaims(claims: Claims, rules: readonly ClaimRule[]): Array<[st
 }
 
 /** The role decided so far: the input, or the role map's choice for these claims. */
-function decidedRole(settings: Settings, claims: Claims | undefined): { arn: string; name: string } | undefined {
-  if (settings.roleArn) return settings.roleArn;
+function decidedRole(aws: AwsSettings | undefined, claims: Claims | undefined): { arn: string; name: string } | undefined {
+  if (!aws) return undefined;
+  if (aws.roleArn) return aws.roleArn;
   if (!claims) return undefined;
   try {
-    return chooseRole(settings, claims).roleArn;
+    return chooseRole(aws, claims).roleArn;
   } catch {
     // No entry of the role map matches: no role was decided.
   }
@@ -86,7 +88,7 @@ function ruleResults(rules: readonly ClaimRule[], claims: Claims | undefined): F
 }
 
 function nextStepFor(error: ClaimcheckError, settings: Settings | undefined, role: { name: string } | undefined): NextStep | undefined {
-  const verify = settings ? ` --issuer ${settings.issuer} --audience ${settings.audience}` : '';
+  const verify = settings ? ` --issuer ${settings.issuer} --audience ${settings.aws?.audience ?? settings.audience ?? AWS_AUDIENCE}` : '';
   switch (error.code) {
     case 'STS_ACCESS_DENIED':
       // A role of the chain refused the first role's session: its hint says what to change.
@@ -114,8 +116,8 @@ export function failureReport(error: ClaimcheckError, facts: FailureFacts): Fail
   const { settings, claims } = facts;
   const rules = settings?.rules ?? [];
   // Stryker disable next-line ArrayDeclaration: equivalent: with no settings there is no rule, and a made-up one names no claim
-  const mapRules = settings?.roleMap.flatMap((entry) => entry.rules) ?? [];
-  const role = settings ? decidedRole(settings, claims) : undefined;
+  const mapRules = settings?.aws?.roleMap.flatMap((entry) => entry.rules) ?? [];
+  const role = decidedRole(settings?.aws, claims);
   return {
     version: facts.version,
     code: error.code,

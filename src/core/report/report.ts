@@ -4,31 +4,45 @@
 import type { FailureReport, FailureRule } from './failure-report.js';
 import { inertJson, inertLine, markdownCode } from '../text/inert-text.js';
 
+/** One row of a cloud's part of the summary. */
+export type FactRow =
+  /** Values from the run (untrusted): code spans in Markdown, joined by arrows when several; an aside names one more. */
+  | { readonly label: string; readonly values: readonly string[]; readonly aside?: { readonly text: string; readonly value: string } }
+  /** When the credentials expire, and how long from now. */
+  | { readonly label: string; readonly at: Date };
+
+/** What one cloud's session adds to the report: summary rows, and its part of the audit line. */
+export interface CloudFacts {
+  /** The cloud's short name (aws), as the audit line names it. */
+  readonly cloud: string;
+  /** The cloud's name for people (AWS). */
+  readonly title: string;
+  /** The summary heading's part: what claimcheck did, and to what (a role's name). */
+  readonly headline: { readonly verb: string; readonly name: string };
+  /** What binds the jobs of this cloud ("The role's trust policy"). */
+  readonly boundary: string;
+  readonly rows: readonly FactRow[];
+  /** This cloud's part of the audit line; undefined values leave their key out. */
+  readonly audit: Readonly<Record<string, unknown>>;
+}
+
+export interface RuleReport {
+  readonly rule: string;
+  readonly held: boolean;
+  /** The clouds that can enforce the rule, and on which key; none: only claimcheck checks it. */
+  readonly binds: ReadonlyArray<{ readonly cloud: string; readonly key?: string | undefined }>;
+}
+
 export interface RunReport {
   readonly version: string;
   /** Facts about the job from its verified claims, in display order: [label, value]. */
   readonly job: ReadonlyArray<readonly [string, string]>;
   readonly issuer: string;
   readonly subject: string;
-  readonly roleArn: string;
-  /** The role map entry that chose the role, if a map did. */
-  readonly roleEntry: string | undefined;
-  /** Roles assumed after roleArn by role chaining, in order; the last one's credentials were handed over. */
-  readonly roleChain: readonly string[];
-  readonly assumedRoleArn: string;
-  readonly accountId: string;
-  readonly sessionName: string;
-  readonly region: string;
-  readonly expiration: Date;
-  /** The handed-over session's source identity (CloudTrail's sourceIdentity), when it has one. */
-  readonly sourceIdentity?: string | undefined;
-  /** Each STS call that made a session, in order, with STS's request ID (CloudTrail's requestID) when it gave one. */
-  readonly stsRequests?: ReadonlyArray<{ readonly role: string; readonly requestId: string | undefined }>;
-  /** Each rule, and whether AWS could enforce it (on `key`) or only claimcheck checks it. */
-  readonly rules: ReadonlyArray<{ readonly rule: string; readonly held: boolean; readonly binds: 'aws' | 'claimcheck'; readonly key?: string }>;
+  /** Each cloud's session, in the order they were made. */
+  readonly clouds: readonly CloudFacts[];
+  readonly rules: readonly RuleReport[];
 }
-
-const BINDS = { aws: 'AWS can enforce', claimcheck: 'claimcheck only' } as const;
 
 /** A value in a summary table cell: a code span, so GitHub links, mentions and renders nothing in it. */
 function cell(text: string): string {
@@ -41,13 +55,8 @@ function code(text: string): string {
   return markdownCode(text, 'text');
 }
 
-/** The request IDs STS gave, in call order. */
-function requestIds(report: RunReport): string[] {
-  return report.stsRequests?.flatMap((call) => (call.requestId === undefined ? [] : [call.requestId])) ?? [];
-}
-
 /** The role's name with its path, for a heading: what follows `:role/` in its ARN. */
-function roleName(arn: string): string {
+export function roleName(arn: string): string {
   return arn.replace(/.*:role\//, '');
 }
 
@@ -56,20 +65,52 @@ function minutesUntil(when: Date, now: number): string {
   return minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
 }
 
+/** A row's value: in Markdown (`show` = cell) or as text (`show` = as is), with the arrow to join several. */
+function rowValue(row: FactRow, now: number, show: (text: string) => string, arrow: string): string {
+  if ('at' in row) return `${row.at.toISOString()} (${minutesUntil(row.at, now)})`;
+  const values = row.values.map(show).join(arrow);
+  return row.aside === undefined ? values : `${values} (${row.aside.text} ${show(row.aside.value)})`;
+}
+
+/** Every cloud's rows; with several clouds, each cloud's rows follow a row naming it. */
+function cloudRows(report: RunReport, now: number, show: (text: string) => string, arrow: string, title: (text: string) => string): Array<[string, string]> {
+  return report.clouds.flatMap((cloud) => [
+    ...(report.clouds.length > 1 ? [[title(cloud.title), ''] as [string, string]] : []),
+    ...cloud.rows.map((row): [string, string] => [row.label, rowValue(row, now, show, arrow)]),
+  ]);
+}
+
+/** A list of names for a sentence: `A`, `A and B`, `A, B and C`. */
+function listed(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/** Where a rule binds, for people: "AWS can enforce (`key`)" (keys only where `showKey` is given), or claimcheck only. */
+function bindsText(report: RunReport, rule: RuleReport, showKey?: (key: string) => string): string {
+  if (rule.binds.length === 0) return 'claimcheck only';
+  const title = (cloud: string) => report.clouds.find((facts) => facts.cloud === cloud)?.title ?? cloud;
+  return rule.binds.map((bind) => `${title(bind.cloud)} can enforce${bind.key === undefined || showKey === undefined ? '' : ` (${showKey(bind.key)})`}`).join('; ');
+}
+
+/** The note under the rules when some bind only claimcheck: each cloud's boundary does not hold jobs to them. */
+function boundaryNote(report: RunReport): string {
+  const clouds = report.clouds;
+  const boundaries = listed(clouds.map((cloud) => cloud.boundary));
+  const verb = clouds.length > 1 ? 'are the boundaries' : 'is the boundary';
+  return `${boundaries} ${verb}: ${listed(clouds.map((cloud) => cloud.title))} cannot check the rules marked *claimcheck only*, so a job that skips this step is not held to them.`;
+}
+
+function headline(report: RunReport): string {
+  return report.clouds.map((cloud) => `${cloud.headline.verb} ${code(cloud.headline.name)}`).join(', ');
+}
+
 export function summaryMarkdown(report: RunReport, now: number): string {
   const rows: Array<[string, string]> = [
     ...report.job.map(([label, value]): [string, string] => [label, cell(value)]),
-    ['Role', `${cell(report.roleArn)}${report.roleEntry === undefined ? '' : ` (role map entry ${cell(report.roleEntry)})`}`],
-    ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.map(cell).join(' → ')] as [string, string]]),
-    ['Session', cell(report.sessionName)],
-    ...(report.sourceIdentity === undefined ? [] : [['Source identity', cell(report.sourceIdentity)] as [string, string]]),
-    ['Account', cell(report.accountId)],
-    ['Region', cell(report.region)],
-    ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
-    ...(requestIds(report).length === 0 ? [] : [['STS request IDs', requestIds(report).map(cell).join(' → ')] as [string, string]]),
+    ...cloudRows(report, now, cell, ' → ', (title) => `**${title}**`),
   ];
   const lines = [
-    `### ✅ claimcheck assumed ${code(roleName(report.roleArn))}`,
+    `### ✅ claimcheck ${headline(report)}`,
     '',
     '| | |',
     '| --- | --- |',
@@ -77,10 +118,8 @@ export function summaryMarkdown(report: RunReport, now: number): string {
   ];
   if (report.rules.length > 0) {
     lines.push('', `**Claim rules** (${report.rules.length}, all held)`, '');
-    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} ${code(rule.rule)} — ${BINDS[rule.binds]}${rule.key === undefined ? '' : ` (${code(rule.key)})`}`));
-    if (report.rules.some((rule) => rule.binds === 'claimcheck')) {
-      lines.push('', "The role's trust policy is the boundary: AWS cannot check the rules marked *claimcheck only*, so a job that skips this step is not held to them.");
-    }
+    lines.push(...report.rules.map((rule) => `- ${rule.held ? '✅' : '❌'} ${code(rule.rule)} — ${bindsText(report, rule, code)}`));
+    if (report.rules.some((rule) => rule.binds.length === 0)) lines.push('', boundaryNote(report));
   }
   lines.push('', `<sub>claimcheck ${code(report.version)} · token from ${code(report.issuer)} · subject ${code(report.subject)}</sub>`, '');
   return lines.join('\n');
@@ -92,21 +131,12 @@ export function summaryMarkdown(report: RunReport, now: number): string {
  */
 export function auditRecord(report: RunReport): string {
   return inertJson(JSON.stringify({
-    event: 'claimcheck.assume-role',
+    event: 'claimcheck.credentials',
     version: report.version,
     issuer: report.issuer,
     subject: report.subject,
     job: Object.fromEntries(report.job),
-    role: report.roleArn,
-    role_map_entry: report.roleEntry,
-    ...(report.roleChain.length === 0 ? {} : { role_chain: report.roleChain }),
-    assumed_role: report.assumedRoleArn,
-    account: report.accountId,
-    session: report.sessionName,
-    source_identity: report.sourceIdentity,
-    region: report.region,
-    expiration: report.expiration.toISOString(),
-    sts_requests: report.stsRequests?.map((call) => ({ role: call.role, request_id: call.requestId })),
+    clouds: report.clouds.map((cloud) => ({ cloud: cloud.cloud, ...cloud.audit })),
     rules: report.rules,
   }));
 }
@@ -115,18 +145,11 @@ export function auditRecord(report: RunReport): string {
 export function summaryText(report: RunReport, now: number): string {
   const rows: Array<readonly [string, string]> = [
     ...report.job,
-    ['Role', report.roleEntry === undefined ? report.roleArn : `${report.roleArn} (role map entry ${report.roleEntry})`],
-    ...(report.roleChain.length === 0 ? [] : [['Role chain', report.roleChain.join(' -> ')] as const]),
-    ['Session', report.sessionName],
-    ...(report.sourceIdentity === undefined ? [] : [['Source identity', report.sourceIdentity] as const]),
-    ['Account', report.accountId],
-    ['Region', report.region],
-    ['Expires', `${report.expiration.toISOString()} (${minutesUntil(report.expiration, now)})`],
-    ...(requestIds(report).length === 0 ? [] : [['STS request IDs', requestIds(report).join(' -> ')] as const]),
-    ...report.rules.map((rule): readonly [string, string] => ['Rule held', `${rule.rule} (${BINDS[rule.binds]})`]),
+    ...cloudRows(report, now, (text) => text, ' -> ', (title) => `[${title}]`),
+    ...report.rules.map((rule): readonly [string, string] => ['Rule held', `${rule.rule} (${bindsText(report, rule)})`]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${inertLine(value)}`).join('\n');
+  return rows.map(([label, value]) => (value === '' ? `  ${label}:` : `  ${`${label}:`.padEnd(width + 1)} ${inertLine(value)}`)).join('\n');
 }
 
 // A failed run: what it knew when it failed (failure-report.ts), as a step summary and as log lines.

@@ -4,25 +4,25 @@
 // out of $BASH_ENV. CircleCI masks nothing made at run time, so every line we print
 // goes through the secrets filter, and the token and credentials are never printed.
 import { homedir } from 'node:os';
-import { profileFiles, removeProfile, writeProfile } from '../../clouds/aws/profile.js';
+import { runCredentialProcess } from '../../clouds/aws/credential-process.js';
+import { cloudTargets, undoHandOver } from '../../clouds/registry.js';
+import { handoverShellLines } from '../../core/aws/exported-variables.js';
+import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
+import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
 import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/errors.js';
-import { clearedNote, credentialHandover, DEFAULT_PROFILE, EXPORTED_VARIABLES, handoverShellLines, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, type Handover } from '../../core/aws/exported-variables.js';
 import { auditRecord, failureText, summaryText } from '../../core/report/report.js';
-import { systemClock } from '../../core/retry.js';
 import { circleciRunLabel } from '../../core/report/run-label.js';
 import { Secrets } from '../../core/secrets.js';
-import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
 import { unsetLine } from '../../core/text/shell.js';
-import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
-import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
-import { assumeRoleDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
-import { runCredentialProcess } from '../shared/credential-process.js';
-import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
-import { homeRefreshDir, installRefresh, pinnedInputs, uninstallRefresh, type RefreshSetup, type SelfCommand } from '../../clouds/aws/refresh.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
+import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, UndoRecord } from '../../flow/cloud.js';
+import { exchange } from '../../flow/exchange.js';
+import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
+import { flowDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
+import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource, withExpansionNote } from './inputs.js';
-import { readState, removeState, writeState, type OrbState } from './state.js';
+import { orbFolder, readState, removeState, writeState, type OrbState } from './state.js';
 import { circleciTokenSource } from './token.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -66,14 +66,20 @@ async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
   run.settings = settings;
-  if (settings.export === 'none') throw exportNoneRefused();
-  if ((settings.refresh || settings.export === 'env') && !env.BASH_ENV) {
+  if (settings.aws?.export === 'none') throw exportNoneRefused();
+  if (!env.BASH_ENV && settings.aws && (settings.aws.refresh || settings.aws.export === 'env')) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
   const door = circleciDoor(env, settings, log, false);
-  const assumed = await assumeRole(settings, run.witness.watch(assumeRoleDeps(settings, { ...door, log, mask: secrets.add })));
-  handOver(env, settings, assumed, { self, inputs }, log);
-  report(env, settings, assumed, log);
+  const sessions = await exchange(settings, cloudTargets(settings), run.witness.watch(flowDeps(settings, { ...door, log, mask: secrets.add })));
+  const home = env.HOME || homedir();
+  // Renewals start through the orb's launcher, which checks the bundle's digest again each time.
+  const rerun: Rerun = { self, inputs: givenInputs(inputs), token: { kind: 'circleci' }, launcher: env.CLAIMCHECK_LAUNCHER || undefined };
+  const recorder = stateRecorder(home, readState(home, env, log));
+  const place = orbPlace(env, home, rerun, recorder);
+  const handovers = sessions.map((session) => session.handOver(place));
+  exportToBashEnv(env, recorder, handovers, log);
+  report(env, settings, sessions, log);
 }
 
 /**
@@ -89,60 +95,65 @@ function exportNoneRefused(): ClaimcheckError {
   );
 }
 
-type RefreshSource = { self: SelfCommand; inputs: InputSource };
-
-/** The credentials reach later steps as a renewing profile, a named profile, or exports; each recorded first. */
-function handOver(env: Environment, settings: Settings, assumed: Assumed, refresh: RefreshSource, log: Log): void {
-  const home = env.HOME || homedir();
-  const state = readState(home, env, log);
-  const notes = settings.refresh
-    ? handOverRenewing(env, home, state, settings, assumed, refresh)
-    : settings.export === 'profile'
-      ? handOverProfile(env, home, state, settings.awsProfile ?? DEFAULT_PROFILE, settings, assumed)
-      : handOverVariables(env, home, state, settings, assumed);
-  for (const note of notes) if (note) log.info(note);
+/** Every input as the orb's parameters gave it (expanded), for a later run of claimcheck (a renewal). */
+function givenInputs(inputs: InputSource): Record<string, string> {
+  return Object.fromEntries((Object.keys(INPUTS) as InputName[]).map((name) => [name, inputs(name) ?? '']));
 }
 
-function handOverVariables(env: Environment, home: string, state: OrbState, settings: Settings, assumed: Assumed): string[] {
-  const handover = credentialHandover(assumed.session, settings.region, setIn(env));
-  exportToBashEnv(env, home, state, handover);
-  return [`Exported ${EXPORTED_VARIABLES.join(', ')} to $BASH_ENV for the steps that follow.`, clearedNote(handover.clear, 'unset')];
+/** The job's state, written to disk before anything it names is written. */
+interface StateRecorder {
+  readonly update: (change: (state: OrbState) => OrbState) => void;
 }
 
-function handOverRenewing(env: Environment, home: string, state: OrbState, settings: Settings, assumed: Assumed, refresh: RefreshSource): string[] {
-  const profile = settings.awsProfile ?? DEFAULT_PROFILE;
-  const setup: RefreshSetup = { dir: homeRefreshDir(home, profile), profile, files: profileFiles(env, home) };
-  const recorded: OrbState = { ...state, renewing: [...state.renewing.filter((entry) => entry.profile !== profile), { profile, files: setup.files }] };
-  writeState(home, recorded);
-  // Renewals start through the orb's launcher, which checks the bundle's digest again each time.
-  const launcher = env.CLAIMCHECK_LAUNCHER ? { launcher: env.CLAIMCHECK_LAUNCHER } : {};
-  installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'circleci' }, session: assumed.session, region: settings.region, ...launcher });
-  const handover = profileHandover(profile, settings.region, setIn(env));
-  exportToBashEnv(env, home, recorded, handover);
-  return [`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`, clearedNote(handover.clear, 'unset')];
+function stateRecorder(home: string, initial: OrbState): StateRecorder {
+  let state = initial;
+  return {
+    update: (change) => {
+      state = change(state);
+      writeState(home, state);
+    },
+  };
 }
 
-function handOverProfile(env: Environment, home: string, state: OrbState, name: string, settings: Settings, assumed: Assumed): string[] {
-  const files = profileFiles(env, home);
-  writeState(home, { ...state, profiles: [...state.profiles.filter((profile) => profile.name !== name), { name, files }] });
-  writeProfile(files, name, assumed.session, settings.region);
-  return [`Wrote profile ${name} to ${files.credentials} and ${files.config}; use it with --profile ${name} or AWS_PROFILE=${name}.`, shadowedProfileNote(name, keysShadowingProfile(setIn(env)))];
+/** In a job: private folders in ~/.claimcheck, records in its state file, variables that bash can unset. */
+function orbPlace(env: Environment, home: string, rerun: Rerun, recorder: StateRecorder): HandOverPlace {
+  return {
+    env,
+    home,
+    privateFolder: (name) => orbFolder(home, name),
+    // A record of the same thing as one kept (a profile written again in this job) replaces it.
+    record: (undo) => recorder.update((state) => ({ ...state, handovers: [...state.handovers.filter((kept) => !sameThing(kept, undo)), undo] })),
+    rerun,
+    canUnset: true,
+  };
+}
+
+function sameThing(a: UndoRecord, b: UndoRecord): boolean {
+  const key = (record: UndoRecord) => JSON.stringify([record.cloud, record.kind, record.name ?? record.profile]);
+  return key(a) === key(b);
 }
 
 /**
- * Appends the hand-over's lines to $BASH_ENV, recorded first so that cleanup can take them out
- * again. The record names only the variables set: cleanup unsets those, and taking the
+ * Appends each hand-over's lines to $BASH_ENV, recorded first so that cleanup can take them
+ * out again. The record names only the variables set: cleanup unsets those, and taking the
  * `unset` line out gives the job back what it had before (a context's keys, say).
  */
-function exportToBashEnv(env: Environment, home: string, state: OrbState, handover: Handover): void {
-  const lines = handoverShellLines(handover);
-  writeState(home, { ...state, exports: [...state.exports, writtenLines(handover.set.map(([name]) => name), lines)] });
-  appendToEnvFile('BASH_ENV', env.BASH_ENV as string, lines);
+function exportToBashEnv(env: Environment, recorder: StateRecorder, handovers: readonly HandOver[], log: Log): void {
+  for (const handover of handovers) {
+    const names = handover.set.map(([name]) => name);
+    if (names.length + handover.clear.length > 0) {
+      const lines = handoverShellLines(handover);
+      recorder.update((state) => ({ ...state, exports: [...state.exports, writtenLines(names, lines)] }));
+      appendToEnvFile('BASH_ENV', env.BASH_ENV as string, lines);
+      if (handover.notes.length === 0) log.info(`Exported ${names.join(', ')} to $BASH_ENV for the steps that follow.`);
+    }
+    for (const note of handover.notes) log.info(note);
+    for (const warning of handover.warnings) log.warning(warning);
+  }
 }
 
-function report(env: Environment, settings: Settings, assumed: Assumed, log: Log): void {
-  const facts = runReport(settings, assumed, circleciJobFacts(env, assumed.token.claims));
-  log.info(`Assumed ${assumed.session.assumedRoleArn}.`);
+function report(env: Environment, settings: Settings, sessions: readonly CloudSession[], log: Log): void {
+  const facts = runReport(settings, sessions, circleciJobFacts(env, (sessions[0] as CloudSession).token.verified.claims));
   log.info(summaryText(facts, Date.now()));
   log.info(`claimcheck-audit ${auditRecord(facts)}`);
 }
@@ -152,32 +163,29 @@ function cleanup(env: Environment, log: Log): void {
   const home = env.HOME || homedir();
   const state = readState(home, env, log);
   const failures: unknown[] = [];
-  const attempt = (action: () => void, done: string) => {
+  const attempt = (action: () => string) => {
     try {
-      action();
-      log.info(done);
+      log.info(action());
     } catch (error) {
       failures.push(error);
       log.warning(asClaimcheckError(error).message);
     }
   };
   const bashEnv = env.BASH_ENV;
-  if (state.exports.length > 0 && bashEnv) attempt(() => clearExports(bashEnv, state.exports, log), 'Removed the lines assume_role wrote to $BASH_ENV, and unset their variables for the steps that follow.');
-  for (const { profile, files } of state.renewing) {
-    attempt(() => uninstallRefresh({ dir: homeRefreshDir(home, profile), profile, files }), `Removed the renewing profile ${profile} and its files.`);
-  }
-  for (const { name, files } of state.profiles) attempt(() => removeProfile(files, name), `Removed profile ${name} from ${files.credentials} and ${files.config}.`);
-  if (state.exports.length + state.profiles.length + state.renewing.length === 0) log.info('Nothing to clean up: assume_role left no credentials in this job.');
+  if (state.exports.length > 0 && bashEnv) attempt(() => clearExports(bashEnv, state.exports, log));
+  for (const record of state.handovers) attempt(() => undoHandOver(record));
+  if (state.exports.length + state.handovers.length === 0) log.info('Nothing to clean up: assume_role left no credentials in this job.');
   if (failures.length > 0) throw failures[0];
   removeState(home);
 }
 
 /** Takes the recorded lines out of $BASH_ENV, and still appends `unset` for their variables: any line not found is cleared too. */
-function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Log): void {
+function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Log): string {
   const found = removeWrittenLines('BASH_ENV', bashEnv, exports);
   const names = [...new Set(exports.flatMap((record) => record.names))];
   appendToEnvFile('BASH_ENV', bashEnv, unsetLine(names));
   if (found < exports.length) log.warning(`${exports.length - found} of the ${exports.length} export blocks assume_role wrote were no longer in $BASH_ENV as written; the unset line still clears their variables.`);
+  return 'Removed the lines assume_role wrote to $BASH_ENV, and unset their variables for the steps that follow.';
 }
 
 /** `credential-process <config>`, run by the renewing profile's credential_process. */

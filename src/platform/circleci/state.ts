@@ -1,32 +1,34 @@
 // What assume_role leaves in a job, for cleanup: recorded in ~/.claimcheck/state.json before
 // anything is written, so that cleanup undoes even a run that failed half-way. The file is
 // trusted only as far as it must be: a regular file of this user's, in a folder nobody else
-// can write, recorded in this very job. It names no folder: a renewal folder is always
-// ~/.claimcheck/refresh-<profile>, from a valid profile name.
+// can write, recorded in this very job. A record naming a folder is acted on only when that
+// folder is the one its name gives in ~/.claimcheck (a renewal folder is always
+// ~/.claimcheck/refresh-<profile>, from a valid profile name).
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
-import { ownFolder, ownFolderProblem } from '../../files/private-folder.js';
-import type { ProfileFiles } from '../../clouds/aws/profile.js';
+import { readUndoRecord } from '../../clouds/registry.js';
 import { asClaimcheckError, ClaimcheckError } from '../../core/errors.js';
-import { PROFILE_NAME } from '../../core/config/settings.js';
 import { VARIABLE_NAME } from '../../core/text/shell.js';
-import type { Log } from '../../flow/assume-role.js';
+import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
+import { claimcheckFolder, OWN_FILE, ownFolder, ownFolderProblem } from '../../files/private-folder.js';
+import type { Log, UndoRecord } from '../../flow/cloud.js';
 import type { WrittenLines } from '../shared/env-file.js';
-import { claimcheckFolder, OWN_FILE } from '../../clouds/aws/refresh.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface OrbState {
-  readonly version: 2;
+  readonly version: 3;
   /** The job that wrote it: a state from any other job is not acted on. */
   readonly job: string;
   /** Lines appended to $BASH_ENV. */
   readonly exports: readonly WrittenLines[];
-  /** Named profiles written with their credentials. */
-  readonly profiles: ReadonlyArray<{ readonly name: string; readonly files: ProfileFiles }>;
-  /** Renewing profiles, whose private files are in ~/.claimcheck/refresh-<profile>. */
-  readonly renewing: ReadonlyArray<{ readonly profile: string; readonly files: ProfileFiles }>;
+  /** What each cloud's hand-over wrote besides the lines (profiles, private folders). */
+  readonly handovers: readonly UndoRecord[];
+}
+
+/** A private folder of the orb's, by name: in ~/.claimcheck, which nobody else can write. */
+export function orbFolder(home: string, name: string): string {
+  return join(claimcheckFolder(home), name);
 }
 
 /** This job, as CircleCI names it (and its own $BASH_ENV, made per job). */
@@ -35,14 +37,12 @@ function jobOf(env: Environment): string {
 }
 
 export function emptyState(env: Environment): OrbState {
-  return { version: 2, job: jobOf(env), exports: [], profiles: [], renewing: [] };
+  return { version: 3, job: jobOf(env), exports: [], handovers: [] };
 }
 
 const stateFile = (home: string) => join(claimcheckFolder(home), 'state.json');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isFiles = (value: unknown): value is ProfileFiles => isRecord(value) && typeof value.credentials === 'string' && typeof value.config === 'string';
-const isProfile = (value: unknown): value is string => typeof value === 'string' && PROFILE_NAME.test(value);
 const isVariable = (value: unknown): value is string => typeof value === 'string' && VARIABLE_NAME.test(value);
 
 /** The entries of a list that pass `read`, as it rebuilds them (nothing else is carried along). */
@@ -51,35 +51,26 @@ function entries<T>(list: unknown, read: (entry: Record<string, unknown>) => T |
   return valid.filter((entry): entry is T => entry !== undefined);
 }
 
-const copyFiles = (files: ProfileFiles): ProfileFiles => ({ credentials: files.credentials, config: files.config });
-
 function readLines(entry: Record<string, unknown>): WrittenLines | undefined {
   const { names, lines, sha256 } = entry;
   if (!Array.isArray(names) || !names.every(isVariable) || !Number.isInteger(lines) || typeof sha256 !== 'string') return undefined;
   return { names, lines: lines as number, sha256 };
 }
 
-function readProfile(entry: Record<string, unknown>): OrbState['profiles'][number] | undefined {
-  return isProfile(entry.name) && isFiles(entry.files) ? { name: entry.name, files: copyFiles(entry.files) } : undefined;
-}
-
-function readRenewing(entry: Record<string, unknown>): OrbState['renewing'][number] | undefined {
-  return isProfile(entry.profile) && isFiles(entry.files) ? { profile: entry.profile, files: copyFiles(entry.files) } : undefined;
-}
-
 const OTHER_JOB = 'it was written in another job';
 
 /** The state in `text`, or why it is not one to act on. Entries that make no sense are dropped. */
-export function parseState(text: string, env: Environment): OrbState | string {
+export function parseState(text: string, env: Environment, home: string): OrbState | string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     return 'it is not JSON';
   }
-  if (!isRecord(parsed) || parsed.version !== 2) return 'it is not a state this version of claimcheck wrote';
+  if (!isRecord(parsed) || parsed.version !== 3) return 'it is not a state this version of claimcheck wrote';
   if (parsed.job !== jobOf(env)) return OTHER_JOB;
-  return { ...emptyState(env), exports: entries(parsed.exports, readLines), profiles: entries(parsed.profiles, readProfile), renewing: entries(parsed.renewing, readRenewing) };
+  const handovers = (Array.isArray(parsed.handovers) ? parsed.handovers : []).map((value) => readUndoRecord(value, (name) => orbFolder(home, name)));
+  return { ...emptyState(env), exports: entries(parsed.exports, readLines), handovers: handovers.filter((record): record is UndoRecord => record !== undefined) };
 }
 
 /** The state of this job, or an empty one (saying why) when the file is missing, unsafe or not this job's. */
@@ -99,7 +90,7 @@ export function readState(home: string, env: Environment, log: Log): OrbState {
     return ignored(asClaimcheckError(error).message);
   }
   if (text === '') return emptyState(env);
-  const state = parseState(text, env);
+  const state = parseState(text, env, home);
   if (state === OTHER_JOB) return ignored(state, log.info);
   return typeof state === 'string' ? ignored(state) : state;
 }

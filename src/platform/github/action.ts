@@ -1,25 +1,26 @@
 // The GitHub Action's main step: inputs through @actions/core, the job's OIDC token from
 // GitHub's endpoint, the shared flow, then exports, outputs, summary and audit line.
 import * as core from '@actions/core';
+import { randomUUID } from 'node:crypto';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cloudTargets } from '../../clouds/registry.js';
+import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
+import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
-import { clearedNote, credentialHandover, DEFAULT_PROFILE, keysShadowingProfile, profileHandover, setIn, shadowedProfileNote, STALE_PROFILE_ON_GITHUB } from '../../core/aws/exported-variables.js';
-import { inertLine, inertLines } from '../../core/text/inert-text.js';
 import { auditRecord, summaryMarkdown } from '../../core/report/report.js';
 import { Secrets } from '../../core/secrets.js';
-import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { profileFiles, writeProfile } from '../../clouds/aws/profile.js';
-import { assumeRole, type Assumed, type Log } from '../../flow/assume-role.js';
-import { claimsWitness, failedRunReport } from '../../flow/failure.js';
-import { assumeRoleDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
-import { runCredentialProcess } from '../shared/credential-process.js';
-import { createPrivateIfMissing } from '../shared/env-file.js';
-import { installRefresh, pinnedInputs, type RefreshSetup, type SelfCommand } from '../../clouds/aws/refresh.js';
+import { inertLine, inertLines } from '../../core/text/inert-text.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
+import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, UndoRecord } from '../../flow/cloud.js';
+import { exchange } from '../../flow/exchange.js';
+import { claimsWitness, failedRunReport } from '../../flow/failure.js';
+import { flowDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
+import { runCredentialProcess } from '../../clouds/aws/credential-process.js';
+import { createPrivateIfMissing } from '../shared/env-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
 import { troubleshootingUrl, writeFailureSummary } from './failure-summary.js';
+import { HANDOVER_STATE, VARIABLES_STATE } from './state.js';
 import { githubTokenSource, runnerRunClaims, type RunnerRunEnvironment, type TokenRequestEnvironment } from './token.js';
 
 /**
@@ -58,9 +59,12 @@ export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = proces
     const readRulesFile = await preloadRulesFile(inputs);
     settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
     const door = githubDoor(settings, env, log, secrets.add);
-    const assumed = await assumeRole(settings, witness.watch(assumeRoleDeps(settings, { ...door, log, mask: secrets.add })));
-    handOver(settings, assumed, env, { self, inputs });
-    await publish(settings, assumed, secrets, env);
+    const sessions = await exchange(settings, cloudTargets(settings), witness.watch(flowDeps(settings, { ...door, log, mask: secrets.add })));
+    const rerun: Rerun = { self, inputs: givenInputs(inputs), token: { kind: 'github', url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' } };
+    const place = githubPlace(env, rerun);
+    const handovers = sessions.map((session) => session.handOver(place));
+    applyHandovers(env, handovers, log);
+    await publish(settings, sessions, secrets, env);
   } catch (error) {
     const failure = asClaimcheckError(error);
     core.setFailed(inertLines(secrets.redact(formatError(failure))));
@@ -69,69 +73,53 @@ export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = proces
   }
 }
 
+/** Every input as the step was given it, for a later run of claimcheck (a renewal). */
+function givenInputs(inputs: InputSource): Record<string, string> {
+  return Object.fromEntries((Object.keys(INPUTS) as InputName[]).map((name) => [name, inputs(name) ?? '']));
+}
+
 /**
- * The credentials reach later steps as a self-renewing profile, a named profile, variables, or
- * (export: none) only as outputs. Each is recorded in the step's state before it is written,
- * so that the post step removes it even when this step stops half-way.
+ * On a runner: private folders in RUNNER_TEMP under names nobody can guess, and each record
+ * kept in the step's state, before what it names is written, so that the post step removes it
+ * even when this step stops half-way. A step cannot unset a variable, only set it empty.
  */
-function handOver(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, refresh: { self: SelfCommand; inputs: InputSource }): void {
-  if (settings.refresh) handOverRenewing(settings, assumed, env, refresh);
-  else if (settings.export === 'profile') handOverProfile(settings, assumed, env);
-  else if (settings.export === 'none') core.info('Exported nothing (export: none): the credentials are in this step\'s outputs, and later steps keep the credentials they had.');
-  else handOverVariables(settings, assumed, env);
+function githubPlace(env: NodeJS.ProcessEnv, rerun: Rerun): HandOverPlace {
+  const records: UndoRecord[] = [];
+  return {
+    env,
+    home: homedir(),
+    privateFolder: () => join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`),
+    record: (undo) => {
+      records.push(undo);
+      core.saveState(HANDOVER_STATE, JSON.stringify(records));
+    },
+    rerun,
+    canUnset: false,
+  };
 }
 
-function handOverRenewing(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv, refresh: { self: SelfCommand; inputs: InputSource }): void {
-  const bearer = { url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' };
-  const profile = settings.awsProfile ?? DEFAULT_PROFILE;
-  const setup: RefreshSetup = { dir: join(env.RUNNER_TEMP || tmpdir(), `claimcheck-${randomUUID()}`), profile, files: profileFiles(env) };
-  core.saveState('refresh', JSON.stringify(setup));
-  installRefresh(setup, { self: refresh.self, inputs: pinnedInputs(refresh.inputs, settings), token: { kind: 'github', ...bearer }, session: assumed.session, region: settings.region });
-  const handover = profileHandover(profile, settings.region, setIn(env));
-  // A step cannot unset a variable; an empty key is no key to boto3, the AWS CLI and the JS SDK.
-  exportVariables(env, [...handover.set, ...handover.clear.map((name) => [name, ''] as const)]);
-  core.info(`Wrote profile ${profile} to ${setup.files.config}; it renews its own credentials, and AWS_PROFILE selects it in the steps that follow.`);
-  const cleared = clearedNote(handover.clear, 'blank');
-  if (cleared) core.info(cleared);
-}
-
-function handOverProfile(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv): void {
-  const name = settings.awsProfile ?? DEFAULT_PROFILE;
-  const files = profileFiles(env);
-  core.saveState('profile', JSON.stringify({ name, files }));
-  writeProfile(files, name, assumed.session, settings.region);
-  core.info(`Wrote profile ${name} to ${files.credentials} and ${files.config}; use it with --profile ${name} or AWS_PROFILE=${name}.`);
-  const shadowed = shadowedProfileNote(name, keysShadowingProfile(setIn(env)));
-  if (shadowed) core.info(shadowed);
-}
-
-function handOverVariables(settings: Settings, assumed: Assumed, env: NodeJS.ProcessEnv): void {
-  core.saveState('exported', 'true');
-  const handover = credentialHandover(assumed.session, settings.region, setIn(env));
-  exportVariables(env, handover.set);
-  if (handover.clear.length > 0) core.warning(STALE_PROFILE_ON_GITHUB);
-}
-
-/** Through $GITHUB_ENV, which @actions/core appends to with the default mode: made 0600 first if missing. */
-function exportVariables(env: NodeJS.ProcessEnv, variables: ReadonlyArray<readonly [string, string]>): void {
-  if (env.GITHUB_ENV) createPrivateIfMissing(env.GITHUB_ENV);
-  for (const [name, value] of variables) core.exportVariable(name, value);
-}
-
-async function publish(settings: Settings, assumed: Assumed, secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {
-  const { session } = assumed;
-  const log = runnerLog(secrets);
-  core.setOutput('aws-account-id', assumed.accountId);
-  core.setOutput('authenticated-arn', session.assumedRoleArn);
-  core.setOutput('aws-expiration', session.expiration.toISOString());
-  if (settings.outputCredentials) {
-    core.setOutput('aws-access-key-id', session.accessKeyId);
-    core.setOutput('aws-secret-access-key', session.secretAccessKey);
-    core.setOutput('aws-session-token', session.sessionToken);
+/**
+ * The variables every cloud hands over, through $GITHUB_ENV (made 0600 first if missing, as
+ * @actions/core appends with the default mode), recorded first for the post step to blank; a
+ * variable to clear is set empty, which every client reads as unset.
+ */
+function applyHandovers(env: NodeJS.ProcessEnv, handovers: readonly HandOver[], log: Log): void {
+  const variables = handovers.flatMap((handover) => [...handover.set, ...handover.clear.map((name) => [name, ''] as const)]);
+  if (variables.length > 0) {
+    core.saveState(VARIABLES_STATE, JSON.stringify(handovers.flatMap((handover) => handover.set.map(([name]) => name))));
+    if (env.GITHUB_ENV) createPrivateIfMissing(env.GITHUB_ENV);
+    for (const [name, value] of variables) core.exportVariable(name, value);
   }
+  for (const handover of handovers) {
+    for (const [name, value] of handover.outputs) core.setOutput(name, value);
+    for (const note of handover.notes) log.info(note);
+    for (const warning of handover.warnings) log.warning(warning);
+  }
+}
 
-  const report = runReport(settings, assumed, githubJobFacts(assumed.token.claims));
-  log.info(`Assumed ${session.assumedRoleArn}; credentials expire at ${session.expiration.toISOString()}.`);
+async function publish(settings: Settings, sessions: readonly CloudSession[], secrets: Secrets, env: NodeJS.ProcessEnv): Promise<void> {
+  const log = runnerLog(secrets);
+  const report = runReport(settings, sessions, githubJobFacts((sessions[0] as CloudSession).token.verified.claims));
   log.info(`claimcheck-audit ${auditRecord(report)}`);
   if (env.GITHUB_STEP_SUMMARY) {
     try {

@@ -6,7 +6,7 @@ import { parseServiceUrl } from '../../core/config/input-values.js';
 import type { FailureReport } from '../../core/report/failure-report.js';
 import { failureMarkdown } from '../../core/report/report.js';
 import type { Secrets } from '../../core/secrets.js';
-import type { Log } from '../../flow/assume-role.js';
+import type { Log } from '../../flow/cloud.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -2,43 +2,47 @@
 // Exported variables are blanked (a post step cannot unset them): boto3, the AWS CLI and the
 // JS SDK read an empty key or region as unset. An empty AWS_PROFILE only the JS SDK does
 // (botocore looks for a profile named ""), which is what the post steps after this one run:
-// mostly JavaScript actions. A renewing profile's private files and a profile it wrote
-// are removed.
+// mostly JavaScript actions. Then each cloud removes the files its hand-over recorded.
 // Each part is tried on its own: one that fails does not keep the others in place.
 import * as core from '@actions/core';
-import { removeProfile, type ProfileFiles } from '../../clouds/aws/profile.js';
-import { EXPORTED_VARIABLES, PROFILE_VARIABLES } from '../../core/aws/exported-variables.js';
-import { uninstallRefresh, type RefreshSetup } from '../../clouds/aws/refresh.js';
+import { readUndoRecord, undoHandOver } from '../../clouds/registry.js';
+import { HANDOVER_STATE, VARIABLES_STATE } from './state.js';
+
+/** A list kept in the state as JSON; empty when absent. */
+function stateList(name: string): unknown[] {
+  const text = core.getState(name);
+  if (!text) return [];
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value : [];
+}
 
 function clearExported(): void {
-  if (core.getState('exported') !== 'true') return;
-  for (const name of EXPORTED_VARIABLES) core.exportVariable(name, '');
-  core.info(`claimcheck: cleared ${EXPORTED_VARIABLES.join(', ')}.`);
+  const names = stateList(VARIABLES_STATE).filter((name): name is string => typeof name === 'string');
+  if (names.length === 0) return;
+  for (const name of names) core.exportVariable(name, '');
+  core.info(`claimcheck: cleared ${names.join(', ')}.`);
 }
 
-function removeRenewing(): void {
-  const refresh = core.getState('refresh');
-  if (!refresh) return;
-  const setup = JSON.parse(refresh) as RefreshSetup;
-  for (const name of PROFILE_VARIABLES) core.exportVariable(name, '');
-  uninstallRefresh(setup);
-  core.info(`claimcheck: removed the renewing profile ${setup.profile} and its files; cleared AWS_PROFILE.`);
+/** Each cloud's files, record by record: one that cannot be removed does not keep the others. */
+function removeRecorded(): void {
+  for (const value of stateList(HANDOVER_STATE)) {
+    attempt(() => {
+      const record = readUndoRecord(value);
+      if (record === undefined) throw new Error('the step state holds a record this version cannot read');
+      core.info(`claimcheck: ${undoHandOver(record)}`);
+    });
+  }
 }
 
-function removeNamedProfile(): void {
-  const profile = core.getState('profile');
-  if (!profile) return;
-  const { name, files } = JSON.parse(profile) as { name: string; files: ProfileFiles };
-  removeProfile(files, name);
-  core.info(`claimcheck: removed profile ${name} from ${files.credentials} and ${files.config}.`);
+function attempt(part: () => void): void {
+  try {
+    part();
+  } catch (error) {
+    core.warning(`claimcheck could not clean up: ${(error as Error).message}`);
+  }
 }
 
 export function runPost(): void {
-  for (const part of [clearExported, removeRenewing, removeNamedProfile]) {
-    try {
-      part();
-    } catch (error) {
-      core.warning(`claimcheck could not clean up: ${(error as Error).message}`);
-    }
-  }
+  attempt(clearExported);
+  attempt(removeRecorded);
 }

@@ -3,16 +3,19 @@
 // OIDC token and assumes the role again with the same verification and rules. Its output is
 // the documented {"Version":1,…} document; errors go to standard error, which the AWS CLI shows.
 import { join } from 'node:path';
-import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
-import { asClaimcheckError, formatError } from '../../core/errors.js';
-import { parseInteger } from '../../core/config/input-values.js';
 import { INPUTS } from '../../core/config/inputs.generated.js';
-import { Secrets } from '../../core/secrets.js';
+import { parseInteger } from '../../core/config/input-values.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
-import { assumeRole, type Log } from '../../flow/assume-role.js';
-import { assumeRoleDeps, type FrontDoor } from '../../flow/wiring.js';
-import { CACHE, cacheOf, OWN_FILE, type CachedCredentials, type RefreshConfig, type TokenSpec } from '../../clouds/aws/refresh.js';
+import { asClaimcheckError, formatError } from '../../core/errors.js';
+import { Secrets } from '../../core/secrets.js';
+import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
+import { OWN_FILE } from '../../files/private-folder.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
+import type { Log, TokenSpec } from '../../flow/cloud.js';
+import { exchange } from '../../flow/exchange.js';
+import { flowDeps, type FrontDoor } from '../../flow/wiring.js';
+import { awsTarget, type AwsSession } from './cloud.js';
+import { CACHE, cacheOf, type CachedCredentials, type RefreshConfig } from './refresh.js';
 
 /**
  * boto3 and the AWS CLI (botocore) refresh credentials that have less than 15 minutes left,
@@ -77,9 +80,10 @@ export async function runCredentialProcess(configPath: string, door: CredentialP
     }
     const source: InputSource = (name) => config.inputs[name];
     const settings = parseSettings(source, { readRulesFile: await preloadRulesFile(source) });
-    const deps = assumeRoleDeps(settings, { ...door(config.token, settings, log), log, mask: secrets.add });
-    const assumed = await assumeRole(settings, deps);
-    const fresh = cacheOf(assumed.session);
+    if (!settings.aws) throw new Error('the renewal config names no role');
+    const deps = flowDeps(settings, { ...door(config.token, settings, log), log, mask: secrets.add });
+    const [session] = (await exchange(settings, [awsTarget(settings, settings.aws)], deps)) as AwsSession[];
+    const fresh = cacheOf((session as AwsSession).assumed.session);
     writePrivateFile(join(dir, CACHE), JSON.stringify(fresh), OWN_FILE);
     io.stdout(processOutput(fresh));
     return 0;

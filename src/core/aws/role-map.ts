@@ -1,11 +1,11 @@
 // Which role a token gets: the role-to-assume input, or the first entry of the rules
 // file's role map whose claim rules all hold. No match is an error that says, entry by
 // entry, which rule stopped it.
-import type { RoleArn } from '../aws/arn.js';
-import type { ChainHop } from '../aws/chain.js';
+import type { RoleArn } from './arn.js';
+import type { ChainHop } from './chain.js';
 import { ClaimcheckError } from '../errors.js';
-import type { RoleEntry } from './rules-file.js';
-import { checkClaimRules, presentedFor, type RuleResult } from './rules.js';
+import type { RoleEntry } from '../rules/rules-file.js';
+import { checkClaimRules, presentedFor, type RuleResult } from '../rules/rules.js';
 
 /** What one STS call asks for. */
 export interface RoleTarget {
