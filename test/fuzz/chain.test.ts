@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRoleArn } from '../../src/core/aws/arn.js';
-import { ChainSyntaxError, parseChainInput, planChain, type ChainHop } from '../../src/core/aws/chain.js';
+import { ChainSyntaxError, parseChainInput, type ChainHop } from '../../src/core/aws/chain.js';
+import { planChain } from '../../src/core/aws/chain-plan.js';
 import { hostileString, nearMiss } from './arbitraries.ts';
 import { runs } from './budget.ts';
 

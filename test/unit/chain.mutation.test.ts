@@ -2,7 +2,8 @@
 // managed policies), how option words are read, each refusal of a rules file's chain list with
 // the path it names, and what the plan sends to hops that declare nothing.
 import { describe, expect, it } from 'vitest';
-import { ChainSyntaxError, parseChainInput, planChain, readChainList } from '../../src/core/aws/chain.js';
+import { ChainSyntaxError, parseChainInput, readChainList } from '../../src/core/aws/chain.js';
+import { planChain } from '../../src/core/aws/chain-plan.js';
 
 const HUB = 'arn:aws:iam::222233334444:role/hub';
 const TARGET = 'arn:aws:iam::333344445555:role/target';

@@ -3,7 +3,8 @@
 // previous session's credentials, then the account checks. It exports nothing: the session
 // hands itself over (hand-over.ts) only when every cloud of the step has succeeded.
 import { accountOfAssumedRole } from '../../core/aws/arn.js';
-import { ChainSyntaxError, planChain, type ChainPlan, type PlannedHop } from '../../core/aws/chain.js';
+import { ChainSyntaxError } from '../../core/aws/chain.js';
+import { planChain, type ChainPlan, type PlannedHop } from '../../core/aws/chain-plan.js';
 import { awsFacts } from '../../core/aws/report.js';
 import { chooseRole, type RoleTarget } from '../../core/aws/role-map.js';
 import { assertAccountAllowed, chainRoles, type AwsSettings } from '../../core/aws/settings.js';

@@ -40,7 +40,7 @@ export const MAX_TAG_VALUE = 256;
 const MAX_MANAGED_POLICIES = 10;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 /** Literal text in a tag value: STS's characters, less the line and paragraph separators no log should get. */
-const TAG_VALUE_CHAR = /[\p{L}\p{Zs}\p{N}_.:/=+\-@]/u;
+export const TAG_VALUE_CHAR = /[\p{L}\p{Zs}\p{N}_.:/=+\-@]/u;
 const SOURCE_IDENTITY_CHAR = /[\w+=,.@-]/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** A claim name as rules files accept it. */
@@ -49,7 +49,7 @@ const CLAIM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$/;
 export const HOP_OPTIONS = ['external-id', 'tags', 'transitive-tag-keys', 'source-identity', 'managed-session-policies'] as const;
 const FILE_KEYS = ['role', ...HOP_OPTIONS, 'session-policy'];
 
-const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+export const shown = (text: string) => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
 /** `{claims.<name>}` references within literal text whose every character passes `literal`. */
 export function parseTemplate(text: string, literal: RegExp, where: string): Template {
@@ -299,113 +299,4 @@ function fileHopFields(item: Record<string, unknown>, where: string, parsePolicy
   const managed = item['managed-session-policies'];
   if (managed !== undefined) fields.managedSessionPolicies = managedPolicies(stringList(managed, `${where}.managed-session-policies`), `${where}.managed-session-policies`);
   return fields;
-}
-
-// --- Filling in the templates ----------------------------------------------------------------------
-
-/** A claim's text: strings as they are, numbers and booleans as written; anything else has none. */
-function claimText(claims: Readonly<Record<string, unknown>>, claim: string): string | undefined {
-  const value = Object.hasOwn(claims, claim) ? claims[claim] : undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-
-/** The template with each claim's text cleaned by `clean`; the first claim the token lacks, if any. */
-export function fillTemplate(template: Template, claims: Readonly<Record<string, unknown>>, clean: (text: string) => string): { value: string } | { missing: string } {
-  let value = '';
-  for (const part of template) {
-    if ('text' in part) {
-      value += part.text;
-      continue;
-    }
-    const text = claimText(claims, part.claim);
-    if (text === undefined) return { missing: part.claim };
-    value += clean(text);
-  }
-  return { value };
-}
-
-/** Claim text made valid for a tag value: each character STS refuses (or a log should not get) becomes `_`. */
-export function cleanTagText(text: string): string {
-  return [...text].map((char) => (TAG_VALUE_CHAR.test(char) ? char : '_')).join('');
-}
-
-/** At most 256 UTF-16 units (STS's count), never splitting a character. */
-export function capTagValue(value: string): string {
-  let capped = '';
-  for (const char of value) {
-    if (capped.length + char.length > MAX_TAG_VALUE) break;
-    capped += char;
-  }
-  return capped;
-}
-
-/** Claim text made valid for a source identity: each run of characters STS refuses becomes `-`. */
-export function cleanSourceIdentityText(text: string): string {
-  return text.replace(/[^\w+=,.@-]+/g, '-');
-}
-
-// --- The calls a chain makes -----------------------------------------------------------------------
-
-/** One AssumeRole call as sent: templates filled in, policies decided. */
-export interface PlannedHop {
-  readonly roleArn: RoleArn;
-  readonly externalId: string | undefined;
-  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
-  readonly transitiveTagKeys: readonly string[];
-  readonly inlineSessionPolicy: string | undefined;
-  readonly managedSessionPolicies: readonly string[];
-}
-
-export interface ChainPlan {
-  readonly hops: readonly PlannedHop[];
-  /** Set on the first AssumeRole; `declared` when the first hop wrote it (else it is the default). */
-  readonly sourceIdentity: { readonly value: string; readonly declared: boolean } | undefined;
-}
-
-/** Session policies for the session handed over: the last hop's own, else these. */
-export interface HandedOverPolicies {
-  readonly inlineSessionPolicy: string | undefined;
-  readonly managedSessionPolicies: readonly string[];
-}
-
-const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
-
-/**
- * The calls for these claims. A claim a template names but the token lacks is an error
- * before any call. `defaultSourceIdentity` (already valid for STS) applies unless the first
- * hop declares one or none.
- */
-export function planChain(hops: readonly ChainHop[], handedOver: HandedOverPolicies, claims: Readonly<Record<string, unknown>>, defaultSourceIdentity: string): ChainPlan {
-  const planned = hops.map((hop, index): PlannedHop => {
-    const where = `hop ${index + 1} (${hop.roleArn.arn})`;
-    const last = index === hops.length - 1;
-    return {
-      roleArn: hop.roleArn,
-      externalId: hop.externalId,
-      tags: hop.tags.map((entry) => ({ key: entry.key, value: capTagValue(filled(entry.value, claims, cleanTagText, `${where}, tag ${entry.key}`)) })),
-      transitiveTagKeys: hop.transitiveTagKeys,
-      inlineSessionPolicy: hop.sessionPolicy ?? (last ? handedOver.inlineSessionPolicy : undefined),
-      managedSessionPolicies: hop.managedSessionPolicies ?? (last ? handedOver.managedSessionPolicies : []),
-    };
-  });
-  const [first] = hops;
-  return { hops: planned, sourceIdentity: first === undefined ? undefined : chainSourceIdentity(first.sourceIdentity, claims, defaultSourceIdentity) };
-}
-
-function chainSourceIdentity(setting: SourceIdentitySetting | undefined, claims: Readonly<Record<string, unknown>>, fallback: string): ChainPlan['sourceIdentity'] {
-  if (setting === undefined) return { value: fallback, declared: false };
-  if (setting.kind === 'none') return undefined;
-  const text = filled(setting.template, claims, cleanSourceIdentityText, 'hop 1, source-identity');
-  // Like session names, a long one keeps its end, where the run usually is.
-  const value = text.slice(-64);
-  if (!SOURCE_IDENTITY.test(value)) throw new ChainSyntaxError(`hop 1, source-identity: ${shown(value)} is not 2 to 64 letters, digits or _ + = , . @ -`);
-  return { value, declared: true };
-}
-
-function filled(template: Template, claims: Readonly<Record<string, unknown>>, clean: (text: string) => string, where: string): string {
-  const result = fillTemplate(template, claims, clean);
-  if ('missing' in result) throw new ChainSyntaxError(`${where}: the token has no ${result.missing} claim (or it is not text)`);
-  return result.value;
 }
