@@ -1,10 +1,9 @@
 // Every relative link in the docs leads somewhere: the README, ARCHITECTURE.md and
-// CONTRIBUTING.md when they exist, the CHANGELOG and every docs/*.md are parsed as GitHub
+// CONTRIBUTING.md, the CHANGELOG and every Markdown file under docs/ are parsed as GitHub
 // parses them (micromark with GFM, so links in code are not links), and each relative link
 // must name a file of the repository, and each #anchor a heading of the Markdown file it
 // points into (GitHub's slug) or an explicit <a id="…"> / <a name="…"> there. External links
-// are not fetched. ARCHITECTURE.md may be linked before it is written; once it exists, links
-// to it and into it are checked like any other.
+// are not fetched.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
@@ -23,12 +22,9 @@ interface Broken {
 /** The Markdown files whose links are checked, relative to the root. */
 function checkedFiles(root: string): string[] {
   const optional = ['ARCHITECTURE.md', 'CONTRIBUTING.md'].filter((name) => existsSync(join(root, name)));
-  const docs = existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`) : [];
+  const docs = existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs'), { recursive: true }).map(String).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name.split(sep).join('/')}`) : [];
   return ['README.md', ...optional, 'CHANGELOG.md', ...docs];
 }
-
-/** Files that may be linked before they exist (relative to the root). */
-const NOT_YET_WRITTEN = ['ARCHITECTURE.md'];
 
 /** GitHub's slug of a heading's text: lowercase, punctuation dropped but for - and _, each space a -. */
 export function slug(text: string): string {
@@ -114,7 +110,7 @@ export function brokenLinks(root: string, files: readonly string[]): Broken[] {
         continue;
       }
       if (!existsSync(target)) {
-        if (!NOT_YET_WRITTEN.includes(inside)) fail(`${inside} does not exist`);
+        fail(`${inside} does not exist`);
         continue;
       }
       if (anchor === undefined) continue;
@@ -129,11 +125,11 @@ export function brokenLinks(root: string, files: readonly string[]): Broken[] {
 }
 
 describe('links in the docs', () => {
-  it('are checked in the README, the CHANGELOG and every guide in docs/, and the README links every guide', () => {
+  it('are checked in the README, the CHANGELOG and every guide in docs/, and the README links every guide at the top of docs/', () => {
     const files = checkedFiles(REPO_ROOT);
     expect(files).toEqual(expect.arrayContaining(['README.md', 'CHANGELOG.md', 'docs/TROUBLESHOOTING.md', 'docs/github-actions.md', 'docs/circleci.md']));
     // Had the parser missed the links, nothing would be checked: the README links every guide.
-    expect(parse(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).links).toEqual(expect.arrayContaining(files.filter((file) => file.startsWith('docs/'))));
+    expect(parse(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).links).toEqual(expect.arrayContaining(files.filter((file) => /^docs/[^/]+$/.test(file))));
   });
 
   it('lead to files that exist, and anchors to headings or explicit anchors there', () => {
@@ -168,7 +164,7 @@ describe('the link checker', () => {
         '## `role-chain`: hops',
         '<a id="custom"></a>',
         '[a](#title) [b](#setup) [c](#setup-1) [d](#role-chain-hops) [e](#custom) [f](docs/guide.md#usage)',
-        '[g](docs/) [h](schema.json) [i](schema.json#L3) [j](https://example.com/#nowhere) [k](ARCHITECTURE.md#later)',
+        '[g](docs/) [h](schema.json) [i](schema.json#L3) [j](https://example.com/#nowhere)',
         '`[not a link](#nowhere)`',
         '',
         '```md',
@@ -202,7 +198,7 @@ describe('the link checker', () => {
     ]);
   });
 
-  it('checks links to ARCHITECTURE.md, and into it, once it exists', () => {
+  it('checks links to ARCHITECTURE.md, and into it', () => {
     const root = repository({ 'README.md': '# Title\n\n[map](ARCHITECTURE.md#code-map)\n', 'ARCHITECTURE.md': '# Architecture\n\n## Bird\'s-eye view\n' });
     expect(checkedFiles(root)).toEqual(['README.md', 'ARCHITECTURE.md', 'CHANGELOG.md']);
     expect(brokenLinks(root, ['README.md'])).toEqual([{ file: 'README.md', link: 'ARCHITECTURE.md#code-map', reason: 'ARCHITECTURE.md has no heading or anchor #code-map' }]);
