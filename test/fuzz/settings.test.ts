@@ -51,6 +51,13 @@ const VALID: Record<InputName, readonly string[]> = {
   'sts-endpoint': URLS,
   'retry-max-attempts': ['1', '5', '10'],
   'clock-tolerance': ['0', '60', '300'],
+  'workload-identity-provider': ['projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/github'],
+  'service-account': ['deploy@my-project.iam.gserviceaccount.com', 'ci@example.com'],
+  'access-token-lifetime': ['600', '3600s', '43200s'],
+  'project-id': ['my-project', 'example.com:legacy-app'],
+  'gcp-sts-endpoint': URLS,
+  'gcp-iam-credentials-endpoint': URLS,
+  'gcp-universe-domain': ['googleapis.com', 'apis-tpczero.goog'],
 };
 
 /** Each optional input unset or valid. */
@@ -79,7 +86,14 @@ const corruption = fc.constantFrom(...INPUT_NAMES).chain((name) => fc.tuple(fc.c
 const accepted: fc.Arbitrary<RawInputs> = fc
   .tuple(optionalInputs, roleInputs.filter((roles) => roles['role-to-assume'] !== undefined))
   // A token file's tokens are the cluster's: its issuer must be given.
-  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': undefined, ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}) }));
+  .map(([optional, roles]) => ({
+    ...optional,
+    ...roles,
+    'rules-file': undefined,
+    ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}),
+    // The Google inputs mean something only with a provider.
+    ...(optional['service-account'] || optional['project-id'] ? { 'workload-identity-provider': VALID['workload-identity-provider'][0] } : {}),
+  }));
 
 /** The baseline with up to three inputs corrupted. */
 const inputs: fc.Arbitrary<RawInputs> = fc

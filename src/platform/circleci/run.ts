@@ -4,7 +4,8 @@
 // out of $BASH_ENV. CircleCI masks nothing made at run time, so every line we print
 // goes through the secrets filter, and the token and credentials are never printed.
 import { homedir } from 'node:os';
-import { runCredentialProcess } from '../../clouds/aws/credential-process.js';
+import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
+import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
 import { cloudTargets, undoHandOver } from '../../clouds/registry.js';
 import { handoverShellLines } from '../../core/aws/exported-variables.js';
 import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
@@ -188,14 +189,18 @@ function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Lo
   return 'Removed the lines assume_role wrote to $BASH_ENV, and unset their variables for the steps that follow.';
 }
 
+/** How a later process of this bundle gets a token: `circleci run oidc get`, as every step of the job can. */
+const renewalDoor: CredentialProcessDoor = (token, settings, log) => {
+  if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
+  return circleciDoor(process.env, settings, log, true);
+};
+
 /** `credential-process <config>`, run by the renewing profile's credential_process. */
 export function runCredentialProcessCommand(configPath: string): Promise<number> {
-  return runCredentialProcess(
-    configPath,
-    (token, settings, log) => {
-      if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return circleciDoor(process.env, settings, log, true);
-    },
-    { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
-  );
+  return runCredentialProcess(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now });
+}
+
+/** `google-subject-token <config>`, run by Google's clients through the credentials file. */
+export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
+  return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
 }
