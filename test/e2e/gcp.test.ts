@@ -1,0 +1,94 @@
+// Google Cloud through the Action: the token is verified and held to the rules, exchanged at
+// the STS double (which checks signature, audience and the provider's CEL condition) and at
+// IAM Credentials; the credentials file it hands over is read by google-auth-library in a
+// later step, which keeps working after its access token and the CI token have expired.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runStep, startTokenEndpoint, visibleOutput, type StepRun, type TokenEndpoint } from '../harness/github.ts';
+import { googleAuthLibrary } from '../harness/google-client.ts';
+import { startGoogle, type GoogleDouble } from '../harness/google.ts';
+import { startIssuer, type TestIssuer } from '../harness/issuer.ts';
+import { findLeaks } from '../harness/leaks.ts';
+import { nodeRuntimes } from '../harness/runtimes.ts';
+
+const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/github';
+const POOL = 'projects/123456789012/locations/global/workloadIdentityPools/ci-pool';
+const ACCOUNT = 'deploy@acme-prod.iam.gserviceaccount.com';
+const [node24] = nodeRuntimes();
+
+let issuer: TestIssuer;
+let endpoint: TokenEndpoint;
+let google: GoogleDouble;
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  endpoint = await startTokenEndpoint(issuer);
+  google = await startGoogle({
+    providers: [{
+      name: PROVIDER,
+      issuerUri: issuer.url,
+      attributeMapping: { 'google.subject': 'assertion.sub', 'attribute.repository_id': 'assertion.repository_id' },
+      attributeCondition: 'assertion.repository_id == "123456789" && assertion.ref == "refs/heads/main"',
+    }],
+    serviceAccounts: [{ email: ACCOUNT, workloadIdentityUsers: [`principalSet://iam.googleapis.com/${POOL}/attribute.repository_id/123456789`] }],
+    accessTokenLifetimeSeconds: 4,
+    projects: ['acme-prod'],
+  });
+});
+afterAll(async () => Promise.all([google?.close(), endpoint?.close()]).then(() => issuer?.close()));
+
+/** The Action's main step for Google alone. */
+function googleStep(inputs: Record<string, string> = {}): Promise<StepRun> {
+  return runStep({
+    node: node24!.node,
+    script: join(REPO_ROOT, 'dist/main/index.js'),
+    tokenEndpoint: endpoint,
+    inputs: {
+      issuer: issuer.url,
+      'workload-identity-provider': PROVIDER,
+      'service-account': ACCOUNT,
+      'gcp-sts-endpoint': google.stsUrl,
+      'gcp-iam-credentials-endpoint': google.iamUrl,
+      claims: 'repository_id=123456789',
+      ...inputs,
+    },
+    env: { RUNNER_DEBUG: '1' },
+  });
+}
+
+/** A later step: the runner's variables (the token request ones included, as in every step of the job) and what was exported. */
+function laterStep(run: StepRun): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', HOME: run.dir, ACTIONS_ID_TOKEN_REQUEST_URL: endpoint.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: endpoint.bearer, ...run.exported };
+}
+
+describe('workload-identity-provider with service-account', () => {
+  it('hands over a credentials file that google-auth-library reads, and that keeps working after the access token and the CI token expire', async () => {
+    endpoint.signOptions = { expiresIn: 5 };
+    const run = await googleStep();
+    expect(run.code, visibleOutput(run)).toBe(0);
+    const path = run.exported.GOOGLE_APPLICATION_CREDENTIALS!;
+    expect(run.exported).toMatchObject({ CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: path, GOOGLE_GHA_CREDS_PATH: path, GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES: '1', GOOGLE_CLOUD_PROJECT: 'acme-prod', CLOUDSDK_CORE_PROJECT: 'acme-prod' });
+    expect(run.outputs).toMatchObject({ credentials_file_path: path, project_id: 'acme-prod' });
+    expect(run.outputs.access_token).toMatch(/^ya29\./);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const file = readFileSync(path, 'utf8');
+    expect(JSON.parse(file)).toMatchObject({ type: 'external_account', audience: `//iam.googleapis.com/${PROVIDER}`, token_url: `${google.stsUrl}/v1/token`, service_account_impersonation_url: `${google.iamUrl}/v1/projects/-/serviceAccounts/${encodeURIComponent(ACCOUNT)}:generateAccessToken` });
+    const secrets = [endpoint.bearer, ...endpoint.issued, ...google.issued.map((token) => token.token)];
+    expect(findLeaks({ file, renewal: readFileSync(join(path, '..', 'renewal.json'), 'utf8'), log: visibleOutput(run), env: run.files.GITHUB_ENV ?? '' }, secrets)).toEqual([]);
+
+    const exchangesBefore = google.calls.filter((call) => call.service === 'sts' && call.status === 200).length;
+    const client = await googleAuthLibrary(laterStep(run), `${google.resourceUrl}/v1/projects/acme-prod`, 2, 6_000);
+    expect(client.results).toEqual([{ status: 200, caller: ACCOUNT }, { status: 200, caller: ACCOUNT }]);
+    expect(client.project).toBe('acme-prod');
+    // Each refresh exchanged a fresh CI token: two more exchanges, with two tokens of their own.
+    const exchanges = google.calls.filter((call) => call.service === 'sts' && call.status === 200).slice(exchangesBefore);
+    expect(exchanges.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(exchanges.map((call) => call.detail)).size).toBe(exchanges.length);
+    // The second call came after the first renewal's CI token (5 s) had expired.
+    const firstExp = Number(/exp (\d+)/.exec(exchanges[0]!.detail!)![1]);
+    const lastExp = Number(/exp (\d+)/.exec(exchanges.at(-1)!.detail!)![1]);
+    expect(lastExp - firstExp).toBeGreaterThanOrEqual(6);
+    endpoint.signOptions = {};
+  }, 60_000);
+});
