@@ -67,8 +67,8 @@ async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
   run.settings = settings;
-  if (settings.aws?.export === 'none') throw exportNoneRefused();
-  if (!env.BASH_ENV && settings.aws && (settings.aws.refresh || settings.aws.export === 'env')) {
+  if (settings.aws?.export === 'none' || settings.gcp?.outputsOnly) throw exportNoneRefused();
+  if (!env.BASH_ENV && ((settings.aws && (settings.aws.refresh || settings.aws.export === 'env')) || settings.gcp)) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
   const door = circleciDoor(env, settings, log, false);
