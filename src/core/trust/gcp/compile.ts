@@ -76,7 +76,8 @@ export function compileProvider(input: GcpCompileInput): GcpProviderConfig {
   if (attributeCondition.length > MAX_CONDITION_CHARS) {
     throw new GcpProviderError('GCP_PROVIDER_LIMIT', `the attribute condition is ${attributeCondition.length} characters, and Google accepts at most ${MAX_CONDITION_CHARS}: fewer or shorter rules (exact values and lists compile shortest, regular expressions longest)`);
   }
-  const attributeMapping = mapping(input, [...rules, ...input.roles.flatMap((entry) => entry.rules)], entries);
+  // Claims every admitted token has; a role map's own claims may be absent, and an absent claim fails a mapping.
+  const attributeMapping = mapping(input, rules, entries);
   const provider = input.provider;
   const members = provider === undefined ? [] : membersOf(provider, rules, entries);
   return { issuer: input.issuer, audiences: input.audiences, attributeMapping, attributeCondition, members, notes: notesOf(input, entries) };

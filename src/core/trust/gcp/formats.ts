@@ -58,7 +58,7 @@ export function hclString(text: string): string {
     const code = char.codePointAt(0) as number;
     return code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, '0')}` : char;
   }).join('');
-  return `"${body.replaceAll('${', '$${').replaceAll('%{', '%%{')}"`;
+  return `"${body.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{')}"`;
 }
 
 /** A Terraform label: letters, digits, _ and -, starting with a letter. */

@@ -79,8 +79,10 @@ function escape(chars: readonly string[], at: number, inClass: boolean, source: 
   }
   if (next === 'p' || next === 'P') {
     const end = chars.indexOf('}', at + 3);
-    const name = chars.slice(at + 3, end).join('').replace(/^(Script|sc|General_Category|gc)=/, '');
-    if (!CATEGORY.test(name) && !/^[A-Z][a-z]+(_[A-Z][a-z]+)*$/.test(name)) throw unsupported(source, `the Unicode property ${name}`);
+    const written = chars.slice(at + 3, end).join('');
+    const script = /^(?:Script|sc)=([A-Z][a-z]+(?:_[A-Z][a-z]+)*)$/.exec(written)?.[1];
+    const name = script ?? written.replace(/^(?:General_Category|gc)=/, '');
+    if (script === undefined && !CATEGORY.test(name)) throw unsupported(source, `the Unicode property ${written} (RE2 knows scripts, as Script=Greek, and general categories by their short names, as L or Lu)`);
     return [`\\${next}{${name}}`, end - at];
   }
   if (/^[1-9k]$/.test(next)) throw unsupported(source, 'a backreference');
