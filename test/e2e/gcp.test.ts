@@ -92,3 +92,83 @@ describe('workload-identity-provider with service-account', () => {
     endpoint.signOptions = {};
   }, 60_000);
 });
+
+describe('what is left behind', () => {
+  it('keeps no file once the post step ran, and blanks the variables', async () => {
+    const run = await googleStep();
+    expect(run.code).toBe(0);
+    const path = run.exported.GOOGLE_APPLICATION_CREDENTIALS!;
+    expect(path.startsWith(run.dir)).toBe(true); // the runner's temp folder, not the workspace
+    const post = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/post/index.js'), state: run.state });
+    expect(post.code).toBe(0);
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(join(path, '..'))).toBe(false);
+    expect(post.exported).toMatchObject({ GOOGLE_APPLICATION_CREDENTIALS: '', CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE: '', GOOGLE_CLOUD_PROJECT: '' });
+  });
+});
+
+describe('direct Workload Identity Federation (no service account)', () => {
+  it('hands over the federated identity, which google-auth-library uses as is', async () => {
+    const run = await googleStep({ 'service-account': '', 'project-id': 'acme-prod' });
+    expect(run.code, visibleOutput(run)).toBe(0);
+    expect(run.outputs.access_token).toBeUndefined();
+    expect(JSON.parse(readFileSync(run.exported.GOOGLE_APPLICATION_CREDENTIALS!, 'utf8')).service_account_impersonation_url).toBeUndefined();
+    const client = await googleAuthLibrary(laterStep(run), `${google.resourceUrl}/v1/projects/acme-prod`);
+    expect(client.results).toEqual([{ status: 200, caller: `principal://iam.googleapis.com/${POOL}/subject/repo:acme/api:ref:refs/heads/main` }]);
+  });
+});
+
+describe('refusals, each with its own code', () => {
+  const annotation = (run: StepRun) => run.stdout.split('\n').find((line) => line.startsWith('::error::')) ?? '';
+
+  it('GCP_CONDITION_REFUSED names the claims presented', async () => {
+    endpoint.claims = { ...endpoint.claims, ref: 'refs/heads/dev' };
+    const run = await googleStep();
+    endpoint.claims = { ...endpoint.claims, ref: 'refs/heads/main' };
+    expect(run.code).not.toBe(0);
+    expect(annotation(run)).toMatch(/GCP_CONDITION_REFUSED: The attribute condition of provider projects\/123456789012\/.* refused the token: .*ref "refs\/heads\/dev"/);
+    expect(run.exported.GOOGLE_APPLICATION_CREDENTIALS).toBeUndefined();
+  });
+
+  it('GCP_AUDIENCE_MISMATCH when the token was requested for an audience the provider does not allow', async () => {
+    const run = await googleStep({ audience: 'https://example.com/other' });
+    expect(annotation(run)).toMatch(/GCP_AUDIENCE_MISMATCH: Provider .* does not accept the token's audience https:\/\/example.com\/other/);
+  });
+
+  it('GCP_IMPERSONATION_DENIED when the pool principal holds no workloadIdentityUser on the account', async () => {
+    const run = await googleStep({ 'service-account': 'other@acme-prod.iam.gserviceaccount.com' });
+    expect(annotation(run)).toMatch(/GCP_IMPERSONATION_DENIED: The federated identity may not impersonate other@acme-prod.iam.gserviceaccount.com/);
+    expect(annotation(run)).toMatch(/roles\/iam.workloadIdentityUser/);
+  });
+
+  it('GCP_LIFETIME_REFUSED when the lifetime is over what the account allows', async () => {
+    const run = await googleStep({ 'access-token-lifetime': '7200s' });
+    expect(annotation(run)).toMatch(/GCP_LIFETIME_REFUSED: Google refused an access token of deploy@acme-prod.iam.gserviceaccount.com/);
+  });
+
+  it('RULE_FAILED before Google is called', async () => {
+    const before = google.calls.length;
+    const run = await googleStep({ claims: 'repository_id=1' });
+    expect(annotation(run)).toMatch(/RULE_FAILED/);
+    expect(google.calls.length).toBe(before);
+  });
+
+  it('retries a 503 from STS, then succeeds', async () => {
+    google.faults.sts.push({ status: 503, body: '{"error":"temporarily_unavailable"}' });
+    const run = await googleStep();
+    expect(run.code, visibleOutput(run)).toBe(0);
+    expect(run.stdout).toMatch(/Google attempt 1 failed/);
+  });
+
+  it('a renewal whose rules no longer hold gives the client claimcheck\'s code, and no token', async () => {
+    const run = await googleStep();
+    expect(run.code).toBe(0);
+    endpoint.claims = { ...endpoint.claims, repository_id: '999' };
+    try {
+      const client = await googleAuthLibrary(laterStep(run), `${google.resourceUrl}/v1/projects/acme-prod`);
+      expect(client.results[0]!.error).toMatch(/RULE_FAILED/);
+    } finally {
+      endpoint.claims = { ...endpoint.claims, repository_id: '123456789' };
+    }
+  });
+});
