@@ -11,6 +11,8 @@ import { startGoogle, type GoogleDouble } from '../harness/google.ts';
 import { startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
+import { startSts } from '../harness/sts.ts';
+import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 
 const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/github';
 const POOL = 'projects/123456789012/locations/global/workloadIdentityPools/ci-pool';
@@ -169,6 +171,29 @@ describe('refusals, each with its own code', () => {
       expect(client.results[0]!.error).toMatch(/RULE_FAILED/);
     } finally {
       endpoint.claims = { ...endpoint.claims, repository_id: '123456789' };
+    }
+  });
+});
+
+describe('one step, two clouds', () => {
+  it('hands over an AWS session and Google credentials, each from a token of its own audience, and names both in the summary and the audit line', async () => {
+    const role = 'arn:aws:iam::111122223333:role/deploy';
+    const sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: role, trustPolicy: webIdentityTrustPolicy(issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }] });
+    try {
+      const requested = endpoint.requests.length;
+      const run = await googleStep({ 'role-to-assume': role, 'aws-region': 'us-east-1', 'sts-endpoint': sts.url });
+      expect(run.code, visibleOutput(run)).toBe(0);
+      expect(endpoint.requests.slice(requested).map((request) => request.audience)).toEqual(['sts.amazonaws.com', `https://iam.googleapis.com/${PROVIDER}`]);
+      expect(run.exported).toMatchObject({ AWS_ACCESS_KEY_ID: expect.stringMatching(/^ASIA/), GOOGLE_APPLICATION_CREDENTIALS: expect.stringContaining('credentials.json') });
+      expect(run.summary).toMatch(/claimcheck assumed `deploy`, impersonated `deploy@acme-prod.iam.gserviceaccount.com`/);
+      expect(run.summary).toContain('**Google Cloud**');
+      const audit = JSON.parse(/claimcheck-audit (.*)$/m.exec(run.stdout)![1]!) as { clouds: Array<Record<string, unknown>> };
+      expect(audit.clouds).toEqual([
+        expect.objectContaining({ cloud: 'aws', role }),
+        expect.objectContaining({ cloud: 'gcp', provider: PROVIDER, service_account: ACCOUNT, project_id: 'acme-prod', subject: 'repo:acme/api:ref:refs/heads/main' }),
+      ]);
+    } finally {
+      await sts.close();
     }
   });
 });
