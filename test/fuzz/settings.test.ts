@@ -136,7 +136,19 @@ function expectHelpfulError(error: unknown, raw: RawInputs, ctx: SettingsContext
   expect(named.some((name) => message.includes(name)), message).toBe(true);
 }
 
+/** A step for Google alone: the provider's audience and endpoints, a lifetime within Google's bounds. */
+function expectGoogleWithinConstraints(settings: Settings): void {
+  const gcp = settings.gcp!;
+  expect(gcp.audience).toBe(settings.audience ?? `https://iam.${gcp.universe}/${gcp.provider.name}`);
+  expect(gcp.stsAudience).toBe(`//iam.${gcp.universe}/${gcp.provider.name}`);
+  for (const endpoint of [gcp.stsEndpoint, gcp.iamCredentialsEndpoint]) expect(parseServiceUrl(endpoint) ?? parseServiceUrl(`${endpoint}/`)).toBeDefined();
+  expectWholeNumber(gcp.lifetimeSeconds, 600, 43200);
+}
+
 function expectWithinConstraints(settings: Settings): void {
+  expect(settings.aws ?? settings.gcp).toBeDefined();
+  if (settings.gcp) expectGoogleWithinConstraints(settings);
+  if (!settings.aws) return;
   const roles = settings.aws!.roleArn ? [settings.aws!.roleArn] : settings.aws!.roleMap.map((entry) => entry.roleArn);
   expect(settings.aws!.roleArn === undefined).toBe(settings.aws!.roleMap.length > 0);
   for (const role of [...roles, ...settings.aws!.roleChain.map((hop) => hop.roleArn)]) {
