@@ -20,7 +20,7 @@ import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
-import { checkPlatformClaims, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
+import { checkPlatformClaims, googleOnly, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
 
 /** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
@@ -44,7 +44,7 @@ export const ASSUME_FLAGS: Flags = {
   format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
 };
 
-export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) --role-to-assume <arn> --aws-region <region> [options]';
+export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) (--role-to-assume <arn> --aws-region <region> | --workload-identity-provider <name> [--service-account <email>]) [options]';
 
 function formatOf(flags: ParsedFlags): OutputFormat {
   const format = flags.strings.get('format') ?? (flags.strings.get('export') === 'none' ? 'json' : 'env');
@@ -61,6 +61,16 @@ function tokenReadFrom(flags: ParsedFlags): string {
 }
 /** Formats that print the credentials as data, for the caller to use: all that --export none allows. */
 const DATA_FORMATS: readonly OutputFormat[] = ['json', 'credential-process'];
+
+/** How a later process reads the token again, where it can: a command, a file (a path), or a variable of its environment. */
+function reusableToken(flags: ParsedFlags): TokenSpec | undefined {
+  const command = flags.strings.get('token-command');
+  if (command) return { kind: 'command', command };
+  const file = flags.strings.get('token-file');
+  if (file && file !== '-') return { kind: 'file', path: resolve(file) };
+  const variable = flags.strings.get('token-env');
+  return variable ? { kind: 'env', variable } : undefined;
+}
 
 /** How a renewal reads the token again: only a file or a command can give a fresh one. */
 function renewableToken(flags: ParsedFlags): TokenSpec {
@@ -79,7 +89,10 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   assertExportTarget(format, io.env);
   if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
   const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
-  for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
+  for (const name of ['issuer', 'audience']) {
+    // Google's audience follows from the provider, as in the Action.
+    if (!flags.strings.has(name) && !(name === 'audience' && googleOnly(flags))) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
+  }
   const readToken = tokenSource(flags, io, tokenOrigin(given, preset));
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
   const readRulesFile = await preloadRulesFile(inputs);
@@ -96,7 +109,8 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));
   if (preset) reportRun(preset, settings, sessions, io.env, log);
-  const rerun: Rerun | undefined = renewal && { self, inputs: givenInputs(inputs), token: renewal };
+  const token = renewal ?? reusableToken(flags);
+  const rerun: Rerun | undefined = token && { self, inputs: givenInputs(inputs), token };
   const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun)));
   printHandovers(handovers, format, io, log);
 }

@@ -8,12 +8,14 @@ import type { Log, SelfCommand } from '../flow/cloud.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../clouds/aws/credential-process.js';
+import { runGoogleSubjectToken } from '../clouds/gcp/subject-token.js';
 import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
 import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust-policy.js';
+import { GCP_TRUST_POLICY_USAGE } from './trust-policy-gcp.js';
 
 interface Command {
   readonly summary: string;
@@ -39,11 +41,25 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: (argv, io, log) => explainCommand(argv, io, log),
   },
   'trust-policy': {
-    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket).',
-    usage: TRUST_POLICY_USAGE,
+    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket); --cloud gcp: the Google provider condition.',
+    usage: `${TRUST_POLICY_USAGE}\n       ${GCP_TRUST_POLICY_USAGE}`,
     flags: TRUST_POLICY_FLAGS,
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: (argv, io) => trustPolicyCommand(argv, io),
+  },
+  'google-subject-token': {
+    summary: "Print a fresh, checked CI token for a Google client's credentials file; written by assume, not typed by hand.",
+    usage: 'claimcheck google-subject-token <renewal config written by assume --workload-identity-provider>',
+    flags: {},
+    example: '"credential_source": {"executable": {"command": "node /path/to/claimcheck/dist/cli/index.js google-subject-token ~/.claimcheck/gcp-…/renewal.json"}}',
+    run: (argv, io) => {
+      if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the path of the renewal config that assume wrote');
+      return runGoogleSubjectToken(
+        argv[0] as string,
+        (token) => ({ get: jsonGetter(), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),
+        { stdout: io.stdout, env: io.env },
+      );
+    },
   },
   'credential-process': {
     summary: 'Print credentials for an AWS profile\'s credential_process; written by assume --refresh, not typed by hand.',
@@ -64,7 +80,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 3;
   return [
-    `claimcheck ${VERSION}: short-lived AWS credentials from a CI job's OIDC token.`,
+    `claimcheck ${VERSION}: short-lived AWS and Google Cloud credentials from a CI job's OIDC token.`,
     '',
     'Usage: claimcheck <command> [options]',
     '',

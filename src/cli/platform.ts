@@ -3,6 +3,7 @@
 // tokens, and reports the run with the job's facts. Flags given always win over the preset.
 import { ClaimcheckError } from '../core/errors.js';
 import { AWS_AUDIENCE } from '../core/aws/settings.js';
+import { defaultTokenAudience, parseProviderName } from '../core/gcp/provider.js';
 import { auditRecord, summaryText } from '../core/report/report.js';
 import type { ClaimRule } from '../core/rules/rules.js';
 import { unknownClaimReason, type Platform } from '../core/rules/rules-file.js';
@@ -36,7 +37,7 @@ export function presetOf(flags: ParsedFlags): Preset | undefined {
 export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: CliIo['env'], issuerNeeded = true): ParsedFlags {
   if (!preset) return flags;
   const strings = new Map(flags.strings);
-  const audience = strings.get('audience') ?? AWS_AUDIENCE;
+  const audience = strings.get('audience') ?? googleAudience(flags) ?? AWS_AUDIENCE;
   strings.set('audience', audience);
   if (!TOKEN_FLAG_NAMES.some((name) => strings.has(name))) {
     const token = preset.token(audience);
@@ -48,6 +49,18 @@ export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: 
     else if (issuerNeeded) throw new UsageError(`--issuer is required here: with --platform ${preset.name}, ${preset.issuerHint}`);
   }
   return { ...flags, strings };
+}
+
+/** A step for Google Cloud alone: its token's audience follows from the provider. */
+export function googleOnly(flags: ParsedFlags): boolean {
+  return flags.strings.has('workload-identity-provider') && !flags.strings.has('role-to-assume');
+}
+
+/** The audience Google's provider takes by default, for a preset's token request, when the step is for Google alone. */
+function googleAudience(flags: ParsedFlags): string | undefined {
+  const provider = parseProviderName(flags.strings.get('workload-identity-provider') ?? '');
+  if (!provider || !googleOnly(flags)) return undefined;
+  return defaultTokenAudience(provider, flags.strings.get('gcp-universe-domain') ?? 'googleapis.com');
 }
 
 /** Refuses rules on claims the platform's tokens never carry (a typo would otherwise never hold). */

@@ -66,7 +66,8 @@ export function tokenSource(flags: ParsedFlags, context: TokenContext, origin?: 
 
 /** A fresh token for a renewal, from the file or command `--refresh` recorded. */
 export function renewalTokenReader(spec: TokenSpec, env: TokenContext['env']): () => Promise<string> {
-  if (spec.kind !== 'command' && spec.kind !== 'file') throw new Error(`this bundle cannot get a ${spec.kind} token`);
-  const flags = { strings: new Map([spec.kind === 'command' ? ['token-command', spec.command] : ['token-file', spec.path]]), booleans: new Set<string>(), lists: new Map() };
+  if (spec.kind !== 'command' && spec.kind !== 'file' && spec.kind !== 'env') throw new Error(`this bundle cannot get a ${spec.kind} token`);
+  const flag = spec.kind === 'command' ? ['token-command', spec.command] : spec.kind === 'file' ? ['token-file', spec.path] : ['token-env', spec.variable];
+  const flags = { strings: new Map([flag as [string, string]]), booleans: new Set<string>(), lists: new Map() };
   return tokenSource(flags, { env, readStdin: async () => '' });
 }

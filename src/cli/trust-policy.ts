@@ -25,6 +25,7 @@ import type { CliIo } from './io.js';
 import { checkPlatformClaims, checkSamePlatform } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+import { cloudArgument, gcpTrustPolicyCommand } from './trust-policy-gcp.js';
 import { bitbucketIssuerOf, fromBitbucketFlags, fromBuildkiteFlags, fromGitlabFlags, onlyFor, PLATFORM_TRUST_FLAGS, type BuiltPolicy, type TrustContext } from './trust-flags.js';
 
 export const TRUST_POLICY_FLAGS: Flags = {
@@ -313,7 +314,9 @@ function fromPlatformFlags(flags: ParsedFlags, io: CliIo, setting: Setting): Bui
   }
 }
 
-export async function trustPolicyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+export async function trustPolicyCommand(given: readonly string[], io: CliIo): Promise<number> {
+  const { cloud, rest: argv } = cloudArgument(given);
+  if (cloud === 'gcp') return gcpTrustPolicyCommand(given, io);
   const flags = parseFlags(argv, TRUST_POLICY_FLAGS);
   const setting = commonSettings(flags);
   const fromAToken = flags.strings.has('token-file') || flags.strings.has('token-env');

@@ -83,7 +83,11 @@ export type TokenSpec =
   | { readonly kind: 'github'; readonly url: string; readonly bearer: string }
   | { readonly kind: 'circleci' }
   | { readonly kind: 'command'; readonly command: string }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string }
+  /** GitHub's token endpoint, as ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN in the later process's own environment (every step of the job has them). */
+  | { readonly kind: 'github-env' }
+  /** A token in the later process's environment variable (the CLI's --token-env: GitLab's id_tokens, Bitbucket's step token). */
+  | { readonly kind: 'env'; readonly variable: string };
 
 /** Everything a later process needs to run claimcheck again for a fresh token or session. */
 export interface Rerun {

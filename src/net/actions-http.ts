@@ -28,7 +28,7 @@ export function createActionsJsonGetter(options: HttpOptions): JsonGetter {
   };
 }
 
-async function readLimited(message: IncomingMessage, target: string, status: number): Promise<string> {
+export async function readLimited(message: IncomingMessage, target: string, status: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

@@ -51,6 +51,13 @@ const VALID: Record<InputName, readonly string[]> = {
   'sts-endpoint': URLS,
   'retry-max-attempts': ['1', '5', '10'],
   'clock-tolerance': ['0', '60', '300'],
+  'workload-identity-provider': ['projects/123456789012/locations/global/workloadIdentityPools/ci-pool/providers/github'],
+  'service-account': ['deploy@my-project.iam.gserviceaccount.com', 'ci@example.com'],
+  'access-token-lifetime': ['600', '3600s', '43200s'],
+  'project-id': ['my-project', 'example.com:legacy-app'],
+  'gcp-sts-endpoint': URLS,
+  'gcp-iam-credentials-endpoint': URLS,
+  'gcp-universe-domain': ['googleapis.com', 'apis-tpczero.goog'],
 };
 
 /** Each optional input unset or valid. */
@@ -79,7 +86,14 @@ const corruption = fc.constantFrom(...INPUT_NAMES).chain((name) => fc.tuple(fc.c
 const accepted: fc.Arbitrary<RawInputs> = fc
   .tuple(optionalInputs, roleInputs.filter((roles) => roles['role-to-assume'] !== undefined))
   // A token file's tokens are the cluster's: its issuer must be given.
-  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': undefined, ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}) }));
+  .map(([optional, roles]) => ({
+    ...optional,
+    ...roles,
+    'rules-file': undefined,
+    ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}),
+    // The Google inputs mean something only with a provider.
+    ...(optional['service-account'] || optional['project-id'] ? { 'workload-identity-provider': VALID['workload-identity-provider'][0] } : {}),
+  }));
 
 /** The baseline with up to three inputs corrupted. */
 const inputs: fc.Arbitrary<RawInputs> = fc
@@ -122,7 +136,19 @@ function expectHelpfulError(error: unknown, raw: RawInputs, ctx: SettingsContext
   expect(named.some((name) => message.includes(name)), message).toBe(true);
 }
 
+/** A step for Google alone: the provider's audience and endpoints, a lifetime within Google's bounds. */
+function expectGoogleWithinConstraints(settings: Settings): void {
+  const gcp = settings.gcp!;
+  expect(gcp.audience).toBe(settings.audience ?? `https://iam.${gcp.universe}/${gcp.provider.name}`);
+  expect(gcp.stsAudience).toBe(`//iam.${gcp.universe}/${gcp.provider.name}`);
+  for (const endpoint of [gcp.stsEndpoint, gcp.iamCredentialsEndpoint]) expect(parseServiceUrl(endpoint) ?? parseServiceUrl(`${endpoint}/`)).toBeDefined();
+  expectWholeNumber(gcp.lifetimeSeconds, 600, 43200);
+}
+
 function expectWithinConstraints(settings: Settings): void {
+  expect(settings.aws ?? settings.gcp).toBeDefined();
+  if (settings.gcp) expectGoogleWithinConstraints(settings);
+  if (!settings.aws) return;
   const roles = settings.aws!.roleArn ? [settings.aws!.roleArn] : settings.aws!.roleMap.map((entry) => entry.roleArn);
   expect(settings.aws!.roleArn === undefined).toBe(settings.aws!.roleMap.length > 0);
   for (const role of [...roles, ...settings.aws!.roleChain.map((hop) => hop.roleArn)]) {

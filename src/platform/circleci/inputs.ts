@@ -28,6 +28,11 @@ export const EXPANDED_INPUTS: readonly InputName[] = [
   'allowed-account-ids',
   'aws-profile',
   'sts-endpoint',
+  'workload-identity-provider',
+  'service-account',
+  'project-id',
+  'gcp-sts-endpoint',
+  'gcp-iam-credentials-endpoint',
 ];
 
 /** Secrets CircleCI does not mask (it masks only project and context variables): a parameter never holds one. */

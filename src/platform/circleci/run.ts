@@ -4,7 +4,8 @@
 // out of $BASH_ENV. CircleCI masks nothing made at run time, so every line we print
 // goes through the secrets filter, and the token and credentials are never printed.
 import { homedir } from 'node:os';
-import { runCredentialProcess } from '../../clouds/aws/credential-process.js';
+import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
+import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
 import { cloudTargets, undoHandOver } from '../../clouds/registry.js';
 import { handoverShellLines } from '../../core/aws/exported-variables.js';
 import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
@@ -66,8 +67,8 @@ async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
   run.settings = settings;
-  if (settings.aws?.export === 'none') throw exportNoneRefused();
-  if (!env.BASH_ENV && settings.aws && (settings.aws.refresh || settings.aws.export === 'env')) {
+  if (settings.aws?.export === 'none' || settings.gcp?.outputsOnly) throw exportNoneRefused();
+  if (!env.BASH_ENV && ((settings.aws && (settings.aws.refresh || settings.aws.export === 'env')) || settings.gcp)) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
   const door = circleciDoor(env, settings, log, false);
@@ -188,14 +189,18 @@ function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Lo
   return 'Removed the lines assume_role wrote to $BASH_ENV, and unset their variables for the steps that follow.';
 }
 
+/** How a later process of this bundle gets a token: `circleci run oidc get`, as every step of the job can. */
+const renewalDoor: CredentialProcessDoor = (token, settings, log) => {
+  if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
+  return circleciDoor(process.env, settings, log, true);
+};
+
 /** `credential-process <config>`, run by the renewing profile's credential_process. */
 export function runCredentialProcessCommand(configPath: string): Promise<number> {
-  return runCredentialProcess(
-    configPath,
-    (token, settings, log) => {
-      if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return circleciDoor(process.env, settings, log, true);
-    },
-    { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
-  );
+  return runCredentialProcess(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now });
+}
+
+/** `google-subject-token <config>`, run by Google's clients through the credentials file. */
+export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
+  return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
 }

@@ -16,7 +16,8 @@ import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, Un
 import { exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
-import { runCredentialProcess } from '../../clouds/aws/credential-process.js';
+import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
+import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
 import { createPrivateIfMissing } from '../shared/env-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
 import { troubleshootingUrl, writeFailureSummary } from './failure-summary.js';
@@ -130,14 +131,23 @@ async function publish(settings: Settings, sessions: readonly CloudSession[], se
   }
 }
 
+/**
+ * How a later process of this bundle gets a token: from the request URL and bearer a renewal
+ * config holds (AWS's renewing profile), or from its own environment, where every step of the
+ * job has them (Google's credentials file).
+ */
+const renewalDoor: CredentialProcessDoor = (token, settings, log) => {
+  if (token.kind === 'github-env') return githubDoor(settings, process.env, log, () => {});
+  if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
+  return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
+};
+
 /** `credential-process <config>`: run by the AWS CLI and SDKs through the refresh profile. */
 export function runCredentialProcessCommand(configPath: string): Promise<number> {
-  return runCredentialProcess(
-    configPath,
-    (token, settings, log) => {
-      if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
-    },
-    { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
-  );
+  return runCredentialProcess(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now });
+}
+
+/** `google-subject-token <config>`: run by Google's clients through the credentials file. */
+export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
+  return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
 }
