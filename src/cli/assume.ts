@@ -14,14 +14,14 @@ import { claimcheckFolder, ownFolder } from '../files/private-folder.js';
 import { preloadRulesFile } from '../files/rules-file.js';
 import type { HandOver, HandOverPlace, Log, Rerun, SelfCommand, TokenSpec } from '../flow/cloud.js';
 import { exchange } from '../flow/exchange.js';
-import { flowDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
-import { cliRunLabel, cliSessionName } from '../platform/presets.js';
+import { flowDeps, jsonGetter, networkRetry, stsEndpointFromEnvironment } from '../flow/wiring.js';
+import { cliRunLabel, cliSessionName, PRESET_NAMES, type PresetRequest, type PresetServices } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
-import { checkPlatformClaims, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
-import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+import { checkPlatformClaims, cliTokenReader, PLATFORM_FLAG, presetOf, presetRequest, reportRun, tokenReadFrom, withPreset } from './platform.js';
+import { TOKEN_FLAGS } from './token-source.js';
 
 /** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
 const NOT_CLI: readonly InputName[] = ['output-credentials', 'web-identity-token-file'];
@@ -44,7 +44,7 @@ export const ASSUME_FLAGS: Flags = {
   format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
 };
 
-export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) --role-to-assume <arn> --aws-region <region> [options]';
+export const ASSUME_USAGE = `claimcheck assume (--platform ${PRESET_NAMES.join('|')} | --token-file <path> --issuer <url> --audience <aud>) --role-to-assume <arn> --aws-region <region> [options]`;
 
 function formatOf(flags: ParsedFlags): OutputFormat {
   const format = flags.strings.get('format') ?? (flags.strings.get('export') === 'none' ? 'json' : 'env');
@@ -52,23 +52,17 @@ function formatOf(flags: ParsedFlags): OutputFormat {
   return format as OutputFormat;
 }
 
-/** Where the token flags read the token, for the log: the CLI reads a token, it never requests one. */
-function tokenReadFrom(flags: ParsedFlags): string {
-  const file = flags.strings.get('token-file');
-  if (file !== undefined) return file === '-' ? 'standard input' : `the file ${file}`;
-  const variable = flags.strings.get('token-env');
-  return variable !== undefined ? `the environment variable ${variable}` : 'the output of --token-command';
-}
 /** Formats that print the credentials as data, for the caller to use: all that --export none allows. */
 const DATA_FORMATS: readonly OutputFormat[] = ['json', 'credential-process'];
 
-/** How a renewal reads the token again: only a file or a command can give a fresh one. */
-function renewableToken(flags: ParsedFlags): TokenSpec {
+/** How a renewal gets the token again: the platform's own request, a file or a command (a variable gives no fresh one). */
+function renewableToken(flags: ParsedFlags, request: PresetRequest | undefined, env: CliIo['env']): TokenSpec {
+  if (request) return request.renewal(env);
   const command = flags.strings.get('token-command');
   if (command) return { kind: 'command', command };
   const file = flags.strings.get('token-file');
   if (file && file !== '-') return { kind: 'file', path: resolve(file) };
-  throw new UsageError('--refresh needs --token-command or --token-file (a path), which renewals can read again');
+  throw new UsageError('--refresh needs --platform github|circleci, --token-command or --token-file (a path), which renewals can get a fresh token from');
 }
 
 export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand): Promise<void> {
@@ -78,20 +72,22 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const format = formatOf(flags);
   assertExportTarget(format, io.env);
   if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
-  const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
+  const renewal = flags.booleans.has('refresh') ? renewableToken(flags, presetRequest(given, preset), io.env) : undefined;
   for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
-  const readToken = tokenSource(flags, io, tokenOrigin(given, preset));
+  let services: PresetServices | undefined;
+  const readToken = cliTokenReader(given, flags, preset, io, () => services as PresetServices);
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
   if (preset) checkPlatformClaims([...settings.rules, ...(settings.aws?.roleMap ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
   if (settings.aws?.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
+  services = { get: jsonGetter(), retry: networkRetry(settings.retryMaxAttempts, log), mask: secrets.add, log };
   const sessions = await exchange(settings, cloudTargets(settings), flowDeps(settings, {
-    get: jsonGetter(),
+    get: services.get,
     log,
     mask: secrets.add,
     requestToken: readToken,
-    tokenOrigin: tokenReadFrom(flags),
+    tokenOrigin: tokenReadFrom(given, flags, preset),
     defaultSessionName: (claims) => cliSessionName(claims, io.env, preset),
     runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));

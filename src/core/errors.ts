@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'ACCOUNT_NOT_ALLOWED'
   | 'PROFILE_WRITE'
   | 'EXPORT_FAILED'
+  | 'NODE_TOO_OLD'
   | 'INTERNAL';
 
 export class ClaimcheckError extends Error {
