@@ -22,6 +22,7 @@ import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORM
 import type { CliIo } from './io.js';
 import { checkPlatformClaims, cliTokenReader, PLATFORM_FLAG, presetOf, presetRequest, reportRun, tokenReadFrom, withPreset } from './platform.js';
 import { TOKEN_FLAGS } from './token-source.js';
+import { jobOf, runRecorder, type RunRecorder } from './cleanup/records.js';
 
 /** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
 const NOT_CLI: readonly InputName[] = ['output-credentials', 'web-identity-token-file'];
@@ -57,11 +58,13 @@ const DATA_FORMATS: readonly OutputFormat[] = ['json', 'credential-process'];
 
 /** How a renewal gets the token again: the platform's own request, a file or a command (a variable gives no fresh one). */
 function renewableToken(flags: ParsedFlags, request: PresetRequest | undefined, env: CliIo['env']): TokenSpec {
-  if (request) return request.renewal(env);
+  // Bound to this job: a later job on the machine is never served this job's credentials.
+  const job = jobOf(env);
+  if (request) return { ...request.renewal(env), job };
   const command = flags.strings.get('token-command');
-  if (command) return { kind: 'command', command };
+  if (command) return { kind: 'command', command, job };
   const file = flags.strings.get('token-file');
-  if (file && file !== '-') return { kind: 'file', path: resolve(file) };
+  if (file && file !== '-') return { kind: 'file', path: resolve(file), job };
   throw new UsageError('--refresh needs --platform github|circleci, --token-command or --token-file (a path), which renewals can get a fresh token from');
 }
 
@@ -93,9 +96,14 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   }));
   if (preset) reportRun(preset, settings, sessions, io.env, log);
   const rerun: Rerun | undefined = renewal && { self, inputs: givenInputs(inputs), token: renewal };
-  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun)));
-  printHandovers(handovers, format, io, log);
+  if (renewal?.job === '') log.warning(UNBOUND_RENEWAL);
+  const recorder = runRecorder(homedir(), io.env, format, log);
+  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun, recorder)));
+  printHandovers(handovers, format, io, log, recorder);
 }
+
+const UNBOUND_RENEWAL =
+  'No CI job variable tells this job from a later one on this machine (set CLAIMCHECK_JOB to the job\'s id where the CI is not GitHub, CircleCI, GitLab, Buildkite or Bitbucket): run claimcheck cleanup at the end of the job, or a later job that selects this profile gets these credentials.';
 
 /** Every input as the flags gave it, for a later run of claimcheck (a renewal). */
 function givenInputs(inputs: InputSource): Record<string, string> {
@@ -104,9 +112,9 @@ function givenInputs(inputs: InputSource): Record<string, string> {
 
 /**
  * On the machine the CLI runs on: private folders in ~/.claimcheck, which nobody else may
- * write (they could swap its files); what is written stays until removed by hand.
+ * write (they could swap its files); what is written is recorded first, for claimcheck cleanup.
  */
-function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
+function cliPlace(env: CliIo['env'], rerun: Rerun | undefined, recorder: RunRecorder): HandOverPlace {
   const home = homedir();
   return {
     env,
@@ -115,14 +123,14 @@ function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
       ownFolder(claimcheckFolder(home));
       return join(claimcheckFolder(home), name);
     },
-    record: () => {},
+    record: (undo) => recorder.record(undo),
     rerun,
     canUnset: true,
   };
 }
 
 /** The hand-overs as --format says: shell lines, JSON, a document of the cloud's, or a CI's env file. */
-function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io: CliIo, log: Log): void {
+function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io: CliIo, log: Log, recorder: RunRecorder): void {
   for (const handover of handovers) {
     for (const note of handover.notes) log.info(note);
     for (const warning of handover.warnings) log.warning(warning);
@@ -130,15 +138,25 @@ function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io
   if (format === 'json') return io.stdout(dataJson(handovers));
   if (format === 'credential-process') return io.stdout(documentOf(handovers, format));
   const variables = handovers.filter((handover) => handover.set.length + handover.clear.length > 0);
-  if (format === 'env') for (const handover of variables) io.stdout(handoverShellLines(handover));
-  else if (format === 'github') {
+  const names = (handover: HandOver) => handover.set.map(([name]) => name);
+  if (format === 'env') {
+    for (const handover of variables) {
+      recorder.exported('env', names(handover), '');
+      io.stdout(handoverShellLines(handover));
+    }
+  } else if (format === 'github') {
     for (const handover of variables) {
       for (const [, value] of handover.set) io.stdout(`::add-mask::${value}\n`);
+      recorder.exported('github', names(handover), '');
       appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(handover.set));
     }
     if (variables.length > 0) log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
   } else {
-    for (const handover of variables) appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), handoverShellLines(handover));
+    for (const handover of variables) {
+      const lines = handoverShellLines(handover);
+      recorder.exported('circleci', names(handover), lines);
+      appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), lines);
+    }
     if (variables.length > 0) log.info('Exported the credentials to $BASH_ENV for the steps that follow.');
   }
 }

@@ -13,6 +13,8 @@ import { jsonGetter, lineLog, networkRetry } from '../flow/wiring.js';
 import { runCredentialProcess } from '../clouds/aws/credential-process.js';
 import { cliRunLabel, cliSessionName, isPresetName, platformRenewal, PRESETS, type Preset } from '../platform/presets.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
+import { CLEANUP_FLAGS, CLEANUP_USAGE, cleanupCommand } from './cleanup/command.js';
+import { renewalOfOtherJob } from './cleanup/records.js';
 import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
@@ -50,6 +52,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: (argv, io) => trustPolicyCommand(argv, io),
   },
+  cleanup: {
+    summary: 'Undo what assume left in this job: profiles, renewal folders and their cached credentials, and the credentials it appended to $GITHUB_ENV or $BASH_ENV.',
+    usage: CLEANUP_USAGE,
+    flags: CLEANUP_FLAGS,
+    example: 'eval "$(claimcheck cleanup)"   # at the end of the job (GitLab: after_script; Buildkite: a pre-exit hook)',
+    run: async (argv, io, log) => cleanupCommand(argv, io, log),
+  },
   'credential-process': {
     summary: 'Print credentials for an AWS profile\'s credential_process; written by assume --refresh, not typed by hand.',
     usage: 'claimcheck credential-process <config written by assume --refresh>',
@@ -58,6 +67,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     example: 'credential_process = node /path/to/claimcheck/dist/cli/index.js credential-process ~/.claimcheck/refresh-claimcheck/config.json',
     run: (argv, io) => {
       if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the path of the config that assume --refresh wrote');
+      const otherJob = renewalOfOtherJob(argv[0] as string, io.env);
+      if (otherJob) {
+        io.stderr(`claimcheck credential-process: ${formatError(otherJob)}\n`);
+        return Promise.resolve(1);
+      }
       return runCredentialProcess(
         argv[0] as string,
         (token, settings, log) => ({ get: jsonGetter(), requestToken: renewalToken(token, io.env, settings, log), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),

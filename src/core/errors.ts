@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'PROFILE_WRITE'
   | 'EXPORT_FAILED'
   | 'NODE_TOO_OLD'
+  | 'REFRESH_OTHER_JOB'
   | 'INTERNAL';
 
 export class ClaimcheckError extends Error {

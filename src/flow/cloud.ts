@@ -78,12 +78,17 @@ export interface SelfCommand {
   readonly script: string;
 }
 
-/** How a later run of claimcheck gets a fresh token; each platform's bundle knows its own kind. */
-export type TokenSpec =
+/**
+ * How a later run of claimcheck gets a fresh token; each platform's bundle knows its own kind.
+ * `job`: the CI job the renewal belongs to, when the front door binds it to one (the CLI on a
+ * machine that runs many jobs), so that no later job is handed its credentials.
+ */
+export type TokenSpec = (
   | { readonly kind: 'github'; readonly url: string; readonly bearer: string }
   | { readonly kind: 'circleci' }
   | { readonly kind: 'command'; readonly command: string }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string }
+) & { readonly job?: string };
 
 /** Everything a later process needs to run claimcheck again for a fresh token or session. */
 export interface Rerun {
