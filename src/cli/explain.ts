@@ -6,12 +6,12 @@ import { ClaimcheckError } from '../core/errors.js';
 import { inertJson, inertLine, inertLines } from '../core/text/inert-text.js';
 import { systemClock } from '../core/retry.js';
 import { chooseRole } from '../core/aws/role-map.js';
-import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/keys.js';
+import { conditionKeyFor, issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/keys.js';
 import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type RuleResult } from '../core/rules/rules.js';
 import { ruleBindings } from '../core/trust/aws/compile.js';
 import { githubSubjectKind } from '../core/trust/aws/platforms/github.js';
 import { simulateToken } from '../core/trust/aws/simulate.js';
-import { exactTrustCondition } from '../core/trust/aws/token-policy.js';
+import { tokenTrustCondition } from '../core/trust/aws/token-policy.js';
 import type { Log } from '../flow/cloud.js';
 import { PRESET_NAMES } from '../platform/presets.js';
 import { jsonGetter, networkRetry } from '../flow/wiring.js';
@@ -140,7 +140,9 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
   }
   lines.push(...trustLines(claims, [...rules, ...roles.flatMap((entry) => entry.rules)], family));
   if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && typeof claims.aud === 'string') {
-    lines.push('', 'Trust-policy condition that accepts this token', `  ${inertJson(JSON.stringify(exactTrustCondition(claims.iss, claims.aud, claims.sub)))}`);
+    const keys = issuerKeys(claims.iss, family ?? keyFamilyOf(claims.iss));
+    const { condition } = tokenTrustCondition(claims.iss, claims.aud, claims, (claim) => conditionKeyFor(keys, claim));
+    lines.push('', 'Trust-policy condition that accepts the jobs this token stands for (ids where AWS evaluates them; nothing that changes in every run)', `  ${inertJson(JSON.stringify(condition))}`);
   }
   let policyOk = true;
   if (policy) {
