@@ -267,7 +267,7 @@ function verifySection({ version, integrity, digest }) {
 - [ ] npm: \`npm view claimcheck@${version} dist.integrity\` is ${integrity} if it was published from this tarball (the workflow packs its own: then \`CIRCLE_TAG=v${version} .circleci/scripts/check-npm-tarball.sh\` compares its dist/circleci byte for byte).
 - [ ] Orb: \`circleci orb info claimcheck/claimcheck@${version}\`; its launcher checks the digest ${digest}.
 - [ ] Action: \`git ls-remote --tags origin v${version}\`, and a workflow with \`uses: claimcheck/claimcheck@v${version}\` assumes a role.
-- [ ] README, docs/ and examples/github: every pin is ${version} (no `<commit SHA>` or `<version>` placeholder is left), and no note says that nothing is published.
+- [ ] README, docs/ and examples/github: every pin is ${version} (no \`<commit SHA>\` or \`<version>\` placeholder is left), and no note says that nothing is published.
 `;
 }
 

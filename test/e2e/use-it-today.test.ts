@@ -103,7 +103,7 @@ describe('the orb, inline, with the bundle npm pack makes of the same commit', (
 
   interface Config {
     orbs: Record<string, unknown>;
-    jobs: Record<string, { steps: Array<Record<string, unknown>> }>;
+    jobs: Record<string, { steps: Array<Record<string, unknown> | string> }>;
   }
 
   /** The reader's own machine: the clone at that commit, and inline-orb.yml the docs' commands write. */
@@ -119,8 +119,8 @@ describe('the orb, inline, with the bundle npm pack makes of the same commit', (
   }
 
   /** One step of the job, as CircleCI runs it: `run` steps in bash, orb commands compiled from the inline orb. */
-  async function runJobStep(job: Job, orb: Orb, step: Record<string, unknown>) {
-    const [name, value] = Object.entries(step)[0] as [string, unknown];
+  async function runJobStep(job: Job, orb: Orb, step: Record<string, unknown> | string) {
+    const [name, value] = typeof step === 'string' ? [step, null] : (Object.entries(step)[0] as [string, unknown]);
     if (name === 'run') {
       const command = typeof value === 'string' ? value : (value as { command: string }).command;
       if (/^aws /.test(command)) {
@@ -142,11 +142,12 @@ describe('the orb, inline, with the bundle npm pack makes of the same commit', (
     const job = newJob({ nodeDir: dirname(node24!.node), token, tokenEndpoint: endpoint });
     dirs.push(job.dir);
     const steps = Object.values(config.jobs)[0]!.steps;
-    expect(steps.map((step) => Object.keys(step)[0])).toEqual(['run', 'claimcheck/assume_role', 'run', 'claimcheck/cleanup']);
+    const names = steps.map((step) => (typeof step === 'string' ? step : Object.keys(step)[0]));
+    expect(names).toEqual(['run', 'claimcheck/assume_role', 'run', 'claimcheck/cleanup']);
     const results = [];
-    for (const step of steps) {
+    for (const [index, step] of steps.entries()) {
       const result = await runJobStep(job, orb, step);
-      expect([Object.keys(step)[0], result.code, result.stderr.slice(-800)]).toEqual([Object.keys(step)[0], 0, expect.any(String)]);
+      expect([names[index], result.code, result.stderr.slice(-800)]).toEqual([names[index], 0, expect.any(String)]);
       results.push(result);
     }
     const tarball = readdirSync(job.dir).find((name) => /^claimcheck-\d+\.\d+\.\d+\.tgz$/.test(name));
