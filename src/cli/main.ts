@@ -30,7 +30,7 @@ interface Command {
   readonly run: (argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand) => Promise<number>;
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = {
+export const COMMANDS: Readonly<Record<string, Command>> = {
   assume: {
     summary: 'Verify a CI job\'s OIDC token, check its claims, assume an IAM role and hand over the credentials.',
     usage: ASSUME_USAGE,
