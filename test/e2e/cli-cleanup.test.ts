@@ -5,10 +5,10 @@
 // takes out as it does its own.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrb, renderCommand } from '../harness/circleci.ts';
-import { parseCommandFile, REPO_ROOT, run } from '../harness/github.ts';
+import { parseCommandFile, REPO_ROOT, run, startTokenEndpoint } from '../harness/github.ts';
 import { githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
@@ -98,6 +98,27 @@ describe('claimcheck cleanup', () => {
     expect(existsSync(join(home, '.claimcheck', 'refresh-claimcheck'))).toBe(false);
     expect(config()).not.toContain('credential_process');
     expect(credentials()).toBe(USERS_OWN);
+  });
+
+  it('renews a profile made with --platform github from GitHub\'s token endpoint, as the Action would', async () => {
+    const endpoint = await startTokenEndpoint(issuer);
+    try {
+      const github = inJob('', { GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'deploy', ACTIONS_ID_TOKEN_REQUEST_URL: endpoint.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: endpoint.bearer });
+      const made = await github(['assume', '--platform', 'github', '--issuer', issuer.url, '--role-to-assume', ROLE, '--aws-region', 'eu-west-1', '--sts-endpoint', sts.url, '--refresh']);
+      expect(made.code, made.stderr).toBe(0);
+      expect(endpoint.requests.map((request) => request.audience)).toEqual(['sts.amazonaws.com']);
+      const configPath = /credential_process = .* credential-process (\S+)$/m.exec(config())?.[1] as string;
+      // The cached session is near its end: the next call renews it with a fresh token.
+      const cache = join(dirname(configPath), 'credentials.json');
+      writeFileSync(cache, JSON.stringify({ ...JSON.parse(readFileSync(cache, 'utf8')), expiration: new Date(Date.now() + 60_000).toISOString() }));
+      const renewed = await github(['credential-process', configPath]);
+      expect([renewed.code, renewed.stderr]).toEqual([0, '']);
+      expect(endpoint.requests.length).toBe(2);
+      expect(JSON.parse(renewed.stdout).AccessKeyId).toBe(sts.issued.at(-1)!.accessKeyId);
+      expect((await github(['cleanup'])).code).toBe(0);
+    } finally {
+      await endpoint.close();
+    }
   });
 
   it('warns when no CI variable tells this job from a later one, at assume --refresh', async () => {

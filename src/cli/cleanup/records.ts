@@ -140,10 +140,19 @@ export function runRecorder(home: string, env: Environment, format: string, log:
   return {
     record: (undo) => change((run) => ({ ...run, handovers: withRecord(run.handovers, undo) })),
     exported: (where, variables) => {
-      if (where === 'env') change((run) => ({ ...run, printed: [...new Set([...run.printed, ...variables])] }));
+      // Printed lines write nothing to disk: a home that cannot keep the record does not stop them.
+      if (where === 'env') attemptRecord(() => change((run) => ({ ...run, printed: [...new Set([...run.printed, ...variables])] })), log);
       if (where === 'github') change((run) => ({ ...run, githubEnv: [...new Set([...run.githubEnv, ...variables])] }));
     },
   };
+}
+
+function attemptRecord(record: () => void, log: Log): void {
+  try {
+    record();
+  } catch (error) {
+    log.debug(`Not recorded for claimcheck cleanup (${error instanceof Error ? error.message : String(error)}): it will not print their unset.`);
+  }
 }
 
 function orbStateRecorder(home: string, env: Environment, log: Log): RunRecorder {
