@@ -1,4 +1,5 @@
-// Each CI's worked example in docs/other-ci.md, run as that CI would run it: the job's YAML
+// The README's quick starts and each CI's worked example in docs/other-ci.md, run as that CI
+// would run it against the trust policy shown beside it. For docs/other-ci.md: the job's YAML
 // (its claimcheck lines, each step in its own shell where the CI does that, cleanup last) and
 // the `claimcheck trust-policy` command beside it, whose policy the STS double then enforces,
 // with an IAM OIDC provider that lists the audience that policy names. The two snippets must
@@ -12,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { newJob, runBashStep } from '../harness/circleci.ts';
+import { loadOrb, newJob, packTarball, renderCommand, runBashStep, runOrbStep } from '../harness/circleci.ts';
 import { blocksUnder, joinContinuations } from '../harness/doc-snippets.ts';
-import { parseCommandFile, REPO_ROOT, run, startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
-import { circleciClaims, githubClaims, startIssuer, type Claims, type TestIssuer } from '../harness/issuer.ts';
+import { parseCommandFile, REPO_ROOT, run, runStep, startTokenEndpoint, type TokenEndpoint } from '../harness/github.ts';
+import { CIRCLE_ORGANIZATION_ID, CIRCLE_PROJECT_ID, circleciClaims, githubClaims, startIssuer, type Claims, type TestIssuer } from '../harness/issuer.ts';
 import { DEBIAN_AWS, hasDebianAws, nodeRuntimes } from '../harness/runtimes.ts';
 import { startSts, type ConditionKeyFamily, type StsDouble } from '../harness/sts.ts';
 
@@ -113,6 +114,48 @@ function expectAssumed(role: string): void {
   expect(sts!.issued.length).toBeGreaterThan(0);
   expect(new Set(sts!.issued.map((issued) => issued.roleArn))).toEqual(new Set([role]));
 }
+
+/** A policy the README shows, moved to the loopback issuer's host, placeholders filled in; an STS double that enforces it. */
+async function readmePolicy(heading: string, family: ConditionKeyFamily, fill: Record<string, string> = {}): Promise<string> {
+  const text = Object.entries(fill).reduce((result, [placeholder, value]) => result.replaceAll(placeholder, value), blocksUnder('README.md', heading, 'json')[0]!);
+  const [, account, prefix] = /"Federated": "arn:aws:iam::(\d{12}):oidc-provider\/([^"]+)"/.exec(text) as unknown as [string, string, string];
+  const policy = JSON.parse(text.replaceAll(`oidc-provider/${prefix}"`, `oidc-provider/${issuer.host}"`).replaceAll(`"${prefix}:`, `"${issuer.host}:`)) as { Statement: Array<{ Condition: Record<string, Record<string, string>> }> };
+  const audience = policy.Statement[0]!.Condition.StringEquals![`${issuer.host}:aud`]!;
+  const role = `arn:aws:iam::${account}:role/deploy`;
+  sts = await startSts({ providers: [{ issuer: issuer.url, clientIds: [audience], accountId: account, conditionKeys: family }], roles: [{ arn: role, trustPolicy: policy }] });
+  return role;
+}
+
+describe('the README\'s quick starts: each job and the trust policy beside it fit each other', () => {
+  it('GitHub Actions: the step\'s rules and the policy pinned by repository id', async () => {
+    const role = await readmePolicy('Quick start (GitHub Actions)', 'github');
+    endpoint.claims = githubClaims();
+    const jobs = (parse(blocksUnder('README.md', 'Quick start (GitHub Actions)', 'yaml')[0]!) as { jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, string> }> }> }).jobs;
+    const step = Object.values(jobs)[0]!.steps.find((candidate) => candidate.uses?.startsWith('claimcheck/claimcheck@'))!;
+    expect(step.with!['role-to-assume']).toBe(role);
+    const main = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/main/index.js'), inputs: { ...step.with, issuer: issuer.url, 'sts-endpoint': sts!.url }, tokenEndpoint: endpoint });
+    expect(main.code, main.stdout).toBe(0);
+    expectAssumed(role);
+  });
+
+  it('CircleCI: the orb\'s rules and the policy on the organization\'s provider', async () => {
+    const fill = { '<organization ID>': CIRCLE_ORGANIZATION_ID, '<project ID>': CIRCLE_PROJECT_ID, '<your project ID>': CIRCLE_PROJECT_ID };
+    const role = await readmePolicy('Quick start (CircleCI)', 'circleci', fill);
+    endpoint.claims = circleciClaims();
+    const home = tempDir();
+    writeFileSync(join(home, 'claimcheck.tgz'), await packTarball());
+    const circle = newJob({ nodeDir: dirname(node24!.node), token: await issuer.sign(circleciClaims()), tokenEndpoint: endpoint, bundleUrl: join(home, 'claimcheck.tgz') });
+    dirs.push(circle.dir);
+    const config = Object.entries(fill).reduce((text, [placeholder, value]) => text.replaceAll(placeholder, value), blocksUnder('README.md', 'Quick start (CircleCI)', 'yaml')[0]!);
+    const steps = Object.values((parse(config) as { jobs: Record<string, { steps: Array<Record<string, Record<string, unknown>> | string> }> }).jobs)[0]!.steps;
+    const assume = steps.find((step): step is Record<string, Record<string, unknown>> => typeof step !== 'string' && 'claimcheck/assume_role' in step)!['claimcheck/assume_role']!;
+    expect(assume.role_to_assume).toBe(role);
+    const [compiled] = renderCommand(loadOrb(), 'assume_role', { ...assume, issuer: issuer.url, sts_endpoint: sts!.url });
+    const result = await runOrbStep(circle, compiled!);
+    expect([result.code, result.stderr.slice(-1500)]).toEqual([0, expect.any(String)]);
+    expectAssumed(role);
+  });
+});
 
 describe('docs/other-ci.md: each CI\'s job and trust policy fit each other', () => {
   it('GitLab CI/CD: the id_tokens audience, the project and the branch', async () => {
