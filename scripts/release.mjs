@@ -1,8 +1,9 @@
 // Prepares a release: `npm run release -- X.Y.Z` checks that the git tree is clean and that
 // X.Y.Z is greater than package.json's version, then writes X.Y.Z into package.json,
-// package-lock.json and the exact-version pins in README.md, docs/*.md and examples/github, moves the
-// CHANGELOG's Unreleased entries under `## [X.Y.Z] - <date>`, drops the README's
-// not-yet-released note, and rebuilds (dist/, orb/orb.yml, generated files). Then it packs
+// package-lock.json and the exact-version pins in README.md, docs/*.md and examples/github
+// (at the first release, the placeholders that pin a commit or a version until then), moves
+// the CHANGELOG's Unreleased entries under `## [X.Y.Z] - <date>`, drops the
+// not-yet-released notes of the README and docs/, and rebuilds (dist/, orb/orb.yml, generated files). Then it packs
 // the npm tarball and checks that it carries exactly this dist/ (orb X.Y.Z runs that tarball's
 // dist/circleci only if it matches the digest packed into the orb), and writes what a
 // maintainer needs to publish the Action tag, the npm package and the orb into
@@ -23,8 +24,13 @@ import { parseArgs } from 'node:util';
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const UNRELEASED = '## [Unreleased]';
-/** The README's note that nothing is published yet: it goes with the first release. */
+/** The notes that nothing is published yet (the README's, the guides'): they go with the first release. */
 const NOT_YET_RELEASED = ['<!-- not-yet-released:start -->', '<!-- not-yet-released:end -->'];
+/** What the examples pin until the first release, which pins its own version instead: the Action's and the orb's. */
+const PLACEHOLDER_PINS = [
+  { text: 'claimcheck/claimcheck@<commit SHA>', pin: (v) => `claimcheck/claimcheck@v${v}` },
+  { text: 'claimcheck/claimcheck@<version>', pin: (v) => `claimcheck/claimcheck@${v}` },
+];
 /** What the npm tarball must hold besides dist/: the CLI's entry, the Action's metadata, the rules schema. */
 const PACKAGE_FILES = ['package.json', 'README.md', 'action.yml', 'bin/claimcheck.js', 'schema/rules.schema.json'];
 
@@ -105,17 +111,20 @@ function replaceAll(text, from, to) {
 function pinnedFiles(root) {
   const examples = join(root, 'examples', 'github');
   const workflows = existsSync(examples) ? readdirSync(examples).filter((name) => /\.ya?ml$/.test(name)) : [];
-  // The README and every guide in docs/ may pin the orb (X.Y.Z) or the Action (vX.Y.Z).
-  const docsDir = join(root, 'docs');
-  const guides = existsSync(docsDir) ? readdirSync(docsDir).filter((name) => name.endsWith('.md')).map((name) => join(docsDir, name)) : [];
-  const docs = [join(root, 'README.md'), ...guides];
   return [
-    ...docs.flatMap((path) => [
+    ...docFiles(root).flatMap((path) => [
       { path, pin: (v) => `claimcheck/claimcheck@${v}` },
       { path, pin: (v) => `claimcheck/claimcheck@v${v}` },
     ]),
     ...workflows.map((name) => ({ path: join(examples, name), pin: (v) => `claimcheck/claimcheck@v${v}` })),
   ];
+}
+
+/** The README and every guide in docs/: they may pin the orb (X.Y.Z) or the Action (vX.Y.Z), and carry notes. */
+function docFiles(root) {
+  const docsDir = join(root, 'docs');
+  const guides = existsSync(docsDir) ? readdirSync(docsDir).filter((name) => name.endsWith('.md')).map((name) => join(docsDir, name)) : [];
+  return [join(root, 'README.md'), ...guides];
 }
 
 function bumpVersion(root, current, next) {
@@ -126,20 +135,21 @@ function bumpVersion(root, current, next) {
   lock.version = next;
   if (lock.packages?.['']) lock.packages[''].version = next;
   writeJson(lockPath, lock);
-  for (const { path, pin } of pinnedFiles(root)) {
-    writeFileSync(path, replaceAll(readFileSync(path, 'utf8'), pin(current), pin(next)));
+  for (const path of new Set(pinnedFiles(root).map((file) => file.path))) {
+    const pins = pinnedFiles(root).filter((file) => file.path === path);
+    let text = pins.reduce((result, { pin }) => replaceAll(result, pin(current), pin(next)), readFileSync(path, 'utf8'));
+    text = PLACEHOLDER_PINS.reduce((result, { text: placeholder, pin }) => replaceAll(result, placeholder, pin(next)), withoutNotYetReleased(text));
+    writeFileSync(path, text);
   }
-  const readme = join(root, 'README.md');
-  writeFileSync(readme, withoutNotYetReleased(readFileSync(readme, 'utf8')));
 }
 
-/** The README without its not-yet-released block (markers included), if it has one. */
-export function withoutNotYetReleased(readme) {
+/** The text without its not-yet-released blocks (markers included), if it has any. */
+export function withoutNotYetReleased(text) {
   const [start, end] = NOT_YET_RELEASED;
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from < 0 || to < from) return readme;
-  return `${readme.slice(0, from).replace(/\n+$/, '\n')}${readme.slice(to + end.length).replace(/^\n+/, '\n')}`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end, from);
+  if (from < 0 || to < from) return text;
+  return withoutNotYetReleased(`${text.slice(0, from).replace(/\n+$/, '\n')}${text.slice(to + end.length).replace(/^\n+/, '\n')}`);
 }
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
@@ -257,7 +267,7 @@ function verifySection({ version, integrity, digest }) {
 - [ ] npm: \`npm view claimcheck@${version} dist.integrity\` is ${integrity} if it was published from this tarball (the workflow packs its own: then \`CIRCLE_TAG=v${version} .circleci/scripts/check-npm-tarball.sh\` compares its dist/circleci byte for byte).
 - [ ] Orb: \`circleci orb info claimcheck/claimcheck@${version}\`; its launcher checks the digest ${digest}.
 - [ ] Action: \`git ls-remote --tags origin v${version}\`, and a workflow with \`uses: claimcheck/claimcheck@v${version}\` assumes a role.
-- [ ] README and docs/: every pin is ${version}, and no note in the README says that nothing is published.
+- [ ] README, docs/ and examples/github: every pin is ${version} (no \`<commit SHA>\` or \`<version>\` placeholder is left), and no note says that nothing is published.
 `;
 }
 

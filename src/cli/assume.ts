@@ -14,14 +14,15 @@ import { claimcheckFolder, ownFolder } from '../files/private-folder.js';
 import { preloadRulesFile } from '../files/rules-file.js';
 import type { HandOver, HandOverPlace, Log, Rerun, SelfCommand, TokenSpec } from '../flow/cloud.js';
 import { exchange } from '../flow/exchange.js';
-import { flowDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
-import { cliRunLabel, cliSessionName } from '../platform/presets.js';
+import { flowDeps, jsonGetter, networkRetry, stsEndpointFromEnvironment } from '../flow/wiring.js';
+import { cliRunLabel, cliSessionName, PRESET_NAMES, type PresetRequest, type PresetServices } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
-import { checkPlatformClaims, googleOnly, PLATFORM_FLAG, presetOf, reportRun, tokenOrigin, withPreset } from './platform.js';
-import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+import { checkPlatformClaims, cliTokenReader, googleOnly, PLATFORM_FLAG, presetOf, presetRequest, reportRun, tokenReadFrom, withPreset } from './platform.js';
+import { TOKEN_FLAGS } from './token-source.js';
+import { jobOf, runRecorder, type RunRecorder } from './cleanup/records.js';
 
 /** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
 const NOT_CLI: readonly InputName[] = ['output-credentials', 'web-identity-token-file'];
@@ -44,7 +45,7 @@ export const ASSUME_FLAGS: Flags = {
   format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
 };
 
-export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) (--role-to-assume <arn> --aws-region <region> | --workload-identity-provider <name> [--service-account <email>]) [options]';
+export const ASSUME_USAGE = `claimcheck assume (--platform ${PRESET_NAMES.join('|')} | --token-file <path> --issuer <url> --audience <aud>) (--role-to-assume <arn> --aws-region <region> | --workload-identity-provider <name> [--service-account <email>]) [options]`;
 
 function formatOf(flags: ParsedFlags): OutputFormat {
   const format = flags.strings.get('format') ?? (flags.strings.get('export') === 'none' ? 'json' : 'env');
@@ -52,33 +53,29 @@ function formatOf(flags: ParsedFlags): OutputFormat {
   return format as OutputFormat;
 }
 
-/** Where the token flags read the token, for the log: the CLI reads a token, it never requests one. */
-function tokenReadFrom(flags: ParsedFlags): string {
-  const file = flags.strings.get('token-file');
-  if (file !== undefined) return file === '-' ? 'standard input' : `the file ${file}`;
-  const variable = flags.strings.get('token-env');
-  return variable !== undefined ? `the environment variable ${variable}` : 'the output of --token-command';
-}
 /** Formats that print the credentials as data, for the caller to use: all that --export none allows. */
 const DATA_FORMATS: readonly OutputFormat[] = ['json', 'credential-process'];
 
-/** How a later process reads the token again, where it can: a command, a file (a path), or a variable of its environment. */
-function reusableToken(flags: ParsedFlags): TokenSpec | undefined {
+/**
+ * How a later process gets the token again, where it can: the platform's own request, a
+ * command, a file (a path), or a variable of its environment. Bound to this job: a later job on
+ * the machine is never served this job's credentials.
+ */
+function reusableToken(flags: ParsedFlags, request: PresetRequest | undefined, env: CliIo['env']): TokenSpec | undefined {
+  const job = jobOf(env);
+  if (request) return { ...request.renewal(env), job };
   const command = flags.strings.get('token-command');
-  if (command) return { kind: 'command', command };
+  if (command) return { kind: 'command', command, job };
   const file = flags.strings.get('token-file');
-  if (file && file !== '-') return { kind: 'file', path: resolve(file) };
+  if (file && file !== '-') return { kind: 'file', path: resolve(file), job };
   const variable = flags.strings.get('token-env');
-  return variable ? { kind: 'env', variable } : undefined;
+  return variable ? { kind: 'env', variable, job } : undefined;
 }
 
-/** How a renewal reads the token again: only a file or a command can give a fresh one. */
-function renewableToken(flags: ParsedFlags): TokenSpec {
-  const command = flags.strings.get('token-command');
-  if (command) return { kind: 'command', command };
-  const file = flags.strings.get('token-file');
-  if (file && file !== '-') return { kind: 'file', path: resolve(file) };
-  throw new UsageError('--refresh needs --token-command or --token-file (a path), which renewals can read again');
+/** How a renewal gets a fresh token: the platform's own request, a file or a command (a variable holds the same token all job). */
+function renewableToken(token: TokenSpec | undefined): TokenSpec {
+  if (token && token.kind !== 'env') return token;
+  throw new UsageError('--refresh needs --platform github|circleci, --token-command or --token-file (a path), which renewals can get a fresh token from');
 }
 
 export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand): Promise<void> {
@@ -88,32 +85,41 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const format = formatOf(flags);
   assertExportTarget(format, io.env);
   if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
-  const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
+  const reusable = reusableToken(flags, presetRequest(given, preset), io.env);
+  const renewal = flags.booleans.has('refresh') ? renewableToken(reusable) : undefined;
   for (const name of ['issuer', 'audience']) {
     // Google's audience follows from the provider, as in the Action.
     if (!flags.strings.has(name) && !(name === 'audience' && googleOnly(flags))) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
   }
-  const readToken = tokenSource(flags, io, tokenOrigin(given, preset));
+  let services: PresetServices | undefined;
+  const readToken = cliTokenReader(given, flags, preset, io, () => services as PresetServices);
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));
   const readRulesFile = await preloadRulesFile(inputs);
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
   if (preset) checkPlatformClaims([...settings.rules, ...(settings.aws?.roleMap ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
   if (settings.aws?.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
+  services = { get: jsonGetter(), retry: networkRetry(settings.retryMaxAttempts, log), mask: secrets.add, log };
   const sessions = await exchange(settings, cloudTargets(settings), flowDeps(settings, {
-    get: jsonGetter(),
+    get: services.get,
     log,
     mask: secrets.add,
     requestToken: readToken,
-    tokenOrigin: tokenReadFrom(flags),
+    tokenOrigin: tokenReadFrom(given, flags, preset),
     defaultSessionName: (claims) => cliSessionName(claims, io.env, preset),
     runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));
   if (preset) reportRun(preset, settings, sessions, io.env, log);
-  const token = renewal ?? reusableToken(flags);
+  // A renewing profile needs a fresh token; a Google credentials file renews from any token source that can be read again.
+  const token = renewal ?? reusable;
   const rerun: Rerun | undefined = token && { self, inputs: givenInputs(inputs), token };
-  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun)));
-  printHandovers(handovers, format, io, log);
+  if (renewal?.job === '') log.warning(UNBOUND_RENEWAL);
+  const recorder = runRecorder(homedir(), io.env, format, log);
+  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun, recorder)));
+  printHandovers(handovers, format, io, log, recorder);
 }
+
+const UNBOUND_RENEWAL =
+  'No CI job variable tells this job from a later one on this machine (set CLAIMCHECK_JOB to the job\'s id where the CI is not GitHub, CircleCI, GitLab, Buildkite or Bitbucket): run claimcheck cleanup at the end of the job, or a later job that selects this profile gets these credentials.';
 
 /** Every input as the flags gave it, for a later run of claimcheck (a renewal). */
 function givenInputs(inputs: InputSource): Record<string, string> {
@@ -122,9 +128,9 @@ function givenInputs(inputs: InputSource): Record<string, string> {
 
 /**
  * On the machine the CLI runs on: private folders in ~/.claimcheck, which nobody else may
- * write (they could swap its files); what is written stays until removed by hand.
+ * write (they could swap its files); what is written is recorded first, for claimcheck cleanup.
  */
-function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
+function cliPlace(env: CliIo['env'], rerun: Rerun | undefined, recorder: RunRecorder): HandOverPlace {
   const home = homedir();
   return {
     env,
@@ -133,14 +139,14 @@ function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
       ownFolder(claimcheckFolder(home));
       return join(claimcheckFolder(home), name);
     },
-    record: () => {},
+    record: (undo) => recorder.record(undo),
     rerun,
     canUnset: true,
   };
 }
 
 /** The hand-overs as --format says: shell lines, JSON, a document of the cloud's, or a CI's env file. */
-function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io: CliIo, log: Log): void {
+function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io: CliIo, log: Log, recorder: RunRecorder): void {
   for (const handover of handovers) {
     for (const note of handover.notes) log.info(note);
     for (const warning of handover.warnings) log.warning(warning);
@@ -148,15 +154,25 @@ function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io
   if (format === 'json') return io.stdout(dataJson(handovers));
   if (format === 'credential-process') return io.stdout(documentOf(handovers, format));
   const variables = handovers.filter((handover) => handover.set.length + handover.clear.length > 0);
-  if (format === 'env') for (const handover of variables) io.stdout(handoverShellLines(handover));
-  else if (format === 'github') {
+  const names = (handover: HandOver) => handover.set.map(([name]) => name);
+  if (format === 'env') {
+    for (const handover of variables) {
+      recorder.exported('env', names(handover), '');
+      io.stdout(handoverShellLines(handover));
+    }
+  } else if (format === 'github') {
     for (const handover of variables) {
       for (const [, value] of handover.set) io.stdout(`::add-mask::${value}\n`);
+      recorder.exported('github', names(handover), '');
       appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(handover.set));
     }
     if (variables.length > 0) log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
   } else {
-    for (const handover of variables) appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), handoverShellLines(handover));
+    for (const handover of variables) {
+      const lines = handoverShellLines(handover);
+      recorder.exported('circleci', names(handover), lines);
+      appendToEnvFile('BASH_ENV', requiredFile(io.env, 'BASH_ENV'), lines);
+    }
     if (variables.length > 0) log.info('Exported the credentials to $BASH_ENV for the steps that follow.');
   }
 }

@@ -6,21 +6,22 @@ import { ClaimcheckError } from '../core/errors.js';
 import { inertJson, inertLine, inertLines } from '../core/text/inert-text.js';
 import { systemClock } from '../core/retry.js';
 import { chooseRole } from '../core/aws/role-map.js';
-import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/keys.js';
+import { conditionKeyFor, issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/keys.js';
 import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type RuleResult } from '../core/rules/rules.js';
 import { ruleBindings } from '../core/trust/aws/compile.js';
 import { githubSubjectKind } from '../core/trust/aws/platforms/github.js';
 import { simulateToken } from '../core/trust/aws/simulate.js';
-import { exactTrustCondition } from '../core/trust/aws/token-policy.js';
+import { tokenTrustCondition } from '../core/trust/aws/token-policy.js';
 import type { Log } from '../flow/cloud.js';
+import { PRESET_NAMES } from '../platform/presets.js';
 import { jsonGetter, networkRetry } from '../flow/wiring.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { timeClaimText, verifyToken } from '../oidc/verify.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
-import { checkPlatformClaims, checkSamePlatform, PLATFORM_FLAG, presetOf, tokenOrigin, withPreset } from './platform.js';
+import { checkPlatformClaims, checkSamePlatform, cliTokenReader, PLATFORM_FLAG, presetOf, withPreset } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
-import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+import { TOKEN_FLAGS } from './token-source.js';
 
 export const EXPLAIN_FLAGS: Flags = {
   platform: PLATFORM_FLAG,
@@ -35,7 +36,7 @@ export const EXPLAIN_FLAGS: Flags = {
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
 };
 
-export const EXPLAIN_USAGE = 'claimcheck explain (--platform gitlab|buildkite|bitbucket | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>]';
+export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>]`;
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -116,7 +117,8 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
     checkSamePlatform(preset.name, document?.platform);
     checkPlatformClaims([...rules, ...(document?.roles ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
   }
-  const token = await tokenSource(flags, io, tokenOrigin(given, preset))();
+  const services = { get: jsonGetter(), retry: networkRetry(3, log), mask: () => {}, log };
+  const token = await cliTokenReader(given, flags, preset, io, () => services)(flags.strings.get('audience') ?? '');
   const roles = document?.roles ?? [];
   const policyPath = flags.strings.get('trust-policy');
   const policy = policyPath === undefined ? undefined : await readTrustPolicyFile(policyPath);
@@ -138,7 +140,9 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
   }
   lines.push(...trustLines(claims, [...rules, ...roles.flatMap((entry) => entry.rules)], family));
   if (typeof claims.iss === 'string' && typeof claims.sub === 'string' && typeof claims.aud === 'string') {
-    lines.push('', 'Trust-policy condition that accepts this token', `  ${inertJson(JSON.stringify(exactTrustCondition(claims.iss, claims.aud, claims.sub)))}`);
+    const keys = issuerKeys(claims.iss, family ?? keyFamilyOf(claims.iss));
+    const { condition } = tokenTrustCondition(claims.iss, claims.aud, claims, (claim) => conditionKeyFor(keys, claim));
+    lines.push('', 'Trust-policy condition that accepts the jobs this token stands for (ids where AWS evaluates them; nothing that changes in every run)', `  ${inertJson(JSON.stringify(condition))}`);
   }
   let policyOk = true;
   if (policy) {

@@ -10,7 +10,8 @@ import { unknownClaimReason, type Platform } from '../core/rules/rules-file.js';
 import type { Settings } from '../core/config/settings.js';
 import type { CloudSession, Log } from '../flow/cloud.js';
 import { runReport } from '../flow/wiring.js';
-import { isPresetName, PRESET_NAMES, PRESETS, type Preset } from '../platform/presets.js';
+import { isPresetName, PRESET_NAMES, PRESETS, type Preset, type PresetRequest, type PresetServices } from '../platform/presets.js';
+import { tokenSource } from './token-source.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';
 import type { CliIo } from './io.js';
 
@@ -41,7 +42,7 @@ export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: 
   strings.set('audience', audience);
   if (!TOKEN_FLAG_NAMES.some((name) => strings.has(name))) {
     const token = preset.token(audience);
-    strings.set(token.flag, token.value);
+    if (token.flag !== undefined) strings.set(token.flag, token.value);
   }
   if (!strings.has('issuer')) {
     const issuer = preset.issuer(env);
@@ -89,4 +90,31 @@ export function reportRun(preset: Preset, settings: Settings, sessions: readonly
 export function tokenOrigin(flags: ParsedFlags, preset: Preset | undefined): { title: string; hint: string } | undefined {
   if (!preset || TOKEN_FLAG_NAMES.some((name) => flags.strings.has(name))) return undefined;
   return { title: preset.title, hint: preset.tokenHint };
+}
+
+/** The platform's own token request (GitHub's endpoint, CircleCI's), when the preset chose it: no --token-* flag was given. */
+export function presetRequest(flags: ParsedFlags, preset: Preset | undefined): PresetRequest | undefined {
+  if (!preset || TOKEN_FLAG_NAMES.some((name) => flags.strings.has(name))) return undefined;
+  const token = preset.token(flags.strings.get('audience') ?? AWS_AUDIENCE);
+  return token.flag === undefined ? token : undefined;
+}
+
+/** Where the token is read, for the log; undefined when it is requested (the platform's own request). */
+export function tokenReadFrom(given: ParsedFlags, flags: ParsedFlags, preset: Preset | undefined): string | undefined {
+  const file = flags.strings.get('token-file');
+  if (file !== undefined) return file === '-' ? 'standard input' : `the file ${file}`;
+  const variable = flags.strings.get('token-env');
+  if (variable !== undefined) return `the environment variable ${variable}`;
+  const command = flags.strings.get('token-command');
+  if (command === undefined) return undefined;
+  const origin = tokenOrigin(given, preset);
+  return origin ? `the ${origin.title} token command (${command})` : 'the output of --token-command';
+}
+
+/** The token reader: the platform's own request, or what the --token-* flags (given, or filled in by the preset) name. */
+export function cliTokenReader(given: ParsedFlags, flags: ParsedFlags, preset: Preset | undefined, io: CliIo, services: () => PresetServices): (audience: string) => Promise<string> {
+  const request = presetRequest(given, preset);
+  if (!request) return tokenSource(flags, io, tokenOrigin(given, preset));
+  let requester: ((audience: string) => Promise<string>) | undefined;
+  return (audience) => (requester ??= request.request(io.env, services()))(audience);
 }

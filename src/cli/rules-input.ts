@@ -1,14 +1,12 @@
 // The rules a CLI command reads: `--claims` lines and a `--rules-file`, the same parsers and
 // checks as the Action's inputs; and a trust policy file for --check and --trust-policy.
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { ClaimcheckError } from '../core/errors.js';
 import { parseTrustPolicyText, type PolicyDocument } from '../core/trust/aws/policy.js';
 import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules/rules.js';
 import type { RulesDocument } from '../core/rules/rules-file.js';
 import { loadRulesFile, type InputSource } from '../core/config/settings.js';
 import { preloadRulesFile } from '../files/rules-file.js';
-import { readCapped } from '../files/read-capped.js';
+import { readRegular } from '../files/regular-file.js';
 import { UsageError, type ParsedFlags } from './args.js';
 
 export interface CliRules {
@@ -34,21 +32,10 @@ export async function readCliRules(flags: ParsedFlags): Promise<CliRules> {
 
 const MAX_POLICY_BYTES = 64 * 1024;
 
-/** A trust policy file: a regular file (never a FIFO or device, never blocking), at most 64 KiB. */
+/** A trust policy file: a regular file (never a link, FIFO or device, never blocking), at most 64 KiB. */
 export async function readTrustPolicyFile(path: string): Promise<PolicyDocument> {
-  const fail = (why: string) => new ClaimcheckError('INPUT_INVALID', `The trust policy ${path} ${why}.`, 'Pass a JSON file: the policy document, or the output of aws iam get-role.');
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw fail('is not a regular file');
-    const bytes = await readCapped(handle, MAX_POLICY_BYTES + 1);
-    if (bytes.length > MAX_POLICY_BYTES) throw fail(`is larger than ${MAX_POLICY_BYTES} bytes`);
-    return parseTrustPolicyText(bytes.toString('utf8'), path);
-  } finally {
-    await handle.close();
-  }
+  const fail = (why: string) => new ClaimcheckError('INPUT_INVALID', `The trust policy ${path}: ${why}.`, 'Pass a JSON file: the policy document, or the output of aws iam get-role.');
+  const bytes = readRegular(path, { refuse: (_, why) => fail(why), maxBytes: MAX_POLICY_BYTES, tooLarge: `it is larger than ${MAX_POLICY_BYTES} bytes` });
+  if (bytes === undefined) throw fail('it cannot be read (ENOENT)');
+  return parseTrustPolicyText(bytes.toString('utf8'), path);
 }

@@ -1,8 +1,8 @@
 // Where the CLI gets the OIDC token: a file (or - for standard input), an environment
 // variable, or a command whose standard output is the token (run again for a fresh one).
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { ClaimcheckError } from '../core/errors.js';
+import { MAX_TOKEN_FILE_BYTES, readTokenFile } from '../files/token-file.js';
 import type { TokenSpec } from '../flow/cloud.js';
 import { UsageError, type Flags, type ParsedFlags } from './args.js';
 
@@ -50,12 +50,12 @@ export function tokenSource(flags: ParsedFlags, context: TokenContext, origin?: 
       return token;
     }
     if (name === 'token-command') return runCommand(value, context.env, origin);
-    if (value === '-') return context.readStdin();
-    try {
-      return await readFile(value, 'utf8');
-    } catch (error) {
-      throw failed(`${value} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the path given to --token-file.');
+    if (value === '-') {
+      const text = await context.readStdin();
+      if (Buffer.byteLength(text) > MAX_TOKEN_FILE_BYTES) throw failed(`standard input holds more than ${MAX_TOKEN_FILE_BYTES / 1024} KiB, which no token is`, 'Pipe the token itself into --token-file -.');
+      return text;
     }
+    return readTokenFile(value, '--token-file', 'Point --token-file at a regular file that holds the token (links are followed), or give - for standard input.');
   };
   return async () => {
     const token = (await read()).trim();

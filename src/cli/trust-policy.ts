@@ -8,7 +8,7 @@ import { isPartition } from '../core/aws/arn.js';
 import { ClaimcheckError } from '../core/errors.js';
 import { INPUTS } from '../core/config/inputs.generated.js';
 import { AWS_AUDIENCE } from '../core/aws/settings.js';
-import { issuerKeys, KEY_FAMILIES, keyFamilyOf, type IssuerKeys, type KeyFamily } from '../core/trust/aws/keys.js';
+import { conditionKeyFor, issuerKeys, KEY_FAMILIES, keyFamilyOf, type IssuerKeys, type KeyFamily } from '../core/trust/aws/keys.js';
 import type { PolicyDocument } from '../core/trust/aws/policy.js';
 import type { ClaimRule } from '../core/rules/rules.js';
 import type { Platform, RoleEntry } from '../core/rules/rules-file.js';
@@ -277,7 +277,8 @@ function fromToken(token: string, flags: ParsedFlags, setting: Setting): { issue
   }
   const issuer = flags.strings.get('issuer') ?? claims.iss;
   const audience = flags.strings.get('audience') ?? aud;
-  return { issuer, audience, document: tokenTrustPolicyDocument(setting.partition, requireAccount(setting), issuer, audience, claims.sub) };
+  const keys = issuerKeys(issuer, familyFlag(flags) ?? keyFamilyOf(issuer));
+  return { issuer, audience, document: tokenTrustPolicyDocument(setting.partition, requireAccount(setting), issuer, audience, claims, (claim) => conditionKeyFor(keys, claim)) };
 }
 
 function print(io: CliIo, setting: Setting, issuer: string, audience: string, document: object, roleName: string): void {
@@ -327,7 +328,7 @@ export async function trustPolicyCommand(given: readonly string[], io: CliIo): P
   const roleName = flags.strings.get('role-name') ?? 'ci-deploy';
   if (fromAToken) {
     const { issuer, audience, document } = fromToken(await tokenSource(flags, io)(), flags, setting);
-    io.stderr('Note: the token was decoded, not verified; the policy accepts exactly its issuer, audience and subject.\n');
+    io.stderr('Note: the token was decoded, not verified; the policy accepts its issuer and audience and the jobs it stands for, pinned by what stays the same from run to run (ids where AWS evaluates them), never by what changes in every run.\n');
     print(io, setting, issuer, audience, document, roleName);
     return 0;
   }

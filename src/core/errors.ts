@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'GCP_CONDITION_UNPINNED'
   | 'PROFILE_WRITE'
   | 'EXPORT_FAILED'
+  | 'NODE_TOO_OLD'
+  | 'REFRESH_OTHER_JOB'
   | 'INTERNAL';
 
 export class ClaimcheckError extends Error {

@@ -6,12 +6,12 @@
 // handler runs part-way; a signal that kills the process outright leaves a lock whose owner is
 // gone, which the next writer takes over.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ClaimcheckError } from '../core/errors.js';
 import { inertLine } from '../core/text/inert-text.js';
-import { kindOf } from './file-kind.js';
+import { openRegular, readCappedSync } from './regular-file.js';
 
 export interface LockTiming {
   /** How long a writer waits for the lock before it gives up (ms). */
@@ -25,7 +25,6 @@ export interface LockTiming {
 export const LOCK_TIMING: LockTiming = { waitMs: 20_000, staleMs: 15_000, orphanMs: 2_000 };
 
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
-const NO_WAIT = constants.O_NONBLOCK ?? 0;
 const MAX_OWNER_BYTES = 512;
 
 /** Where the lock of `path` lives: beside it, so it is on the same file system and folder. */
@@ -83,28 +82,30 @@ function errorCode(error: unknown): string {
 
 /** The lock at `lockPath`, undefined if it is gone; refuses anything but a regular file there. */
 function inspect(lockPath: string): Found | undefined {
-  let fd: number;
+  let fd: number | undefined;
   try {
-    fd = openSync(lockPath, constants.O_RDONLY | NO_FOLLOW | NO_WAIT);
+    fd = openRegular(lockPath, constants.O_RDONLY, { refuse: (_, why) => new LockProblem(why.replace(/^it /, '')) });
   } catch (error) {
-    if (errorCode(error) === 'ENOENT' || isDeletePending(errorCode(error))) return undefined;
-    if (errorCode(error) === 'ELOOP' || errorCode(error) === 'EMLINK') throw new LockProblem('is a symbolic link');
-    throw new LockProblem(`cannot be read (${errorCode(error)})`);
+    const code = /\((\w+)\)$/.exec((error as Error).message)?.[1] ?? '';
+    if (isDeletePending(code)) return undefined;
+    throw error;
   }
+  if (fd === undefined) return undefined;
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new LockProblem(`is ${kindOf(stats)}`);
-    const buffer = Buffer.alloc(MAX_OWNER_BYTES);
-    const length = readSync(fd, buffer, 0, MAX_OWNER_BYTES, 0);
-    return { stats, owner: parseOwner(buffer.subarray(0, length).toString('utf8')) };
+    return { stats, owner: parseOwner(readCappedSync(fd, MAX_OWNER_BYTES).toString('utf8')) };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Whether the lock can be taken over: too old to be held, or its owner gone from this machine. */
+/**
+ * Whether the lock can be taken over: too old to be held, or its owner gone from this machine.
+ * A time in the future (a clock set wrong, a file restored from elsewhere) says nothing about
+ * a writer holding it now, so it counts by its distance from now either way.
+ */
 function isAbandoned(found: Found, now: number, machine: string, timing: LockTiming): boolean {
-  const age = now - found.stats.mtimeMs;
+  const age = Math.abs(now - found.stats.mtimeMs);
   if (age > timing.staleMs) return true;
   const { owner } = found;
   return owner !== undefined && owner.machine === machine && age > timing.orphanMs && !isRunning(owner.pid);

@@ -3,13 +3,13 @@
 // and renamed into place, so a planted symlink is replaced, never written through, and no
 // reader sees half a file.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ClaimcheckError } from '../core/errors.js';
-import { kindOf } from './file-kind.js';
 import { withFileLock } from './file-lock.js';
+import { openRegular } from './regular-file.js';
 
-export { kindOf } from './file-kind.js';
+export { currentUid, kindOf } from './regular-file.js';
 
 /** The error for a path that cannot be used: each kind of file names its own fix. */
 export type Refusal = (path: string, why: string) => ClaimcheckError;
@@ -24,48 +24,12 @@ export interface FileChecks {
   readonly mine?: boolean;
 }
 
-// Windows has neither flag; there a FIFO or a symlink cannot stand in for these files.
-const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
-const NO_WAIT = constants.O_NONBLOCK ?? 0;
-
-/** This process's user, or undefined where there are no uids (Windows). */
-export function currentUid(): number | undefined {
-  return process.getuid?.();
-}
-
-
-function openError(path: string, error: unknown, refuse: Refusal): ClaimcheckError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ELOOP' || code === 'EMLINK') return refuse(path, 'it is a symbolic link');
-  // A FIFO opened for writing without waiting, when nothing reads it.
-  if (code === 'ENXIO') return refuse(path, 'it is a named pipe (FIFO)');
-  if (code === 'EISDIR') return refuse(path, 'it is a directory');
-  return refuse(path, `it cannot be opened (${code ?? 'error'})`);
-}
-
 /**
  * Opens `path` with `flags` as a regular file, never through a symlink and never waiting on
  * a FIFO; undefined when it does not exist (and `flags` do not create it).
  */
 export function openRegularFile(path: string, flags: number, checks: FileChecks = {}, mode = 0o600): number | undefined {
-  const refuse = checks.refuse ?? refuseProfileFile;
-  let fd: number;
-  try {
-    fd = openSync(path, flags | NO_FOLLOW | NO_WAIT, mode);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw openError(path, error, refuse);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw refuse(path, `it is ${kindOf(stats)}`);
-    const uid = currentUid();
-    if (checks.mine && uid !== undefined && stats.uid !== uid) throw refuse(path, `it belongs to another user (uid ${stats.uid})`);
-    return fd;
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
+  return openRegular(path, flags, { refuse: checks.refuse ?? refuseProfileFile, mine: checks.mine === true, mode });
 }
 
 /** The file's text, '' if it does not exist. */

@@ -78,8 +78,12 @@ export interface SelfCommand {
   readonly script: string;
 }
 
-/** How a later run of claimcheck gets a fresh token; each platform's bundle knows its own kind. */
-export type TokenSpec =
+/**
+ * How a later run of claimcheck gets a fresh token; each platform's bundle knows its own kind.
+ * `job`: the CI job the renewal belongs to, when the front door binds it to one (the CLI on a
+ * machine that runs many jobs), so that no later job is handed its credentials.
+ */
+export type TokenSpec = (
   | { readonly kind: 'github'; readonly url: string; readonly bearer: string }
   | { readonly kind: 'circleci' }
   | { readonly kind: 'command'; readonly command: string }
@@ -87,7 +91,8 @@ export type TokenSpec =
   /** GitHub's token endpoint, as ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN in the later process's own environment (every step of the job has them). */
   | { readonly kind: 'github-env' }
   /** A token in the later process's environment variable (the CLI's --token-env: GitLab's id_tokens, Bitbucket's step token). */
-  | { readonly kind: 'env'; readonly variable: string };
+  | { readonly kind: 'env'; readonly variable: string }
+) & { readonly job?: string };
 
 /** Everything a later process needs to run claimcheck again for a fresh token or session. */
 export interface Rerun {

@@ -106,8 +106,11 @@ function issuerHint(presented: unknown, expected: string): string {
   if (typeof presented === 'string' && presented.startsWith(`${expected}/`)) {
     return `Your enterprise uses its own issuer: set the issuer input to ${presented} (and create the IAM OIDC provider for it).`;
   }
-  return 'Set the issuer input to the issuer of your CI provider (GitHub: https://token.actions.githubusercontent.com; GHES: https://<host>/_services/token).';
+  return GENERIC_ISSUER_HINT;
 }
+
+/** The issuer hint when nothing narrows it down: the front door may say it in its own terms. */
+export const GENERIC_ISSUER_HINT = 'Set the issuer input to the issuer of your CI provider (GitHub: https://token.actions.githubusercontent.com; GHES: https://<host>/_services/token).';
 
 /** The last second whose date JavaScript and ISO 8601 write plainly: 9999-12-31T23:59:59Z. */
 const LATEST_TIME = 253402300799;

@@ -1,8 +1,10 @@
 // The CLI's manners: a CI format outside its CI fails before anything is asked for (so no
 // `::add-mask::<secret>` line reaches another CI's log), the log says where the token is read
-// from, boolean inputs take the true/false their help names, and the AWS SDK's Node 20
-// warning is not printed on every run.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// from, boolean inputs take the true/false their help names, the AWS SDK's Node version
+// warning is not printed on every run, and below Node 22 nothing runs at all; --token-file
+// refuses what no token file is; errors name flags, and help sections are never empty.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -118,13 +120,105 @@ describe('boolean inputs as flags', () => {
   });
 });
 
-// Node 22 is the oldest the CLI declares (engines); Node 20 still runs it.
-describe.each([floorRuntime(), node20!])('on $name', (runtime) => {
+// Node 22 is the oldest the CLI declares (engines), and the oldest it runs on.
+describe('on the oldest Node.js it accepts', () => {
   it("assume works and does not print the AWS SDK's Node version warning", async () => {
     const env = { PATH: '/usr/bin:/bin', HOME: dir };
-    const result = await run(runtime.node, [CLI, ...assumeArgs('--token-file', await tokenFile())], env, 60_000);
+    const result = await run(floorRuntime().node, [CLI, ...assumeArgs('--token-file', await tokenFile())], env, 60_000);
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(/NodeVersionSupportWarning|node >=22/);
     expect(result.stderr).toMatch(/^Assumed arn:aws:sts::111122223333:assumed-role\/deploy\//m);
+  });
+});
+
+describe('on Node 20, below package.json\'s engines', () => {
+  it.each([[['--version']], [['assume', '--help']], [['credential-process', join(REPO_ROOT, 'missing.json')]]])('%j stops first with NODE_TOO_OLD, reading and asking for nothing', async (args) => {
+    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=22');
+    const [calls, issuerRequests] = [sts.calls.length, issuer.requests.length];
+    const result = await run(node20!.node, [CLI, ...args], { PATH: '/usr/bin:/bin', HOME: dir }, 60_000);
+    expect([result.code, result.stdout]).toEqual([1, '']);
+    expect(result.stderr).toMatch(/^NODE_TOO_OLD: claimcheck needs Node\.js 22 or later; this is Node\.js v20\.\d+\.\d+ \(\S+\/node\)\.\nHint: Run claimcheck with Node\.js 22 or later: .*\n$/);
+    expect([sts.calls.length, issuer.requests.length]).toEqual([calls, issuerRequests]);
+  });
+
+  it('the bundle run directly (as a renewing profile runs it) stops the same way', async () => {
+    const result = await run(node20!.node, [join(REPO_ROOT, 'dist/cli/index.js'), '--version'], { PATH: '/usr/bin:/bin', HOME: dir }, 60_000);
+    expect([result.code, result.stderr]).toEqual([1, expect.stringMatching(/^NODE_TOO_OLD: /)]);
+  });
+});
+
+describe('--token-file is read as the token files of the Action and the orb are', () => {
+  it.each([
+    ['a FIFO, at once and without waiting for a writer', () => {
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      return join(dir, 'fifo');
+    }, /it is a named pipe \(FIFO\)/],
+    ['/dev/zero, without reading it', () => '/dev/zero', /it is a device/],
+    ['a directory', () => dir, /it is a directory/],
+    ['a file over 64 KiB', () => {
+      writeFileSync(join(dir, 'big'), 'x'.repeat(64 * 1024 + 1));
+      return join(dir, 'big');
+    }, /it is larger than 64 KiB, which no token is/],
+  ])('refuses %s with TOKEN_REQUEST_FAILED, naming --token-file', async (_, make, why) => {
+    const path = make();
+    const result = await cli(assumeArgs('--token-file', path));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^TOKEN_REQUEST_FAILED: Could not read the OIDC token from --token-file ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${why.source}\\.\\nHint: Point --token-file at a regular file`, 'm'));
+  });
+
+  it('follows a link to the token, as a kubelet lays it out', async () => {
+    const path = await tokenFile();
+    symlinkSync(path, join(dir, 'link'));
+    expect((await cli(assumeArgs('--token-file', join(dir, 'link')))).code).toBe(0);
+  });
+
+  it('takes standard input with -, but never more than a token could be', async () => {
+    const zero = await run('/bin/bash', ['-c', `head -c 10000000 /dev/zero | "$0" "$@"`, node24!.node, CLI, ...assumeArgs('--token-file', '-')], { PATH: '/usr/bin:/bin', HOME: dir }, 60_000);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toMatch(/^TOKEN_REQUEST_FAILED: Could not read the OIDC token: standard input holds more than 64 KiB, which no token is\./m);
+  });
+});
+
+describe('the CLI speaks in flags', () => {
+  it('names --aws-region, not the Action\'s input, when the region is missing', async () => {
+    const result = await cli(['assume', '--token-file', await tokenFile(), '--issuer', issuer.url, '--audience', 'sts.amazonaws.com', '--role-to-assume', ROLE]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^INPUT_REQUIRED: --aws-region is required but was not set\.\nHint: Add --aws-region: AWS region for STS/);
+    expect(result.stderr).not.toMatch(/step's inputs|Input aws-region/);
+    const invalid = await cli([...assumeArgs('--token-file', await tokenFile()), '--role-duration-seconds', '5']);
+    expect(invalid.stderr).toMatch(/^INPUT_INVALID: --role-duration-seconds is "5", which is not a whole number of seconds from 900 to 43200\.\nHint: Set --role-duration-seconds to /);
+  });
+
+  it.each([
+    ['buildkite', {}, /^Hint: With --platform buildkite, the issuer is https:\/\/agent\.buildkite\.com; give --issuer only for another issuer/m],
+    ['bitbucket', { BITBUCKET_WORKSPACE: 'acme' }, /^Hint: With --platform bitbucket, the issuer is the workspace's identity provider URL/m],
+  ])('a wrong issuer on %s gets that platform\'s hint, not GitHub\'s', async (platform, env, hint) => {
+    const token = readFileSync(await tokenFile(), 'utf8').trim();
+    const source = platform === 'bitbucket' ? ['--token-env', 'T'] : ['--token-command', `printf %s '${token}'`];
+    const result = await cli(['assume', '--platform', platform, ...source, '--role-to-assume', ROLE, '--aws-region', 'eu-west-1', '--sts-endpoint', sts.url], { ...env, T: token });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^TOKEN_ISSUER: /m);
+    expect(result.stderr).toMatch(hint);
+    expect(result.stderr).not.toMatch(/GHES|token\.actions\.githubusercontent\.com|the issuer input/);
+  });
+
+  it('says which token command ran when the preset chose it, and never "--token-command" when none was given', async () => {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'buildkite-agent'), `#!/bin/sh\ncat '${await tokenFile()}'\n`, { mode: 0o755 });
+    const result = await cli(['assume', '--platform', 'buildkite', '--issuer', issuer.url, '--role-to-assume', ROLE, '--aws-region', 'eu-west-1', '--sts-endpoint', sts.url], { PATH: `${bin}:/usr/bin:/bin` });
+    expect(result.stderr).toContain("Reading the OIDC token from the Buildkite token command (buildkite-agent oidc request-token --audience 'sts.amazonaws.com' --claim organization_id,pipeline_id).\n");
+    expect(result.stderr).not.toContain('--token-command');
+  });
+
+  it('every section of every command\'s help has content', async () => {
+    const commands = (await cli(['--help'])).stdout.split('Commands:\n')[1]!.split('\n\n')[0]!.split('\n').map((line) => line.trim().split(/\s+/)[0]!);
+    expect(commands).toEqual(expect.arrayContaining(['assume', 'explain', 'trust-policy', 'credential-process', 'cleanup']));
+    for (const command of commands) {
+      const help = (await cli([command, '--help'])).stdout;
+      const sections = help.trimEnd().split('\n\n');
+      for (const section of sections) expect([command, section.split('\n').length > 1 || /: \S/.test(section)]).toEqual([command, true]);
+    }
   });
 });

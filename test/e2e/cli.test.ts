@@ -162,7 +162,7 @@ describe('claimcheck assume --refresh', () => {
   it('refuses a token source that cannot be read again', async () => {
     const result = await cli(['assume', '--token-env', 'X', '--issuer', 'https://i', '--audience', 'a', '--refresh']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--refresh needs --token-command or --token-file/);
+    expect(result.stderr).toMatch(/--refresh needs --platform github\|circleci, --token-command or --token-file \(a path\)/);
   });
 });
 

@@ -304,6 +304,17 @@ describe('the orb\'s state and folders', () => {
     expect(existsSync(join(claimcheckDir(job), 'refresh-claimcheck'))).toBe(false);
   });
 
+  it('cleanup leaves alone a state.json that a symlinked ~/.claimcheck leads to', async () => {
+    const job = await circleJob();
+    const elsewhere = tempDir('victim');
+    writeFileSync(join(elsewhere, 'state.json'), '# precious\n');
+    symlinkSync(elsewhere, claimcheckDir(job));
+    const cleaned = await orbStep(job, 'cleanup');
+    expect(cleaned.code).toBe(0);
+    expect(cleaned.stdout).toMatch(/^Warning: Ignoring \S+\/state\.json: its folder is not safe to use \(it is a symbolic link\)/m);
+    expect(readFileSync(join(elsewhere, 'state.json'), 'utf8')).toBe('# precious\n');
+  });
+
   it('does not write its state through a symlink', async () => {
     const job = await circleJob();
     const elsewhere = tempDir('victim');

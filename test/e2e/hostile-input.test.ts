@@ -79,14 +79,14 @@ describe('a regex rule on a branch name a fork chooses', () => {
 describe('rules files that are not files', () => {
   it('refuses /dev/zero instead of reading it without end', async () => {
     const run = await runAction({ 'rules-file': '/dev/zero' });
-    expectRefused(run, 'INPUT_INVALID', /^INPUT_INVALID: Input rules-file: \/dev\/zero is a character device, not a regular file\.$/);
+    expectRefused(run, 'INPUT_INVALID', /^INPUT_INVALID: Input rules-file: \/dev\/zero: it is a device\.$/);
   });
 
   it('refuses a FIFO instead of blocking on its open', async () => {
     const fifo = join(dir, 'claimcheck.yml');
     execFileSync('mkfifo', [fifo]);
     const run = await runAction({ 'rules-file': fifo });
-    expectRefused(run, 'INPUT_INVALID', /^INPUT_INVALID: Input rules-file: .*claimcheck\.yml is a FIFO \(named pipe\), not a regular file\.$/);
+    expectRefused(run, 'INPUT_INVALID', /^INPUT_INVALID: Input rules-file: .*claimcheck\.yml: it is a named pipe \(FIFO\)\.$/);
   });
 });
 

@@ -146,7 +146,7 @@ describe('web-identity-token-file refuses, with one line and a hint', () => {
     execFileSync('mkfifo', [fifo]);
     symlinkSync('token', join(dir, 'link'));
     const run = await runWithTokenFile(join(dir, 'link'), {}, {});
-    expectRefused(run, 'TOKEN_REQUEST_FAILED', /web-identity-token-file \S+\/link: it is a FIFO \(named pipe\)\./);
+    expectRefused(run, 'TOKEN_REQUEST_FAILED', /web-identity-token-file \S+\/link: it is a named pipe \(FIFO\)\./);
   });
 
   it.each([

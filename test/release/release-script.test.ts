@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GITHUB_EXAMPLES, launcherPins, REPO_ROOT, VERSION } from './repo.ts';
+import { nodeRuntimes } from '../harness/runtimes.ts';
 
 const RELEASE_DATE = '2030-01-02';
 const [major, minor] = VERSION.split('.').map(Number) as [number, number];
@@ -53,7 +54,7 @@ function read(path: string): string {
 }
 
 /** The files the release reads or writes that may not be committed yet, as they are now. */
-const RELEASE_FILES = ['scripts/release.mjs', 'CHANGELOG.md', ...GITHUB_EXAMPLES];
+const RELEASE_FILES = ['scripts/release.mjs', 'CHANGELOG.md', 'README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`), ...GITHUB_EXAMPLES];
 
 function makeCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'claimcheck-release-'));
@@ -84,8 +85,12 @@ const PINNING_GUIDE = 'docs/pinned-example.md';
 
 /** The README and the guides in docs/ that pin this version (orb X.Y.Z or Action vX.Y.Z), as the copy has them. */
 let pinnedDocs: string[] = [];
+/** Those that pin a placeholder until the first release (a commit for the Action, a version for the orb), and those with a note that nothing is published. */
+let placeholderDocs: string[] = [];
+let notedDocs: string[] = [];
 
 const pins = (version: string) => [`claimcheck/claimcheck@${version}`, `claimcheck/claimcheck@v${version}`];
+const PLACEHOLDERS = ['claimcheck/claimcheck@<commit SHA>', 'claimcheck/claimcheck@<version>'];
 
 beforeAll(() => {
   copy = makeCopy();
@@ -95,6 +100,8 @@ beforeAll(() => {
   writeFileSync(join(copy, PINNING_GUIDE), `# Pinned\n\n\`orbs: { claimcheck: ${pins(VERSION)[0]} }\` and \`uses: ${pins(VERSION)[1]}\`\n`);
   const docs = ['README.md', ...readdirSync(join(copy, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
   pinnedDocs = docs.filter((file) => pins(VERSION).some((pin) => read(file).includes(pin)));
+  placeholderDocs = docs.filter((file) => PLACEHOLDERS.some((pin) => read(file).includes(pin)));
+  notedDocs = docs.filter((file) => read(file).includes('<!-- not-yet-released:start -->'));
   git('init', '--quiet', '--initial-branch=main');
   commitAll('copy');
 });
@@ -150,22 +157,28 @@ describe('npm run release -- X.Y.Z', () => {
     const lock = JSON.parse(read('package-lock.json')) as { version: string; packages: Record<string, { version: string }> };
     expect([lock.version, lock.packages['']?.version]).toEqual([NEXT, NEXT]);
     expect(read('src/core/version.generated.ts')).toContain(`export const VERSION = "${NEXT}";`);
-    expect(run(process.execPath, ['bin/claimcheck.js', '--version']).stdout.trim()).toBe(NEXT);
+    expect(run(nodeRuntimes()[0]!.node, ['bin/claimcheck.js', '--version']).stdout.trim()).toBe(NEXT);
     const orb = read('orb/orb.yml');
     expect(launcherPins(orb).version).toBe(NEXT);
     for (const example of Object.values((parse(orb) as { examples: Record<string, { usage: { orbs: { claimcheck: string } } }> }).examples)) {
       expect(example.usage.orbs.claimcheck).toBe(`claimcheck/claimcheck@${NEXT}`);
     }
     expect(read('README.md')).toContain(`claimcheck/claimcheck@${NEXT}`);
+    expect(read('README.md')).toContain(`claimcheck/claimcheck@v${NEXT}`);
     expect(read('README.md')).not.toContain(`claimcheck/claimcheck@${VERSION}`);
-    expect(pinnedDocs).toEqual(expect.arrayContaining(['README.md', PINNING_GUIDE]));
-    for (const file of pinnedDocs) {
+    expect(pinnedDocs).toContain(PINNING_GUIDE);
+    // Until the first release the README and the guides pin placeholders, and say why.
+    expect(placeholderDocs).toEqual(expect.arrayContaining(['README.md', 'docs/github-actions.md', 'docs/releases.md']));
+    expect(notedDocs).toEqual(expect.arrayContaining(['README.md', 'docs/circleci.md', 'docs/github-actions.md', 'docs/other-ci.md', 'docs/releases.md']));
+    for (const file of [...new Set([...pinnedDocs, ...placeholderDocs])]) {
       expect([file, pins(VERSION).filter((pin) => read(file).includes(pin))]).toEqual([file, []]);
-      expect([file, pins(NEXT).some((pin) => read(file).includes(pin))]).toEqual([file, true]);
+      expect([file, PLACEHOLDERS.filter((pin) => read(file).includes(pin))]).toEqual([file, []]);
     }
+    for (const file of pinnedDocs) expect([file, pins(NEXT).some((pin) => read(file).includes(pin))]).toEqual([file, true]);
+    for (const file of notedDocs) expect([file, read(file).includes('not-yet-released'), read(file).includes('## Use it today')]).toEqual([file, false, false]);
     expect(pins(NEXT).map((pin) => read(PINNING_GUIDE).includes(pin))).toEqual([true, true]);
     for (const file of GITHUB_EXAMPLES) {
-      expect([file, read(file).includes(`claimcheck/claimcheck@v${NEXT}`), read(file).includes(`@v${VERSION}`)]).toEqual([file, true, false]);
+      expect([file, read(file).includes(`claimcheck/claimcheck@v${NEXT}`), read(file).includes(`@v${VERSION}`), read(file).includes('<commit SHA>')]).toEqual([file, true, false, false]);
     }
 
     const changelog = read('CHANGELOG.md');

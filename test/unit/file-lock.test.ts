@@ -2,7 +2,7 @@
 // removed whatever the work does, a live holder is waited for and then named, an abandoned
 // lock (its owner gone from this machine, or too old to be held) is taken over, and a link
 // in its place is refused, never followed. Ages are set with utimes; nothing here measures time.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,23 @@ describe('the lock of a shared file', () => {
     expect(failure(() => withFileLock(target, () => 'never', QUICK)).message).toContain('held by a writer that did not say who it is');
     plantLock('', 20_000);
     expect(withFileLock(target, () => 'taken over', QUICK)).toBe('taken over');
+  });
+
+  it('takes over a lock dated in the future (a clock set wrong, a file restored from elsewhere) as it would one as old', async () => {
+    // A writer holding a lock has just written it: a time far ahead of now is nobody's hold.
+    plantLock({ pid: process.ppid, machine: 'build-7 pid:[4026531836]' }, -5_000);
+    expect(failure(() => withFileLock(target, () => 'never', QUICK)).message).toContain('held by process');
+    plantLock({ pid: process.ppid, machine: 'build-7 pid:[4026531836]' }, -365 * 24 * 3600_000);
+    expect(withFileLock(target, () => 'taken over', QUICK)).toBe('taken over');
+    // Its owner gone from this machine: taken over as soon as a past one would be.
+    plantLock({ pid: await deadPid(), machine: thisMachine() }, -5_000);
+    expect(withFileLock(target, () => 'taken over', QUICK)).toBe('taken over');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a FIFO in the lock\'s place at once, without waiting on it', () => {
+    execFileSync('mkfifo', [lock]);
+    expect(failure(() => withFileLock(target, () => 'never', QUICK)).message).toBe(`Cannot write ${target}: its lock file ${lock} is a named pipe (FIFO).`);
   });
 
   it('shows an owner\'s machine name as inert text', () => {

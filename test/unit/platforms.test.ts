@@ -97,7 +97,7 @@ describe('preset defaults', () => {
   it('name the platform in token errors only when the preset chose the source', () => {
     expect(tokenOrigin(flags(), PRESETS.bitbucket)?.hint).toMatch(/oidc: true/);
     expect(tokenOrigin(flags({ 'token-env': 'MINE' }), PRESETS.bitbucket)).toBeUndefined();
-    expect(() => presetOf(flags({ platform: 'jenkins' }))).toThrow(/--platform must be one of gitlab, buildkite, bitbucket/);
+    expect(() => presetOf(flags({ platform: 'jenkins' }))).toThrow(/--platform must be one of github, circleci, gitlab, buildkite, bitbucket/);
   });
 
   it('refuse a workspace that is not a workspace ID, rather than put it in a URL', () => {

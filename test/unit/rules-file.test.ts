@@ -189,13 +189,13 @@ describe('reading a rules file from disk', () => {
     ['a FIFO, without blocking', () => {
       execFileSync('mkfifo', [join(dir, 'fifo.yml')]);
       return join(dir, 'fifo.yml');
-    }, /^Input rules-file: .*fifo\.yml is a FIFO \(named pipe\), not a regular file\.$/],
-    ['/dev/zero, without reading it', () => '/dev/zero', /^Input rules-file: \/dev\/zero is a character device, not a regular file\.$/],
-    ['a directory', () => dir, /is a directory, not a regular file/],
+    }, /^Input rules-file: .*fifo\.yml: it is a named pipe \(FIFO\)\.$/],
+    ['/dev/zero, without reading it', () => '/dev/zero', /^Input rules-file: \/dev\/zero: it is a device\.$/],
+    ['a directory', () => dir, /: it is a directory\.$/],
     ['a symbolic link', () => {
       symlinkSync(file('real.yml', 'version: 1\n'), join(dir, 'link.yml'));
       return join(dir, 'link.yml');
-    }, /link\.yml is a symbolic link \(to ".*real\.yml"\), and rules files are read without following links: point rules-file at the file itself\.$/],
+    }, /link\.yml: it is a symbolic link \(to ".*real\.yml"\), and rules files are read without following links: point rules-file at the file itself\.$/],
     ['a symbolic link to /dev/zero', () => {
       symlinkSync('/dev/zero', join(dir, 'zero.yml'));
       return join(dir, 'zero.yml');

@@ -145,15 +145,16 @@ describe('the condition the AccessDenied hint suggests', () => {
   const bySubject = (sub: string, prefix = 'token.actions.githubusercontent.com') =>
     `the condition ${JSON.stringify({ StringEquals: { [`${prefix}:aud`]: 'sts.amazonaws.com', [`${prefix}:sub`]: sub } })} (or a StringLike pattern that covers it)`;
 
-  it('pins the repository id and the ref on GitHub provider keys, or sub', () => {
+  it('pins the repository id and the ref on GitHub provider keys, never the legacy subject by name', () => {
     const hint = hintFor({ sub: 'repo:acme/api:ref:refs/heads/dev', repository_id: '123', ref: 'refs/heads/dev' });
     const byKeys = `the condition {"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_id":"123","token.actions.githubusercontent.com:ref":"refs/heads/dev"}}, which AWS evaluates on the token's own claims`;
-    expect(hint).toContain(` with ${byKeys}, or ${bySubject('repo:acme/api:ref:refs/heads/dev')}. To see`);
+    expect(hint).toContain(` with ${byKeys}. To see`);
+    expect(hint).not.toContain(':sub"');
   });
 
   it('falls back to sub when a key to pin is missing or is not text', () => {
     const sub = 'repo:acme/api:ref:refs/heads/dev';
-    expect(hintFor({ sub, repository_id: '123' })).toContain(` with ${bySubject(sub)}. To see`);
+    expect(hintFor({ sub, repository_id: '123' })).toContain('"token.actions.githubusercontent.com:repository_id":"123","token.actions.githubusercontent.com:sub":"repo:acme/api:ref:refs/heads/dev"}}');
     expect(hintFor({ sub, repository_id: 123, ref: 'refs/heads/dev' })).toContain(` with ${bySubject(sub)}. To see`);
     expect(hintFor({ sub, repository_id: '123', ref: 'refs/heads/dev', environment: 42 })).toContain('"token.actions.githubusercontent.com:ref":"refs/heads/dev"');
   });

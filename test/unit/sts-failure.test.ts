@@ -100,5 +100,34 @@ describe('the AccessDenied hint on GitHub and CircleCI tokens', () => {
       claims: { sub: 'org/0c5b7c2e-1111-4222-8333-444455556666/project/p1/user/u1', 'oidc.circleci.com/project-id': 'p1' },
     };
     expect(explainStsFailure(denied, circleci).hint).toContain('"oidc.circleci.com/org/0c5b7c2e-1111-4222-8333-444455556666:oidc.circleci.com/project-id":"p1"');
+    expect(explainStsFailure(denied, circleci).hint).not.toContain('u1');
+  });
+});
+
+describe('the AccessDenied hint pins nothing that is new in every run', () => {
+  const denied = failure('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
+
+  it('Buildkite: any commit and step, the pipeline by id', () => {
+    const commit = '9f3182061f1e2cca4702c368cbc039b7dc9d4485';
+    const buildkite = {
+      ...context,
+      issuer: 'https://agent.buildkite.com',
+      claims: { sub: `organization:acme:pipeline:deploy:ref:refs/heads/main:commit:${commit}:step:deploy`, organization_slug: 'acme', pipeline_slug: 'deploy', organization_id: 'o-1', pipeline_id: 'p-1', build_commit: commit },
+    };
+    const hint = explainStsFailure(denied, buildkite).hint;
+    expect(hint).not.toContain(commit);
+    expect(hint).toContain('"agent.buildkite.com:sub":"organization:acme:pipeline:deploy:ref:refs/heads/main:commit:*:step:*"');
+    expect(hint).toContain('"agent.buildkite.com:pipeline_id":"p-1"');
+  });
+
+  it('Bitbucket: the repository and environment, any step', () => {
+    const bitbucket = {
+      ...context,
+      issuer: 'https://api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc',
+      claims: { sub: '{r-1}:{e-1}:{s-1}', repositoryUuid: '{r-1}', deploymentEnvironmentUuid: '{e-1}', stepUuid: '{s-1}' },
+    };
+    const hint = explainStsFailure(denied, bitbucket).hint;
+    expect(hint).not.toContain('s-1');
+    expect(hint).toContain('"StringLike":{"api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc:sub":"{r-1}:{e-1}:*"}');
   });
 });

@@ -32,7 +32,7 @@ describe('readTokenFile', () => {
 
   it.each([
     ['an empty file', (path: string) => writeFileSync(path, ' \n'), /: it is empty\.$/],
-    ['a FIFO', (path: string) => execFileSync('mkfifo', [path]), /: it is a FIFO \(named pipe\)\.$/],
+    ['a FIFO', (path: string) => execFileSync('mkfifo', [path]), /: it is a named pipe \(FIFO\)\.$/],
     ['a dangling link', (path: string) => symlinkSync(join(dir, 'nowhere'), path), /: ENOENT\.$/],
   ])('refuses %s, naming the input and the path', async (_, make, why) => {
     const path = join(dir, 'token');

@@ -67,7 +67,7 @@ function writeCredentials(gcp: GcpSettings, place: HandOverPlace): string {
     freshPrivateFolder(dir);
     const renewal = join(dir, RENEWAL_CONFIG);
     // On GitHub every step has the request URL and bearer in its environment: the bearer never goes to disk.
-    const token = rerun.token.kind === 'github' ? { kind: 'github-env' } : rerun.token;
+    const token = rerun.token.kind === 'github' ? { kind: 'github-env', ...(rerun.token.job === undefined ? {} : { job: rerun.token.job }) } : rerun.token;
     writePrivateFile(renewal, JSON.stringify({ version: 1, inputs: pinnedInputs(rerun.inputs, gcp), token }), OWN_FILE);
     const script = rerun.launcher === undefined ? rerun.self.script : join(dir, LAUNCHER);
     if (rerun.launcher !== undefined) writePrivateFile(script, rerun.launcher, OWN_FILE);

@@ -3,10 +3,9 @@
 import { roleOfAssumedRole, type RoleArn } from './arn.js';
 import { ClaimcheckError } from '../errors.js';
 import { describeClaim } from '../rules/rules.js';
-import { conditionKeyFor, issuerKeys, type KeyFamily } from '../trust/aws/keys.js';
-import { exactValue } from '../trust/aws/pattern.js';
+import { conditionKeyFor, issuerKeys } from '../trust/aws/keys.js';
 import { githubSubjectKind, otherSubjectForm } from '../trust/aws/platforms/github.js';
-import { exactTrustCondition, oidcProviderArn } from '../trust/aws/token-policy.js';
+import { oidcProviderArn, tokenTrustCondition } from '../trust/aws/token-policy.js';
 
 export interface StsFailure {
   /** AWS error code (AccessDenied, Throttling, …) or a network error code (ECONNRESET, TimeoutError). */
@@ -97,35 +96,20 @@ export function explainStsFailure(failure: StsFailure, context: StsFailureContex
   }
 }
 
-/** The condition to suggest: AWS's provider keys where it has them (ids, not names), else sub. */
+/**
+ * The condition to suggest: the jobs this token stands for, pinned by ids on AWS's provider
+ * keys where the token carries them, never by a value new in every run (tokenTrustCondition).
+ */
 function acceptingCondition(issuer: string, audience: string, claims: Readonly<Record<string, unknown>>, subject: string): string {
   const keys = issuerKeys(issuer);
-  const claimKey = (claim: string) => (typeof claims[claim] === 'string' ? conditionKeyFor(keys, claim) : undefined);
-  const wanted = pinnedClaims(keys.family, claims);
-  const pins = wanted.flatMap((claim) => {
-    const key = claimKey(claim);
-    return key ? [[key, exactValue(claims[claim] as string)] as const] : [];
-  });
-  const bySubject = `the condition ${JSON.stringify(exactTrustCondition(issuer, audience, subject))} (or a StringLike pattern that covers it)`;
-  if (pins.length < wanted.length || pins.length === 0) return bySubject;
-  const byKeys = `the condition ${JSON.stringify({ StringEquals: { [`${keys.prefix}:aud`]: exactValue(audience), ...Object.fromEntries(pins) } })}, which AWS evaluates on the token's own claims`;
-  // Stryker disable next-line ConditionalExpression: equivalent: no other issuer's subject has GitHub's form, so the end of this function says the same
-  if (keys.family !== 'github') return `${byKeys}, or ${bySubject}`;
-  const kind = githubSubjectKind(subject);
-  const other = otherSubjectForm(subject, claims);
-  if (kind === 'immutable' && other) {
-    return `${byKeys}. This repository has GitHub's immutable subject ${JSON.stringify(subject)}: a policy on the legacy form ${JSON.stringify(other)} does not match it; trust both forms or pin the ids as above`;
+  const { condition, bySubject } = tokenTrustCondition(issuer, audience, claims, (claim) => conditionKeyFor(keys, claim));
+  const text = `the condition ${JSON.stringify(condition)}`;
+  if (bySubject) return `${text} (or a StringLike pattern that covers it)`;
+  const other = keys.family === 'github' && githubSubjectKind(subject) === 'immutable' ? otherSubjectForm(subject, claims) : undefined;
+  if (other) {
+    return `${text}, which AWS evaluates on the token's own claims. This repository has GitHub's immutable subject ${JSON.stringify(subject)}: a policy on the legacy form ${JSON.stringify(other)} does not match it; trust both forms or pin the ids as above`;
   }
-  return `${byKeys}, or ${bySubject}`;
-}
-
-/** The claims whose provider keys pin this family's job by id: none for a family without such keys. */
-function pinnedClaims(family: KeyFamily, claims: Readonly<Record<string, unknown>>): string[] {
-  if (family === 'github') return ['repository_id', typeof claims.environment === 'string' ? 'environment' : 'ref'];
-  // Stryker disable next-line ConditionalExpression: equivalent: no other family has a key for this claim, so nothing is pinned either way
-  if (family === 'circleci') return ['oidc.circleci.com/project-id'];
-  // Stryker disable next-line ArrayDeclaration: equivalent: a claim without a key of this family pins nothing
-  return [];
+  return `${text}, which AWS evaluates on the token's own claims`;
 }
 
 function tokenRejected(failure: StsFailure, context: StsFailureContext): ClaimcheckError {

@@ -101,7 +101,9 @@ export function writeState(home: string, state: OrbState): void {
   writePrivateFile(stateFile(home), JSON.stringify(state), OWN_FILE);
 }
 
+/** Removes the state file, only from a ~/.claimcheck that is this user's own folder (never through a link to one elsewhere). */
 export function removeState(home: string): void {
+  if (ownFolderProblem(claimcheckFolder(home)) !== undefined) return;
   try {
     unlinkSync(stateFile(home)); // a link in its place is removed, not followed
   } catch {
