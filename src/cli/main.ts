@@ -21,7 +21,7 @@ import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
 import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust-policy.js';
-import { GCP_TRUST_POLICY_USAGE } from './trust-policy-gcp.js';
+import { GCP_TRUST_POLICY_FLAGS, GCP_TRUST_POLICY_USAGE } from './trust/gcp.js';
 
 interface Command {
   readonly summary: string;
@@ -51,7 +51,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'trust-policy': {
     summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket); --cloud gcp: the Google provider condition.',
     usage: `${TRUST_POLICY_USAGE}\n       ${GCP_TRUST_POLICY_USAGE}`,
-    flags: TRUST_POLICY_FLAGS,
+    // --cloud gcp takes its own options; help lists both.
+    flags: { ...TRUST_POLICY_FLAGS, ...GCP_TRUST_POLICY_FLAGS },
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: (argv, io) => trustPolicyCommand(argv, io),
   },

@@ -25,7 +25,7 @@ import type { CliIo } from './io.js';
 import { checkPlatformClaims, checkSamePlatform } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
-import { cloudArgument, gcpTrustPolicyCommand } from './trust-policy-gcp.js';
+import { cloudArgument, gcpTrustPolicyCommand } from './trust/gcp.js';
 import { bitbucketIssuerOf, fromBitbucketFlags, fromBuildkiteFlags, fromGitlabFlags, onlyFor, PLATFORM_TRUST_FLAGS, type BuiltPolicy, type TrustContext } from './trust-flags.js';
 
 export const TRUST_POLICY_FLAGS: Flags = {

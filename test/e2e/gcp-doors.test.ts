@@ -94,7 +94,7 @@ describe('the CLI', () => {
     const exported = Object.fromEntries([...result.stdout.matchAll(/^export ([A-Z_]+)='([^']*)'$/gm)].map((match) => [match[1], match[2]])) as Record<string, string>;
     expect(exported).toMatchObject({ GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES: '1', GOOGLE_CLOUD_PROJECT: 'acme-prod' });
     dirs.push(dirname(exported.GOOGLE_APPLICATION_CREDENTIALS!));
-    expect(JSON.parse(readFileSync(join(dirname(exported.GOOGLE_APPLICATION_CREDENTIALS!), 'renewal.json'), 'utf8')).token).toEqual({ kind: 'env', variable: 'GCP_ID_TOKEN' });
+    expect(JSON.parse(readFileSync(join(dirname(exported.GOOGLE_APPLICATION_CREDENTIALS!), 'renewal.json'), 'utf8')).token).toMatchObject({ kind: 'env', variable: 'GCP_ID_TOKEN', job: expect.any(String) });
     const client = await googleAuthLibrary({ PATH: '/usr/bin:/bin', GCP_ID_TOKEN: token, ...exported }, `${google.resourceUrl}/v1/projects/acme-prod`, 2, 4_000);
     expect(client.results).toEqual([{ status: 200, caller: ACCOUNT }, { status: 200, caller: ACCOUNT }]);
   }, 60_000);

@@ -20,6 +20,9 @@ const action = parse(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as { i
 const OTHER_NAMES: Readonly<Record<string, string>> = {
   'claimcheck-audit': 'the prefix of the audit line in the log',
   'python3-boto3': 'a Debian package',
+  'python3-google-auth': 'a Debian package',
+  'create-oidc': 'a gcloud command (workload-identity-pools providers create-oidc)',
+  'add-iam-policy-binding': 'a gcloud command',
   'add-mask': "a GitHub workflow command (::add-mask::)",
   'pre-exit': "a Buildkite agent hook",
   'after-script': "Bitbucket Pipelines' step key",

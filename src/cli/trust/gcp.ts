@@ -2,20 +2,20 @@
 // jobs to the rules file (attribute mapping and CEL condition, immutable ids first), as the
 // JSON `gcloud … providers describe` prints, the gcloud commands that create it and grant its
 // members, or Terraform. The document goes to standard output; notes and members to standard error.
-import { ClaimcheckError } from '../core/errors.js';
-import { INPUTS } from '../core/config/inputs.generated.js';
-import { parseProviderName, PROVIDER_FORM, type ProviderName } from '../core/gcp/provider.js';
-import { isPlatform, mutableNameWarnings, PLATFORMS, type Platform } from '../core/rules/rules-file.js';
-import { CelCompileError } from '../core/trust/gcp/cel.js';
-import { compileProvider, GcpProviderError, type GcpMember, type GcpProviderConfig } from '../core/trust/gcp/compile.js';
-import { describeJson, gcloudCommands, SERVICE_ACCOUNT_PLACEHOLDER, terraform, type Grant } from '../core/trust/gcp/formats.js';
-import { BUILDKITE_ISSUER } from '../platform/buildkite/claims.js';
-import { circleciIssuer } from '../platform/circleci/inputs.js';
-import { GITLAB_COM } from '../platform/gitlab/claims.js';
-import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
-import type { CliIo } from './io.js';
-import { checkPlatformClaims, checkSamePlatform } from './platform.js';
-import { readCliRules } from './rules-input.js';
+import { ClaimcheckError } from '../../core/errors.js';
+import { INPUTS } from '../../core/config/inputs.generated.js';
+import { parseProviderName, PROVIDER_FORM, type ProviderName } from '../../core/gcp/provider.js';
+import { isPlatform, mutableNameWarnings, PLATFORMS, type Platform } from '../../core/rules/rules-file.js';
+import { CelCompileError } from '../../core/trust/gcp/cel.js';
+import { compileProvider, GcpProviderError, type GcpMember, type GcpProviderConfig } from '../../core/trust/gcp/compile.js';
+import { describeJson, gcloudCommands, SERVICE_ACCOUNT_PLACEHOLDER, terraform, type Grant } from '../../core/trust/gcp/formats.js';
+import { BUILDKITE_ISSUER } from '../../platform/buildkite/claims.js';
+import { circleciIssuer } from '../../platform/circleci/inputs.js';
+import { GITLAB_COM } from '../../platform/gitlab/claims.js';
+import { parseFlags, UsageError, type Flags, type ParsedFlags } from '../args.js';
+import type { CliIo } from '../io.js';
+import { checkPlatformClaims, checkSamePlatform } from '../platform.js';
+import { readCliRules } from '../rules-input.js';
 
 export const GCP_TRUST_POLICY_FLAGS: Flags = {
   cloud: { kind: 'string', value: 'gcp', description: 'gcp: a Google Cloud Workload Identity Federation provider.' },
