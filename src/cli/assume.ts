@@ -11,9 +11,10 @@ import { isBooleanInput } from '../core/config/orb-parameters.js';
 import { parseSettings, type InputSource } from '../core/config/settings.js';
 import type { Secrets } from '../core/secrets.js';
 import { claimcheckFolder, ownFolder } from '../files/private-folder.js';
+import { cannotWriteError, unwritableFolder } from '../files/writable-folder.js';
 import { preloadRulesFile } from '../files/rules-file.js';
 import type { HandOver, HandOverPlace, Log, Rerun, SelfCommand, TokenSpec } from '../flow/cloud.js';
-import { exchange } from '../flow/exchange.js';
+import { checkHandOvers, exchange } from '../flow/exchange.js';
 import { flowDeps, jsonGetter, stsEndpointFromEnvironment } from '../flow/wiring.js';
 import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
@@ -86,7 +87,11 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(io.env), readRulesFile });
   if (preset) checkPlatformClaims([...settings.rules, ...(settings.aws?.roleMap ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
   if (settings.aws?.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
-  const sessions = await exchange(settings, cloudTargets(settings), flowDeps(settings, {
+  const targets = cloudTargets(settings);
+  const rerun: Rerun | undefined = renewal && { self, inputs: givenInputs(inputs), token: renewal };
+  const place = cliPlace(io.env, rerun);
+  checkHandOvers(targets, place);
+  const sessions = await exchange(settings, targets, flowDeps(settings, {
     get: jsonGetter(),
     log,
     mask: secrets.add,
@@ -96,8 +101,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));
   if (preset) reportRun(preset, settings, sessions, io.env, log);
-  const rerun: Rerun | undefined = renewal && { self, inputs: givenInputs(inputs), token: renewal };
-  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun)));
+  const handovers = sessions.map((session) => session.handOver(place));
   printHandovers(handovers, format, io, log);
 }
 
@@ -116,8 +120,11 @@ function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
     env,
     home,
     privateFolder: (name) => {
-      ownFolder(claimcheckFolder(home));
-      return join(claimcheckFolder(home), name);
+      const folder = claimcheckFolder(home);
+      const why = unwritableFolder(folder);
+      if (why) throw cannotWriteError(folder, why, home, 'run claimcheck as a user whose home it can write.');
+      ownFolder(folder);
+      return join(folder, name);
     },
     record: () => {},
     rerun,

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'STS_UNAVAILABLE'
   | 'ACCOUNT_NOT_ALLOWED'
   | 'PROFILE_WRITE'
+  | 'PROFILE_EXISTS'
+  | 'HOME_NOT_WRITABLE'
   | 'EXPORT_FAILED'
   | 'INTERNAL';
 
