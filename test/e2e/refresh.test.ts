@@ -62,7 +62,7 @@ describe('refresh: true', () => {
   it('exports AWS_PROFILE, not keys, and keeps no secret where later steps or logs can see it', async () => {
     const run = await runRefresh(shortLived);
     expect(run.code).toBe(0);
-    expect(run.exported).toEqual({ AWS_PROFILE: 'claimcheck', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' });
+    expect(run.exported).toEqual({ AWS_PROFILE: 'claimcheck', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_SDK_LOAD_CONFIG: '1' });
     const config = readFileSync(join(run.dir, '.aws', 'config'), 'utf8');
     expect(config).toMatch(/\[profile claimcheck\]\n# written by claimcheck; renews its credentials\nregion = us-east-1\ncredential_process = \S+\/node \S+\/dist\/main\/index.js credential-process \S+\/config.json\n/);
     const configPath = /credential-process (\S+)$/m.exec(config)![1]!;
@@ -129,16 +129,20 @@ describe('refresh: true', () => {
     }
   });
 
-  it('post removes the profile, the private files, and AWS_PROFILE', async () => {
+  it('post removes the private files and the profile\'s credentials; AWS_PROFILE, which it cannot unset, still names a profile, empty', async () => {
     const run = await runRefresh(shortLived);
     const configPath = /credential-process (\S+)$/m.exec(readFileSync(join(run.dir, '.aws', 'config'), 'utf8'))![1]!;
     const post = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/post/index.js'), state: run.state });
     runnerDirs.push(post.dir);
     expect(post.code).toBe(0);
-    expect(post.exported).toEqual({ AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+    // The job had no AWS_PROFILE or region: an empty one would be an invalid one to the clients.
+    expect(post.exported).toEqual({ AWS_SDK_LOAD_CONFIG: '' });
+    expect(post.stdout).toContain('claimcheck: left AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION as the step set them: the job had none');
     expect(existsSync(configPath)).toBe(false);
     expect(existsSync(join(configPath, '..'))).toBe(false);
-    expect(readFileSync(join(run.dir, '.aws', 'config'), 'utf8')).toBe('');
+    expect(readFileSync(join(run.dir, '.aws', 'config'), 'utf8')).toBe(
+      '[profile claimcheck]\n# left by claimcheck: AWS_PROFILE names this profile until the job ends (a GitHub step cannot unset it); it holds no credentials\n',
+    );
   });
 });
 
