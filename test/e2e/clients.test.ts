@@ -320,6 +320,32 @@ describe.skipIf(!hasDebianBoto3 || !hasDebianAws)('the CLI, then the clients in 
     expect(await arnsOf(shell, 'claimcheck')).toEqual(every(DEPLOY));
   });
 
+  it('--refresh with AWS_DEFAULT_PROFILE and a web identity role set: the lines override and unset them, and every client uses the renewing profile', async () => {
+    await prepare();
+    const profiled = await cli(['--role-to-assume', OLD_ROLE, '--export', 'profile', '--aws-profile', 'old'], base());
+    expect(profiled.code, profiled.stderr).toBe(0);
+    const shell = { ...base(), AWS_DEFAULT_PROFILE: 'old', AWS_ROLE_ARN: OLD_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath, AWS_ENDPOINT_URL_STS: sts.url };
+    const handed = await cli(['--role-to-assume', DEPLOY_ROLE, '--refresh'], shell);
+    expect(handed.code, handed.stderr).toBe(0);
+    expect(handed.stdout).toBe("unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE\nexport AWS_PROFILE='claimcheck'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\nexport AWS_SDK_LOAD_CONFIG='1'\nexport AWS_DEFAULT_PROFILE='claimcheck'\n");
+    expect(handed.stderr).toContain('Set AWS_DEFAULT_PROFILE to claimcheck as well');
+    expect(await arnsOfAll(await evaluated(handed.stdout, shell))).toEqual(everyOf(ALL_CLIENTS, DEPLOY));
+  });
+
+  it('--aws-profile naming a profile the user has is refused before the token is used; --replace-profile takes it over', async () => {
+    await prepare();
+    mkdirSync(join(home, '.aws'));
+    writeFileSync(join(home, '.aws', 'config'), '[default]\nregion = eu-west-1\noutput = table\n');
+    const before = sts.calls.length;
+    const refused = await cli(['--role-to-assume', DEPLOY_ROLE, '--aws-profile', 'default'], base());
+    expect([refused.code, sts.calls.length]).toEqual([1, before]);
+    expect(refused.stderr).toContain(`PROFILE_EXISTS: Profile default is already in ${join(home, '.aws', 'config')}, and claimcheck did not write it`);
+    const replaced = await cli(['--role-to-assume', DEPLOY_ROLE, '--aws-profile', 'default', '--replace-profile'], base());
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stderr).toMatch(/its sections were saved to \S+\/\.claimcheck\/saved-default/);
+    expect(await arnsOfAll(base(), 'default')).toEqual(everyOf(ALL_CLIENTS, DEPLOY));
+  });
+
   it('--export none: prints the credentials as JSON and nothing to evaluate; refuses a format that exports', async () => {
     await prepare();
     const handed = await cli(['--role-to-assume', DEPLOY_ROLE, '--export', 'none'], base());
@@ -393,6 +419,42 @@ describe.skipIf(!hasDebianBoto3 || !hasDebianAws)('the orb, then a later step\'s
     expect(result.code, result.stderr).toBe(0);
     expect(await arnsOf(await laterStep(target))).toEqual(every(DEPLOY));
     expect(readFileSync(target.bashEnv, 'utf8')).toMatch(/^unset AWS_PROFILE\nexport AWS_ACCESS_KEY_ID='/);
+  });
+
+  it('refresh with a context\'s AWS_DEFAULT_PROFILE, web identity role and region: every client uses the renewing profile; cleanup gives the context\'s back', async () => {
+    const tokenFile = join(tempDir(), 'pod-token');
+    writeFileSync(tokenFile, await issuer.sign(githubClaims()));
+    const context = { AWS_DEFAULT_PROFILE: 'old', AWS_ROLE_ARN: OLD_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ENDPOINT_URL_STS: sts.url, AWS_REGION: 'eu-west-1' };
+    const target = job(context);
+    const old = await runMainStep({ issuer, endpoint, sts }, { 'role-to-assume': OLD_ROLE, export: 'profile', 'aws-profile': 'old' }, { env: { HOME: target.dir } });
+    dirs.push(old.dir);
+    const result = await assume(target, { refresh: true });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Set AWS_DEFAULT_PROFILE to claimcheck as well, which the job had set to "old"');
+    expect(await arnsOfAll(await laterStep(target))).toEqual(everyOf(ALL_CLIENTS, DEPLOY));
+    expect((await runOrbStep(target, renderCommand(orb, 'cleanup')[0]!)).code).toBe(0);
+    const after = await laterStep(target);
+    expect([after.AWS_DEFAULT_PROFILE, after.AWS_ROLE_ARN, after.AWS_REGION, after.AWS_PROFILE]).toEqual(['old', OLD_ROLE, 'eu-west-1', undefined]);
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe('');
+  });
+
+  it('profile_name default, which the job already has, is refused before any token; replace_profile takes it over and cleanup puts it back', async () => {
+    const target = job({});
+    mkdirSync(join(target.dir, '.aws'));
+    const config = '[default]\nregion = eu-west-1\noutput = table\n';
+    writeFileSync(join(target.dir, '.aws', 'config'), config);
+    const before = { sts: sts.calls.length, tokens: circleEndpoint.requests.length };
+    const refused = await assume(target, { profile_name: 'default' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/^PROFILE_EXISTS: Profile default is already in \S+\/\.aws\/config, and claimcheck did not write it/);
+    expect({ sts: sts.calls.length, tokens: circleEndpoint.requests.length }).toEqual(before);
+    const replaced = await assume(target, { profile_name: 'default', replace_profile: true });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await arnsOfAll(await laterStep(target), 'default')).toEqual(everyOf(ALL_CLIENTS, DEPLOY));
+    const cleaned = await runOrbStep(target, renderCommand(orb, 'cleanup')[0]!);
+    expect(cleaned.stdout).toContain('put back the profile default that was there before');
+    expect(readFileSync(join(target.dir, '.aws', 'config'), 'utf8')).toBe(config);
+    expect(existsSync(join(target.dir, '.aws', 'credentials')) ? readFileSync(join(target.dir, '.aws', 'credentials'), 'utf8') : '').toBe('');
   });
 
   it('refuses export none before any token is used: CircleCI steps have no outputs', async () => {
