@@ -198,6 +198,36 @@ describe('refresh: renewal before the clients\' refresh window', () => {
     expect({ spawns: spawns(), renewals: renewals() }).toEqual({ spawns: AWSCLI_RUNS, renewals: 1 });
   });
 
+  it.skipIf(!hasDebianAws)('renews no session of 901 or 1500 s on every call: 5 AWS CLI commands, no STS call and no token request', async () => {
+    // A 901-s session has 15 min 1 s left when made: with the 15-minute window it was due at
+    // once, and every command renewed it. Such sessions renew 5 minutes before expiry instead.
+    for (const duration of ['901', '1500']) {
+      const run = await runRefresh(windowed, { 'role-duration-seconds': duration });
+      expect(run.code).toBe(0);
+      const { spawns, renewals } = counted(run);
+      const tokens = endpoint.requests.length;
+      await callerArns('awscli', { env: laterStep(run), stsUrl: windowed.url, calls: 5 });
+      // The AWS CLI may run the process twice per command for credentials inside its window; the cache answers both.
+      expect(spawns()).toBeGreaterThanOrEqual(5);
+      expect({ duration, renewals: renewals(), tokens: endpoint.requests.length - tokens }).toEqual({ duration, renewals: 0, tokens: 0 });
+    }
+  });
+
+  it.skipIf(!hasDebianBoto3 || !hasDebianAws)('eight clients starting together near expiry renew once, with one token request: the others wait on the lock and take its result', async () => {
+    const run = await stepWithShortFirstSession();
+    expect(run.code).toBe(0);
+    const { spawns, renewals } = counted(run);
+    const tokens = endpoint.requests.length;
+    const clients = ['boto3', 'awscli', 'boto3', 'awscli', 'boto3', 'awscli', 'boto3', 'awscli'] as const;
+    const arns = await Promise.all(clients.map((client) => callerArns(client, { env: laterStep(run), stsUrl: windowed.url })));
+    expect(arns.flat()).toEqual(Array(8).fill(expect.stringMatching(/assumed-role\/deploy\//)));
+    expect(spawns()).toBeGreaterThanOrEqual(8);
+    expect({ renewals: renewals(), tokens: endpoint.requests.length - tokens }).toEqual({ renewals: 1, tokens: 1 });
+    // Every client signed with the one renewed session.
+    const renewed = windowed.issued.at(-1)!.accessKeyId;
+    expect(windowed.calls.filter((call) => call.action === 'GetCallerIdentity').slice(-8).map((call) => call.signedBy)).toEqual(Array(8).fill(renewed));
+  });
+
   it.skipIf(!hasDebianBoto3)('does not call STS on every boto3 call when the sessions are 15 minutes long (role-duration-seconds 900)', async () => {
     // Such a session starts inside botocore's window, so boto3 runs the process on every
     // call whatever it answers; the cache must answer, or each call would be an STS call.
