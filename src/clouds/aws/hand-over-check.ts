@@ -8,6 +8,7 @@ import { ClaimcheckError } from '../../core/errors.js';
 import { cannotWriteError, unwritableFolder } from '../../files/writable-folder.js';
 import type { HandOverPlace } from '../../flow/cloud.js';
 import { foreignSections, profileFiles, sectionsOf } from './profile.js';
+import { refuseEndlessFiles } from './shared-files.js';
 
 const ELSEWHERE = 'point AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at files in a folder it can write; export: env writes no file at all.';
 
@@ -29,6 +30,7 @@ export function checkAwsHandOver(aws: AwsSettings, place: HandOverPlace): void {
   if (!aws.refresh && aws.export !== 'profile') return;
   const profile = aws.awsProfile ?? DEFAULT_PROFILE;
   const files = profileFiles(place.env, place.home);
+  refuseEndlessFiles(files);
   const sections = sectionsOf(files, profile);
   // A renewing profile lives in the config file; it touches the credentials file only to take out a section there.
   for (const path of [files.config, ...(aws.refresh && sections.credentials === undefined ? [] : [files.credentials])]) assertWritable(path, place.home);
