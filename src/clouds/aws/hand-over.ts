@@ -75,7 +75,8 @@ function takeOver(place: HandOverPlace, files: ProfileFiles, profile: string): {
   const foreign = foreignSections(files, profile);
   if (foreign.length === 0) return { note: '' };
   const saved = place.privateFolder(`saved-${profile}`);
-  return { saved, note: `Profile ${profile} was already in ${foreign.join(' and ')} (not written by claimcheck); replace-profile is true, so its sections were saved to ${saved} and the post step (orb: cleanup) puts them back.` };
+  const back = 'the Action\'s post step and the orb\'s cleanup put them back (after the CLI, restore them from there by hand)';
+  return { saved, note: `Profile ${profile} was already in ${foreign.join(' and ')} (not written by claimcheck); replace-profile is true, so its sections were saved to ${saved} and ${back}.` };
 }
 
 function namedProfile(aws: AwsSettings, assumed: AwsAssumed, place: HandOverPlace): Delivery {
@@ -112,18 +113,20 @@ function renewing(aws: AwsSettings, assumed: AwsAssumed, place: HandOverPlace): 
 
 /** Undoes what an AWS record names; the message says what was removed or put back. */
 export function undoAws(record: AwsUndo): string {
+  // Read first: sections that cannot be read back are not replaced by nothing.
   const saved = record.saved === undefined ? undefined : readSavedSections(record.saved);
-  const name = record.kind === 'profile' ? record.name : record.profile;
-  if (record.kind === 'profile') {
-    removeProfile(record.files, name, saved);
-  } else {
-    uninstallRefresh({ dir: record.dir, profile: name, files: record.files }, saved === undefined && record.leave === true ? leaveEmptyProfile : undefined, saved);
-  }
+  if (record.kind === 'profile') removeProfile(record.files, record.name, saved);
+  else uninstallRefresh({ dir: record.dir, profile: record.profile, files: record.files }, saved === undefined && record.leave === true ? leaveEmptyProfile : undefined, saved);
   if (record.saved !== undefined) removeSavedSections(record.saved);
-  const what = record.kind === 'profile' ? `profile ${name}` : `the renewing profile ${name} and its files`;
-  if (saved !== undefined) return `Removed ${what}, and put back the profile ${name} that was there before.`;
+  return undoneMessage(record, saved !== undefined);
+}
+
+function undoneMessage(record: AwsUndo, putBack: boolean): string {
+  const name = record.kind === 'profile' ? record.name : record.profile;
+  const what = record.kind === 'profile' ? `profile ${name} from ${record.files.credentials} and ${record.files.config}` : `the renewing profile ${name} and its files`;
+  if (putBack) return `Removed ${what}, and put back the profile ${name} that was there before.`;
   if (record.kind === 'renewing' && record.leave === true) return `Removed ${what}; AWS_PROFILE still names ${name}, left without credentials, as a GitHub step cannot unset it.`;
-  return record.kind === 'profile' ? `Removed profile ${name} from ${record.files.credentials} and ${record.files.config}.` : `Removed ${what}.`;
+  return `Removed ${what}.`;
 }
 
 /** An AWS record read back from a state file nobody vouches for: its own fields only, of the right kinds. */

@@ -1,9 +1,10 @@
-// What assume_role leaves in a job, for cleanup: recorded in ~/.claimcheck/state.json before
-// anything is written, so that cleanup undoes even a run that failed half-way. The file is
-// trusted only as far as it must be: a regular file of this user's, in a folder nobody else
-// can write, recorded in this very job. A record naming a folder is acted on only when that
-// folder is the one its name gives in ~/.claimcheck (a renewal folder is always
-// ~/.claimcheck/refresh-<profile>, from a valid profile name).
+// What assume_role leaves in a job, for cleanup: recorded in ~/.claimcheck/state.json (in a
+// job whose HOME cannot take that folder, $TMPDIR/claimcheck-<uid>) before anything is written,
+// so that cleanup undoes even a run that failed half-way. The file is trusted only as far as it
+// must be: a regular file of this user's, in a folder nobody else can write, recorded in this
+// very job. A record naming a folder is acted on only when that folder is the one its name
+// gives in the orb's folder (a renewal folder is always <folder>/refresh-<profile>, from a
+// valid profile name; saved sections <folder>/saved-<profile>).
 import { existsSync, unlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
