@@ -89,7 +89,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   if (settings.aws?.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
   const targets = cloudTargets(settings);
   const rerun: Rerun | undefined = renewal && { self, inputs: givenInputs(inputs), token: renewal };
-  const place = cliPlace(io.env, rerun);
+  const place = cliPlace(io.env, rerun, format !== 'github');
   checkHandOvers(targets, place);
   const sessions = await exchange(settings, targets, flowDeps(settings, {
     get: jsonGetter(),
@@ -112,9 +112,10 @@ function givenInputs(inputs: InputSource): Record<string, string> {
 
 /**
  * On the machine the CLI runs on: private folders in ~/.claimcheck, which nobody else may
- * write (they could swap its files); what is written stays until removed by hand.
+ * write (they could swap its files); what is written stays until removed by hand. Shell lines
+ * can unset a variable; $GITHUB_ENV (--format github) can only set it empty.
  */
-function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
+function cliPlace(env: CliIo['env'], rerun: Rerun | undefined, canUnset: boolean): HandOverPlace {
   const home = homedir();
   return {
     env,
@@ -128,7 +129,7 @@ function cliPlace(env: CliIo['env'], rerun: Rerun | undefined): HandOverPlace {
     },
     record: () => {},
     rerun,
-    canUnset: true,
+    canUnset,
   };
 }
 
@@ -145,7 +146,9 @@ function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io
   else if (format === 'github') {
     for (const handover of variables) {
       for (const [, value] of handover.set) io.stdout(`::add-mask::${value}\n`);
-      appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(handover.set));
+      // What must be cleared is set empty there, as the Action does.
+      const entries = [...handover.set, ...handover.clear.map((name) => [name, ''] as const)];
+      appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(entries));
     }
     if (variables.length > 0) log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
   } else {
