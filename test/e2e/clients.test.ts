@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrb, newJob, packTarball, renderCommand, runBashStep, runOrbStep, startBundleServer, VERSION, type BundleServer, type Job } from '../harness/circleci.ts';
-import { ALL_CLIENTS, callerArn, CLIENTS, startContainerCredentials, type ClientName } from '../harness/clients.ts';
+import { ALL_CLIENTS, callerArn, CLIENTS, hasJsSdkV2, startContainerCredentials, type ClientName } from '../harness/clients.ts';
 import { REPO_ROOT, run, runStep, startTokenEndpoint, type StepRun, type TokenEndpoint } from '../harness/github.ts';
 import { circleciClaims, githubClaims, startIssuer, type TestIssuer } from '../harness/issuer.ts';
 import { hasDebianAws, hasDebianBoto3, nodeRuntimes } from '../harness/runtimes.ts';
@@ -183,6 +183,14 @@ describe.skipIf(!hasDebianBoto3 || !hasDebianAws)('the Action, then a later step
     } finally {
       await job.close();
     }
+  });
+
+  it.skipIf(!hasJsSdkV2)('refresh: the JS SDK v2 uses the renewing profile because AWS_SDK_LOAD_CONFIG=1 is exported, and not without it', async () => {
+    const handed = await step({ refresh: 'true' });
+    expect(handed.exported.AWS_SDK_LOAD_CONFIG).toBe('1');
+    expect(await callerArn('js-sdk-v2', { env: later(handed.dir, handed.exported), stsUrl: sts.url })).toEqual(DEPLOY);
+    const { AWS_SDK_LOAD_CONFIG: _, ...without } = handed.exported;
+    await expect(callerArn('js-sdk-v2', { env: later(handed.dir, without), stsUrl: sts.url })).rejects.toThrow(/js-sdk-v2 failed/);
   });
 
   it('env and profile in the same job: the exported keys, or the profile given by name, win in every client, as the log says', async () => {
