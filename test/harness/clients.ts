@@ -27,6 +27,7 @@ function findAwsCliV1(): string | undefined {
   const onPath = (process.env.PATH ?? '').split(':').map((dir) => join(dir, 'aws')).filter(existsSync);
   const candidates = [process.env.CLAIMCHECK_AWSCLI_V1, pyenv.status === 0 ? pyenv.stdout.trim() : undefined, ...onPath].filter((path): path is string => Boolean(path));
   for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
     const path = realpathSync(candidate);
     if (path === realpathSync(DEBIAN_AWS)) continue;
     const version = spawnSync(path, ['--version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: tmpdir() } });
