@@ -11,9 +11,10 @@ import { isBooleanInput } from '../core/config/orb-parameters.js';
 import { parseSettings, type InputSource } from '../core/config/settings.js';
 import type { Secrets } from '../core/secrets.js';
 import { claimcheckFolder, ownFolder } from '../files/private-folder.js';
+import { cannotWriteError, unwritableFolder } from '../files/writable-folder.js';
 import { preloadRulesFile } from '../files/rules-file.js';
 import type { HandOver, HandOverPlace, Log, Rerun, SelfCommand, TokenSpec } from '../flow/cloud.js';
-import { exchange } from '../flow/exchange.js';
+import { checkHandOvers, exchange } from '../flow/exchange.js';
 import { flowDeps, jsonGetter, networkRetry, stsEndpointFromEnvironment } from '../flow/wiring.js';
 import { cliRunLabel, cliSessionName, PRESET_NAMES, type PresetRequest, type PresetServices } from '../platform/presets.js';
 import { appendToEnvFile } from '../platform/shared/env-file.js';
@@ -99,7 +100,15 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   if (preset) checkPlatformClaims([...settings.rules, ...(settings.aws?.roleMap ?? []).flatMap((entry) => entry.rules)], preset.name, 'The rules');
   if (settings.aws?.export === 'none' && !DATA_FORMATS.includes(format)) throw new UsageError(`--export none hands nothing over: use --format json or credential-process, not ${format}`);
   services = { get: jsonGetter(), retry: networkRetry(settings.retryMaxAttempts, log), mask: secrets.add, log };
-  const sessions = await exchange(settings, cloudTargets(settings), flowDeps(settings, {
+  const targets = cloudTargets(settings);
+  // A renewing profile needs a fresh token; a Google credentials file renews from any token source that can be read again.
+  const token = renewal ?? reusable;
+  const rerun: Rerun | undefined = token && { self, inputs: givenInputs(inputs), token };
+  if (renewal?.job === '') log.warning(UNBOUND_RENEWAL);
+  const recorder = runRecorder(homedir(), io.env, format, log);
+  const place = cliPlace(io.env, rerun, recorder, format !== 'github');
+  checkHandOvers(targets, place);
+  const sessions = await exchange(settings, targets, flowDeps(settings, {
     get: services.get,
     log,
     mask: secrets.add,
@@ -109,12 +118,7 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
     runLabel: (claims) => cliRunLabel(claims, io.env, preset),
   }));
   if (preset) reportRun(preset, settings, sessions, io.env, log);
-  // A renewing profile needs a fresh token; a Google credentials file renews from any token source that can be read again.
-  const token = renewal ?? reusable;
-  const rerun: Rerun | undefined = token && { self, inputs: givenInputs(inputs), token };
-  if (renewal?.job === '') log.warning(UNBOUND_RENEWAL);
-  const recorder = runRecorder(homedir(), io.env, format, log);
-  const handovers = sessions.map((session) => session.handOver(cliPlace(io.env, rerun, recorder)));
+  const handovers = sessions.map((session) => session.handOver(place));
   printHandovers(handovers, format, io, log, recorder);
 }
 
@@ -129,19 +133,23 @@ function givenInputs(inputs: InputSource): Record<string, string> {
 /**
  * On the machine the CLI runs on: private folders in ~/.claimcheck, which nobody else may
  * write (they could swap its files); what is written is recorded first, for claimcheck cleanup.
+ * Shell lines can unset a variable; $GITHUB_ENV (--format github) can only set it empty.
  */
-function cliPlace(env: CliIo['env'], rerun: Rerun | undefined, recorder: RunRecorder): HandOverPlace {
+function cliPlace(env: CliIo['env'], rerun: Rerun | undefined, recorder: RunRecorder, canUnset: boolean): HandOverPlace {
   const home = homedir();
   return {
     env,
     home,
     privateFolder: (name) => {
-      ownFolder(claimcheckFolder(home));
-      return join(claimcheckFolder(home), name);
+      const folder = claimcheckFolder(home);
+      const why = unwritableFolder(folder);
+      if (why) throw cannotWriteError(folder, why, home, 'run claimcheck as a user whose home it can write.');
+      ownFolder(folder);
+      return join(folder, name);
     },
     record: (undo) => recorder.record(undo),
     rerun,
-    canUnset: true,
+    canUnset,
   };
 }
 
@@ -164,7 +172,9 @@ function printHandovers(handovers: readonly HandOver[], format: OutputFormat, io
     for (const handover of variables) {
       for (const [, value] of handover.set) io.stdout(`::add-mask::${value}\n`);
       recorder.exported('github', names(handover), '');
-      appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(handover.set));
+      // What must be cleared is set empty there, as the Action does.
+      const entries = [...handover.set, ...handover.clear.map((name) => [name, ''] as const)];
+      appendToEnvFile('GITHUB_ENV', requiredFile(io.env, 'GITHUB_ENV'), githubEnvEntries(entries));
     }
     if (variables.length > 0) log.info('Exported the credentials to $GITHUB_ENV for the steps that follow.');
   } else {

@@ -36,6 +36,9 @@ export function readUndoRecord(value: unknown, folderOf?: (name: string) => stri
   }
   if (fields.cloud !== 'aws') return undefined;
   const record = readAwsUndo(fields, isProfileName);
-  if (record?.kind === 'renewing' && folderOf !== undefined && record.dir !== folderOf(`refresh-${record.profile}`)) return undefined;
+  if (record === undefined || folderOf === undefined) return record;
+  const name = record.kind === 'renewing' ? record.profile : record.name;
+  if (record.kind === 'renewing' && record.dir !== folderOf(`refresh-${name}`)) return undefined;
+  if (record.saved !== undefined && record.saved !== folderOf(`saved-${name}`)) return undefined;
   return record;
 }

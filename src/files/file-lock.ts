@@ -215,21 +215,36 @@ function acquire(path: string, lockPath: string, timing: LockTiming): Held {
   }
 }
 
-/** Runs `work` while holding the lock of `path`, made beside it; the lock is removed afterwards whatever happens. */
-export function withFileLock<T>(path: string, work: () => T, timing: LockTiming = LOCK_TIMING): T {
+/**
+ * Takes the lock of `path`, made beside it, and returns how to let it go: for work that is
+ * not synchronous (a renewal waits on the network), whose other takers wait meanwhile.
+ */
+export function holdFileLock(path: string, timing: LockTiming = LOCK_TIMING): () => void {
   const lockPath = lockPathOf(path);
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // Its folder, not the lock, is what could not be made: say so (a read-only home, say).
+    throw new ClaimcheckError('PROFILE_WRITE', `Cannot write ${path}: its folder ${folder} cannot be created (${errorCode(error)}).`, 'Point the path at a folder this job can write, or give the job a HOME it can write.');
+  }
   let held: Held;
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     held = acquire(path, lockPath, timing);
   } catch (error) {
     if (error instanceof LockProblem) throw lockError(path, lockPath, error.message);
     if (error instanceof ClaimcheckError) throw error;
     throw lockError(path, lockPath, `cannot be made (${errorCode(error)})`);
   }
+  return () => release(lockPath, held);
+}
+
+/** Runs `work` while holding the lock of `path`, made beside it; the lock is removed afterwards whatever happens. */
+export function withFileLock<T>(path: string, work: () => T, timing: LockTiming = LOCK_TIMING): T {
+  const release = holdFileLock(path, timing);
   try {
     return work();
   } finally {
-    release(lockPath, held);
+    release();
   }
 }

@@ -56,6 +56,11 @@ export interface CloudTarget {
   /** Starts what needs no token (loading a client library) while the token is on its way. */
   prepare(): void;
   exchange(tokens: TokenSupply, context: ExchangeContext): Promise<CloudSession>;
+  /**
+   * Throws the error its hand-over in `place` would meet (a file it cannot write, a name taken),
+   * called by the front door before any token is requested; writes nothing.
+   */
+  checkHandOver?(place: HandOverPlace): void;
 }
 
 export interface CloudSession {
@@ -138,4 +143,9 @@ export interface HandOver {
   readonly data: Readonly<Record<string, string>> | undefined;
   /** Further documents the CLI can print by --format name (AWS's credential-process). */
   readonly formats?: Readonly<Record<string, string>>;
+  /**
+   * Names in `set` that cleanup leaves as they are where it cannot unset them and the job had
+   * none before (a region: an empty one is an invalid one to clients, a set one harms nothing).
+   */
+  readonly keep?: readonly string[];
 }

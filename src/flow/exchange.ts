@@ -7,7 +7,7 @@ import type { Clock } from '../core/retry.js';
 import { checkClaimRules, ruleFailure } from '../core/rules/rules.js';
 import type { Settings } from '../core/config/settings.js';
 import type { VerifiedToken } from '../oidc/verify.js';
-import type { CheckedToken, CloudSession, CloudTarget, ExchangeContext, JobNaming, Log } from './cloud.js';
+import type { CheckedToken, CloudSession, CloudTarget, ExchangeContext, HandOverPlace, JobNaming, Log } from './cloud.js';
 
 export interface FlowDeps {
   /** Obtains a fresh OIDC token for the audience. */
@@ -22,6 +22,11 @@ export interface FlowDeps {
   readonly log: Log;
   readonly clock: Clock;
   readonly naming: JobNaming;
+}
+
+/** Checks every target's hand-over in `place` before any token is requested (the front door calls it first). */
+export function checkHandOvers(targets: readonly CloudTarget[], place: HandOverPlace): void {
+  for (const target of targets) target.checkHandOver?.(place);
 }
 
 export async function exchange(settings: Settings, targets: readonly CloudTarget[], deps: FlowDeps): Promise<CloudSession[]> {

@@ -149,7 +149,7 @@ describe('claimcheck assume --refresh', () => {
     args.splice(1, 2, '--token-command', `cat '${path}'`);
     const result = await cli([...args, '--refresh']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe("export AWS_PROFILE='claimcheck'\nexport AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\n");
+    expect(result.stdout).toBe("export AWS_PROFILE='claimcheck'\nexport AWS_REGION='eu-west-1'\nexport AWS_DEFAULT_REGION='eu-west-1'\nexport AWS_SDK_LOAD_CONFIG='1'\n");
     const config = readFileSync(join(dir, '.aws', 'config'), 'utf8');
     expect(config).toMatch(/credential_process = \S+\/node \S+\/dist\/cli\/index.js credential-process \S+\/\.claimcheck\/refresh-claimcheck\/config.json/);
     rmSync(join(dir, '.claimcheck', 'refresh-claimcheck', 'credentials.json')); // as if the session had run out

@@ -167,7 +167,7 @@ describe('assume_role', () => {
     const target = await job();
     const result = await assumeRole(target, { audience: CIRCLE_ORGANIZATION_ID, refresh: true });
     expect(result.code).toBe(0);
-    expect(readFileSync(target.bashEnv, 'utf8')).toBe("export AWS_PROFILE='claimcheck'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n");
+    expect(readFileSync(target.bashEnv, 'utf8')).toBe("export AWS_PROFILE='claimcheck'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\nexport AWS_SDK_LOAD_CONFIG='1'\n");
     const config = readFileSync(join(target.dir, '.aws', 'config'), 'utf8');
     const configPath = /credential_process = .* credential-process (\S+)$/m.exec(config)![1]!;
     expect(configPath.startsWith(join(target.dir, '.claimcheck'))).toBe(true);

@@ -62,7 +62,7 @@ describe('refresh: true', () => {
   it('exports AWS_PROFILE, not keys, and keeps no secret where later steps or logs can see it', async () => {
     const run = await runRefresh(shortLived);
     expect(run.code).toBe(0);
-    expect(run.exported).toEqual({ AWS_PROFILE: 'claimcheck', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' });
+    expect(run.exported).toEqual({ AWS_PROFILE: 'claimcheck', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_SDK_LOAD_CONFIG: '1' });
     const config = readFileSync(join(run.dir, '.aws', 'config'), 'utf8');
     expect(config).toMatch(/\[profile claimcheck\]\n# written by claimcheck; renews its credentials\nregion = us-east-1\ncredential_process = \S+\/node \S+\/dist\/main\/index.js credential-process \S+\/config.json\n/);
     const configPath = /credential-process (\S+)$/m.exec(config)![1]!;
@@ -129,16 +129,20 @@ describe('refresh: true', () => {
     }
   });
 
-  it('post removes the profile, the private files, and AWS_PROFILE', async () => {
+  it('post removes the private files and the profile\'s credentials; AWS_PROFILE, which it cannot unset, still names a profile, empty', async () => {
     const run = await runRefresh(shortLived);
     const configPath = /credential-process (\S+)$/m.exec(readFileSync(join(run.dir, '.aws', 'config'), 'utf8'))![1]!;
     const post = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/post/index.js'), state: run.state });
     runnerDirs.push(post.dir);
     expect(post.code).toBe(0);
-    expect(post.exported).toEqual({ AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '' });
+    // The job had no AWS_PROFILE or region: an empty one would be an invalid one to the clients.
+    expect(post.exported).toEqual({ AWS_SDK_LOAD_CONFIG: '' });
+    expect(post.stdout).toContain('claimcheck: left AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION as the step set them: the job had none');
     expect(existsSync(configPath)).toBe(false);
     expect(existsSync(join(configPath, '..'))).toBe(false);
-    expect(readFileSync(join(run.dir, '.aws', 'config'), 'utf8')).toBe('');
+    expect(readFileSync(join(run.dir, '.aws', 'config'), 'utf8')).toBe(
+      '[profile claimcheck]\n# left by claimcheck: AWS_PROFILE names this profile until the job ends (a GitHub step cannot unset it); it holds no credentials\n',
+    );
   });
 });
 
@@ -192,6 +196,36 @@ describe('refresh: renewal before the clients\' refresh window', () => {
     const arns = await callerArns('awscli', { env: laterStep(run), stsUrl: windowed.url, calls: AWSCLI_RUNS });
     expect(arns).toEqual(Array(AWSCLI_RUNS).fill(expect.stringMatching(/assumed-role\/deploy\//)));
     expect({ spawns: spawns(), renewals: renewals() }).toEqual({ spawns: AWSCLI_RUNS, renewals: 1 });
+  });
+
+  it.skipIf(!hasDebianAws)('renews no session of 901 or 1500 s on every call: 5 AWS CLI commands, no STS call and no token request', async () => {
+    // A 901-s session has 15 min 1 s left when made: with the 15-minute window it was due at
+    // once, and every command renewed it. Such sessions renew 5 minutes before expiry instead.
+    for (const duration of ['901', '1500']) {
+      const run = await runRefresh(windowed, { 'role-duration-seconds': duration });
+      expect(run.code).toBe(0);
+      const { spawns, renewals } = counted(run);
+      const tokens = endpoint.requests.length;
+      await callerArns('awscli', { env: laterStep(run), stsUrl: windowed.url, calls: 5 });
+      // The AWS CLI may run the process twice per command for credentials inside its window; the cache answers both.
+      expect(spawns()).toBeGreaterThanOrEqual(5);
+      expect({ duration, renewals: renewals(), tokens: endpoint.requests.length - tokens }).toEqual({ duration, renewals: 0, tokens: 0 });
+    }
+  });
+
+  it.skipIf(!hasDebianBoto3 || !hasDebianAws)('eight clients starting together near expiry renew once, with one token request: the others wait on the lock and take its result', async () => {
+    const run = await stepWithShortFirstSession();
+    expect(run.code).toBe(0);
+    const { spawns, renewals } = counted(run);
+    const tokens = endpoint.requests.length;
+    const clients = ['boto3', 'awscli', 'boto3', 'awscli', 'boto3', 'awscli', 'boto3', 'awscli'] as const;
+    const arns = await Promise.all(clients.map((client) => callerArns(client, { env: laterStep(run), stsUrl: windowed.url })));
+    expect(arns.flat()).toEqual(Array(8).fill(expect.stringMatching(/assumed-role\/deploy\//)));
+    expect(spawns()).toBeGreaterThanOrEqual(8);
+    expect({ renewals: renewals(), tokens: endpoint.requests.length - tokens }).toEqual({ renewals: 1, tokens: 1 });
+    // Every client signed with the one renewed session.
+    const renewed = windowed.issued.at(-1)!.accessKeyId;
+    expect(windowed.calls.filter((call) => call.action === 'GetCallerIdentity').slice(-8).map((call) => call.signedBy)).toEqual(Array(8).fill(renewed));
   });
 
   it.skipIf(!hasDebianBoto3)('does not call STS on every boto3 call when the sessions are 15 minutes long (role-duration-seconds 900)', async () => {

@@ -45,6 +45,7 @@ const VALID: Record<InputName, readonly string[]> = {
   'mask-aws-account-id': ['true', 'False', 'TRUE'],
   refresh: ['true', 'false'],
   'aws-profile': ['dev', 'a.b_c-d'],
+  'replace-profile': ['true', 'false'],
   // env and none conflict with refresh and aws-profile (INPUT_INVALID naming both); profile never does.
   export: ['profile'],
   'output-credentials': ['true', 'false'],

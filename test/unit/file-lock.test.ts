@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lockPathOf, thisMachine, withFileLock, type LockTiming } from '../../src/files/file-lock.js';
+import { holdFileLock, lockPathOf, thisMachine, withFileLock, type LockTiming } from '../../src/files/file-lock.js';
 import { ClaimcheckError } from '../../src/core/errors.js';
 
 // Short waits, so that a test of giving up does not wait 20 s; the ages that matter are set apart.
@@ -150,5 +150,25 @@ describe('the lock of a shared file', () => {
     expect(withFileLock(target, () => 'after the other writer')).toBe('after the other writer');
     expect(await exited).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('a folder that cannot be made', () => {
+  it('is named, not a lock file that does not exist', () => {
+    writeFileSync(join(dir, 'plain'), '');
+    const error = failure(() => withFileLock(join(dir, 'plain', '.aws', 'config'), () => 0, QUICK));
+    expect(error.message).toBe(`Cannot write ${join(dir, 'plain', '.aws', 'config')}: its folder ${join(dir, 'plain', '.aws')} cannot be created (ENOTDIR).`);
+  });
+});
+
+describe('a lock held across work that waits (holdFileLock)', () => {
+  it('keeps others out until it is let go', async () => {
+    const release = holdFileLock(target, QUICK);
+    expect(existsSync(lock)).toBe(true);
+    expect(failure(() => withFileLock(target, () => 0, QUICK)).message).toMatch(/which did not let go within 0\.15 s/);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    expect(existsSync(lock)).toBe(false);
+    expect(withFileLock(target, () => 'mine', QUICK)).toBe('mine');
   });
 });

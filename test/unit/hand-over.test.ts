@@ -71,12 +71,12 @@ const credentials = { accessKeyId: 'ASIANEW', secretAccessKey: 'new-secret', ses
 
 describe('what a hand-over clears', () => {
   it('a profile clears the keys that are set, which boto3 and the AWS CLI would use before AWS_PROFILE', () => {
-    const isSet = setIn({ AWS_ACCESS_KEY_ID: 'ASIAOLD', AWS_SECRET_ACCESS_KEY: 'old', AWS_SESSION_TOKEN: '', AWS_PROFILE: 'x' });
-    expect(profileHandover('ci', 'eu-west-1', isSet)).toEqual({
-      set: [['AWS_PROFILE', 'ci'], ['AWS_REGION', 'eu-west-1'], ['AWS_DEFAULT_REGION', 'eu-west-1']],
+    const env = { AWS_ACCESS_KEY_ID: 'ASIAOLD', AWS_SECRET_ACCESS_KEY: 'old', AWS_SESSION_TOKEN: '', AWS_PROFILE: 'x' };
+    expect(profileHandover('ci', 'eu-west-1', env)).toEqual({
+      set: [['AWS_PROFILE', 'ci'], ['AWS_REGION', 'eu-west-1'], ['AWS_DEFAULT_REGION', 'eu-west-1'], ['AWS_SDK_LOAD_CONFIG', '1']],
       clear: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
     });
-    expect(profileHandover('ci', 'eu-west-1', setIn({})).clear).toEqual([]);
+    expect(profileHandover('ci', 'eu-west-1', {}).clear).toEqual([]);
   });
 
   it('keys clear an AWS_PROFILE that is set, which the JS SDK would use before them', () => {
@@ -89,16 +89,25 @@ describe('what a hand-over clears', () => {
     expect(handoverShellLines(handover)).toBe(
       "unset AWS_PROFILE\nexport AWS_ACCESS_KEY_ID='ASIANEW'\nexport AWS_SECRET_ACCESS_KEY='new-secret'\nexport AWS_SESSION_TOKEN='it'\\''s'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n",
     );
-    expect(handoverShellLines(profileHandover('ci', 'us-east-1', setIn({})))).toBe("export AWS_PROFILE='ci'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n");
+    expect(handoverShellLines(profileHandover('ci', 'us-east-1', {}))).toBe("export AWS_PROFILE='ci'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\nexport AWS_SDK_LOAD_CONFIG='1'\n");
   });
 });
 
 describe('when the renewing profile renews', () => {
-  it('renews before botocore\'s 15-minute window, except for sessions that start inside it', () => {
+  it('renews before botocore\'s 15-minute window when that leaves 15 minutes of the session, else at the JS SDK\'s 5', () => {
     expect(CLIENT_REFRESH_WINDOW_MS).toBe(15 * 60_000);
     expect(renewBeforeMs(3600)).toBe(15 * 60_000);
-    expect(renewBeforeMs(901)).toBe(15 * 60_000);
+    expect(renewBeforeMs(1800)).toBe(15 * 60_000);
+    expect(renewBeforeMs(1799)).toBe(5 * 60_000);
+    expect(renewBeforeMs(901)).toBe(5 * 60_000);
     expect(renewBeforeMs(900)).toBe(5 * 60_000);
+  });
+
+  it('renews at most once per 10 minutes, whatever the duration STS accepts (900 to 43200 s)', () => {
+    for (let seconds = 900; seconds <= 43200; seconds++) {
+      const interval = seconds * 1000 - renewBeforeMs(seconds);
+      if (interval < 10 * 60_000) expect.fail(`a ${seconds}-s session would renew every ${interval / 1000} s`);
+    }
   });
 
   let dir: string | undefined;
@@ -137,6 +146,10 @@ describe('when the renewing profile renews', () => {
     [14, '3600', true],
     [6, '900', false],
     [4, '900', true],
+    // A 901-s session just made: 15 min 1 s left is no reason to renew (it once renewed on every call).
+    [15 + 1 / 60, '901', false],
+    [14, '1500', false],
+    [4, '1500', true],
   ] as const)('with %i minutes left of a %s-second session, renews: %s', async (minutesLeft, duration, renews) => {
     const result = await answer(minutesLeft, duration);
     expect(result.renewed).toBe(renews);

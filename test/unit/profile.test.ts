@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readPrivateFile } from '../../src/files/private-file.js';
 import { freshPrivateFolder, ownFolder, removeOwnFolder } from '../../src/files/private-folder.js';
-import { profileFiles, removeProfile, writeProfile, type ProfileFiles } from '../../src/clouds/aws/profile.js';
+import { foreignSections, leaveEmptyProfile, profileFiles, removeProfile, sectionsOf, writeProcessProfile, writeProfile, type ProfileFiles } from '../../src/clouds/aws/profile.js';
+import { unwritableFolder } from '../../src/files/writable-folder.js';
 import { refuseEndlessSharedFiles } from '../../src/clouds/aws/shared-files.js';
 import { removeSection, upsertSection } from '../../src/core/text/ini.js';
 
@@ -66,6 +67,46 @@ describe('named profiles', () => {
     expect(readFileSync(files.credentials, 'utf8')).toBe(other.credentials);
     expect(readFileSync(files.config, 'utf8')).toBe(other.config);
     expect(readdirSync(join(dir, '.aws')).sort()).toEqual(['config', 'credentials']);
+  });
+
+  it('expands ~ and ~/ in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE with the home, as the SDKs do; refuses ~name', () => {
+    expect(profileFiles({ AWS_CONFIG_FILE: '~/.aws/ci', AWS_SHARED_CREDENTIALS_FILE: '~' }, dir)).toEqual({ config: join(dir, '.aws', 'ci'), credentials: dir });
+    expect(profileFiles({ AWS_CONFIG_FILE: 'rel/~/c' }, dir).config).toBe('rel/~/c');
+    expect(() => profileFiles({ AWS_CONFIG_FILE: '~bob/.aws/config' }, dir)).toThrow(/^AWS_CONFIG_FILE is "~bob\/\.aws\/config": boto3 and the AWS CLI read ~name as that user's home folder, the JS SDK as a folder named ~name/);
+  });
+
+  it('tells the profiles the user had from those claimcheck wrote or left', () => {
+    mkdirSync(join(dir, '.aws'));
+    writeFileSync(files.config, '[default]\nregion = eu-west-1\n');
+    expect(foreignSections(files, 'default')).toEqual([files.config]);
+    writeProfile(files, 'ci', credentials, 'us-east-1');
+    expect(foreignSections(files, 'ci')).toEqual([]);
+    writeProcessProfile(files, 'renewing', '/bin/true', 'us-east-1');
+    leaveEmptyProfile(files, 'renewing');
+    expect(readFileSync(files.config, 'utf8')).toContain('[profile renewing]\n# left by claimcheck: AWS_PROFILE names this profile until the job ends');
+    expect(foreignSections(files, 'renewing')).toEqual([]);
+    writeFileSync(files.credentials, '[ci]\n# a note of the user\'s\naws_access_key_id = AKIAOWN\n');
+    expect(foreignSections(files, 'ci')).toEqual([files.credentials]);
+  });
+
+  it('puts back the sections a profile had, byte for byte, beside the others', () => {
+    const config = '[default]\nregion = eu-west-1\noutput = table\n\n[profile chained]\nsource_profile = default\n';
+    const creds = '[default]\naws_access_key_id = AKIAOWN\naws_secret_access_key = own\n';
+    mkdirSync(join(dir, '.aws'));
+    writeFileSync(files.config, config);
+    writeFileSync(files.credentials, creds);
+    const saved = sectionsOf(files, 'default');
+    writeProfile(files, 'default', credentials, 'us-east-1');
+    expect(readFileSync(files.credentials, 'utf8')).toContain('aws_access_key_id = ASIAEXAMPLE');
+    removeProfile(files, 'default', saved);
+    expect([readFileSync(files.config, 'utf8'), readFileSync(files.credentials, 'utf8')]).toEqual([config, creds]);
+  });
+
+  it('finds a folder that cannot take a file before anything is written, naming the nearest part that exists', () => {
+    writeFileSync(join(dir, 'plain'), '');
+    expect(unwritableFolder(join(dir, 'plain', '.aws'))).toBe(`${join(dir, 'plain')}, the nearest part of ${join(dir, 'plain', '.aws')} that exists, is a file, not a folder`);
+    expect(unwritableFolder(join(dir, 'new', 'deeper'))).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['plain']);
   });
 
   it('refuses to write through a symlink, and leaves its target alone', () => {

@@ -8,6 +8,7 @@ import { VERSION } from '../../core/version.generated.js';
 import type { CloudSession, CloudTarget } from '../../flow/cloud.js';
 import { assumedFacts, assumeRole, precheckAccounts, type AwsAssumed } from './exchange.js';
 import { handOverAws } from './hand-over.js';
+import { checkAwsHandOver } from './hand-over-check.js';
 import { createSts, type Sts } from './sts.js';
 
 /** An AWS session as the flow hands it on: the exchange's result too, for AWS's own callers. */
@@ -20,6 +21,7 @@ export function awsTarget(settings: Settings, aws: AwsSettings, sts: Sts = creat
     cloud: 'aws',
     audience: aws.audience,
     precheck: (context) => precheckAccounts(aws, context.mask),
+    checkHandOver: (place) => checkAwsHandOver(aws, place),
     // Loading the SDK holds the thread for tens of ms: first let the requests just started
     // (the token, the issuer's keys) reach the wire, then load it while their answers travel.
     prepare: () => {

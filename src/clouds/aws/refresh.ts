@@ -7,7 +7,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { writePrivateFile } from '../../files/private-file.js';
 import { claimcheckFolder, freshPrivateFolder, OWN_FILE, removeOwnFolder } from '../../files/private-folder.js';
-import { removeProfile, writeProcessProfile, type ProfileFiles } from './profile.js';
+import { removeProfile, writeProcessProfile, type ProfileFiles, type SavedSections } from './profile.js';
 import type { StsSession } from './sts.js';
 import { credentialProcessLine } from '../../core/text/command-line.js';
 import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
@@ -25,6 +25,8 @@ export interface CachedCredentials {
   readonly secretAccessKey: string;
   readonly sessionToken: string;
   readonly expiration: string;
+  /** How long claimcheck asked STS for the session (the role's or role map entry's duration): when to renew depends on it. */
+  readonly sessionSeconds?: number;
 }
 
 /** Where a renewing profile's files go: known, and recorded, before anything is written. */
@@ -50,9 +52,9 @@ export function pinnedInputs(given: Readonly<Record<string, string>>, aws: AwsSe
   return inputs;
 }
 
-export function cacheOf(session: StsSession): CachedCredentials {
+export function cacheOf(session: StsSession, sessionSeconds: number): CachedCredentials {
   const { accessKeyId, secretAccessKey, sessionToken } = session;
-  return { accessKeyId, secretAccessKey, sessionToken, expiration: session.expiration.toISOString() };
+  return { accessKeyId, secretAccessKey, sessionToken, expiration: session.expiration.toISOString(), sessionSeconds };
 }
 
 /** The orb's and the CLI's renewal folder; a profile name is one path segment, never `/`. */
@@ -65,12 +67,16 @@ export interface InstallOptions {
   readonly inputs: Readonly<Record<string, string>>;
   readonly token: TokenSpec;
   readonly session: StsSession;
+  /** The duration asked of STS for it. */
+  readonly sessionSeconds: number;
   readonly region: string;
   /**
    * The orb's launcher (its text): renewals run it instead of the bundle, so the bundle's
    * digest is checked again before every renewal, wherever the cache it came from stands.
    */
   readonly launcher?: string;
+  /** The sections of a profile the user had (replace-profile), put back should the install fail. */
+  readonly saved?: SavedSections;
 }
 
 const LAUNCHER = 'launch.mjs';
@@ -87,7 +93,7 @@ export function installRefresh(setup: RefreshSetup, options: InstallOptions): vo
     const configPath = join(setup.dir, CONFIG);
     const config: RefreshConfig = { version: 1, inputs: options.inputs, token: options.token };
     writePrivateFile(configPath, JSON.stringify(config), OWN_FILE);
-    writePrivateFile(join(setup.dir, CACHE), JSON.stringify(cacheOf(options.session)), OWN_FILE);
+    writePrivateFile(join(setup.dir, CACHE), JSON.stringify(cacheOf(options.session, options.sessionSeconds)), OWN_FILE);
     const script = options.launcher === undefined ? options.self.script : join(setup.dir, LAUNCHER);
     if (options.launcher !== undefined) writePrivateFile(script, options.launcher, OWN_FILE);
     // Quoted as the clients on this OS split the line (core/text/command-line.ts).
@@ -95,7 +101,7 @@ export function installRefresh(setup: RefreshSetup, options: InstallOptions): vo
     writeProcessProfile(setup.files, setup.profile, command, options.region);
   } catch (error) {
     try {
-      uninstallRefresh(setup);
+      uninstallRefresh(setup, undefined, options.saved);
     } catch {
       // The first error says what went wrong; the post step or cleanup tries the rest again.
     }
@@ -103,10 +109,14 @@ export function installRefresh(setup: RefreshSetup, options: InstallOptions): vo
   }
 }
 
-/** Removes the private files first (they hold the secrets), then the profile, trying both. */
-export function uninstallRefresh(setup: RefreshSetup): void {
+/**
+ * Removes the private files first (they hold the secrets), then the profile, trying both: the
+ * profile is removed, put back as the user had it (`saved`), or handed to `leave` instead.
+ */
+export function uninstallRefresh(setup: RefreshSetup, leave?: (files: ProfileFiles, profile: string) => void, saved?: SavedSections): void {
   let failure: unknown;
-  for (const step of [() => removeOwnFolder(setup.dir), () => removeProfile(setup.files, setup.profile)]) {
+  const profile = () => (leave ? leave(setup.files, setup.profile) : removeProfile(setup.files, setup.profile, saved));
+  for (const step of [() => removeOwnFolder(setup.dir), profile]) {
     try {
       step();
     } catch (error) {

@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { ClaimcheckError } from '../../core/errors.js';
 import { kindOf, PROFILE_FILE_HINT } from '../../files/private-file.js';
-import { profileFiles } from './profile.js';
+import { profileFiles, type ProfileFiles } from './profile.js';
 
 /** /dev/null is a device too, and people point these variables at it on purpose. */
 function isDevNull(stats: Stats): boolean {
@@ -37,7 +37,11 @@ function endlessKind(path: string): string | undefined {
 
 /** Refuses shared files the SDK would hang on, before any client is made; `env` is what the SDK reads. */
 export function refuseEndlessSharedFiles(env: Readonly<Record<string, string | undefined>>): void {
-  const files = profileFiles(env);
+  refuseEndlessFiles(profileFiles(env));
+}
+
+/** Refuses these shared files where a read of them would never finish (a FIFO, a device). */
+export function refuseEndlessFiles(files: ProfileFiles): void {
   for (const path of [files.credentials, files.config]) {
     const kind = endlessKind(path);
     if (kind) throw new ClaimcheckError('PROFILE_WRITE', `Refusing to use ${path}: it is ${kind}, and the AWS SDK's read of it would never finish.`, PROFILE_FILE_HINT);

@@ -34,6 +34,8 @@ export interface AwsSettings {
   readonly awsProfile: string | undefined;
   /** Write a self-renewing (credential_process) profile instead of static credentials. */
   readonly refresh: boolean;
+  /** Take over a profile claimcheck did not write (its sections are saved and put back by cleanup). */
+  readonly replaceProfile: boolean;
   /** How later steps get the credentials: variables, a profile (awsProfile, or claimcheck), or not at all. */
   readonly export: ExportMode;
   readonly stsEndpoint: string | undefined;
@@ -81,6 +83,7 @@ export function parseAwsSettings(inputs: InputReader, context: AwsInputContext):
     outputCredentials: boolean('output-credentials', read('output-credentials')) || exportMode === 'none',
     awsProfile,
     refresh,
+    replaceProfile: boolean('replace-profile', read('replace-profile')),
     export: exportMode,
     stsEndpoint: parseStsEndpoint(optional('sts-endpoint'), context),
   };

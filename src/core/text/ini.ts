@@ -53,3 +53,29 @@ export function removeSection(text: string, section: string): string {
   while (lines.at(-1)?.trim() === '') lines.pop();
   return fromLines(lines);
 }
+
+/** The section's text as it stands (its header, its lines, no blank lines after), or undefined when there is none. */
+export function sectionText(text: string, section: string): string | undefined {
+  const lines = toLines(text);
+  const found = locate(lines, section);
+  if (!found) return undefined;
+  const own = lines.slice(found.start, found.end);
+  return fromLines(own.slice(0, own.findLastIndex((line) => line.trim() !== '') + 1));
+}
+
+/** The text with `[section]` put back as `saved` (a sectionText), or removed when nothing was saved. */
+export function restoreSection(text: string, section: string, saved: string | undefined): string {
+  if (saved === undefined) return removeSection(text, section);
+  const lines = toLines(text);
+  const block = toLines(saved);
+  const found = locate(lines, section);
+  if (found) {
+    const blankAfter = lines.slice(found.start, found.end).findLastIndex((line) => line.trim() !== '') + found.start + 1;
+    lines.splice(found.start, blankAfter - found.start, ...block);
+  } else {
+    const last = lines.at(-1);
+    if (last !== undefined && last.trim() !== '') lines.push('');
+    lines.push(...block);
+  }
+  return fromLines(lines);
+}

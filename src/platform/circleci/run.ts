@@ -17,13 +17,15 @@ import { Secrets } from '../../core/secrets.js';
 import { unsetLine } from '../../core/text/shell.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
 import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, UndoRecord } from '../../flow/cloud.js';
-import { exchange } from '../../flow/exchange.js';
+import { checkHandOvers, exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource, withExpansionNote } from './inputs.js';
-import { orbFolder, readState, removeState, writeState, type OrbState } from './state.js';
+import { claimcheckFolder } from '../../files/private-folder.js';
+import { cannotWriteError, unwritableFolder } from '../../files/writable-folder.js';
+import { orbFolder, orbRoot, readState, removeState, writeState, type OrbState } from './state.js';
 import { circleciTokenSource } from './token.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -71,16 +73,27 @@ async function assume(env: Environment, self: SelfCommand, secrets: Secrets, log
   if (!env.BASH_ENV && ((settings.aws && (settings.aws.refresh || settings.aws.export === 'env')) || settings.gcp)) {
     throw new ClaimcheckError('EXPORT_FAILED', 'BASH_ENV is not set, so the credentials cannot reach later steps.', 'Run assume_role in a CircleCI job (which sets BASH_ENV), or set profile_name to write a named profile instead.');
   }
-  const door = circleciDoor(env, settings, log, false);
-  const sessions = await exchange(settings, cloudTargets(settings), run.witness.watch(flowDeps(settings, { ...door, log, mask: secrets.add })));
   const home = env.HOME || homedir();
+  const targets = cloudTargets(settings);
   // Renewals start through the orb's launcher, which checks the bundle's digest again each time.
   const rerun: Rerun = { self, inputs: givenInputs(inputs), token: { kind: 'circleci' }, launcher: env.CLAIMCHECK_LAUNCHER || undefined };
+  checkStateFolder(home, log);
   const recorder = stateRecorder(home, readState(home, env, log));
   const place = orbPlace(env, home, rerun, recorder);
+  checkHandOvers(targets, place);
+  const door = circleciDoor(env, settings, log, false);
+  const sessions = await exchange(settings, targets, run.witness.watch(flowDeps(settings, { ...door, log, mask: secrets.add })));
   const handovers = sessions.map((session) => session.handOver(place));
   exportToBashEnv(env, recorder, handovers, log);
   report(env, settings, sessions, log);
+}
+
+/** The folder of the job's state can be written, found before any token is requested (the state is written before anything it names). */
+function checkStateFolder(home: string, log: Log): void {
+  const root = orbRoot(home);
+  const why = unwritableFolder(root);
+  if (why) throw cannotWriteError(root, why, home, 'set TMPDIR to a folder the job can write: claimcheck keeps the job\'s state there when HOME cannot take it.');
+  if (root !== claimcheckFolder(home)) log.info(`HOME (${home}) cannot take claimcheck's folder, so this job's state is kept in ${root} instead.`);
 }
 
 /**
@@ -180,13 +193,19 @@ function cleanup(env: Environment, log: Log): void {
   removeState(home);
 }
 
-/** Takes the recorded lines out of $BASH_ENV, and still appends `unset` for their variables: any line not found is cleared too. */
+/**
+ * Takes the recorded lines out of $BASH_ENV: each later step starts from the job's own
+ * environment and sources $BASH_ENV, so the variables are then as the job had them (a
+ * context's region or keys included). Only for lines no longer found as written is an
+ * `unset` appended, so that their credentials go all the same.
+ */
 function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Log): string {
-  const found = removeWrittenLines('BASH_ENV', bashEnv, exports);
-  const names = [...new Set(exports.flatMap((record) => record.names))];
-  appendToEnvFile('BASH_ENV', bashEnv, unsetLine(names));
-  if (found < exports.length) log.warning(`${exports.length - found} of the ${exports.length} export blocks assume_role wrote were no longer in $BASH_ENV as written; the unset line still clears their variables.`);
-  return 'Removed the lines assume_role wrote to $BASH_ENV, and unset their variables for the steps that follow.';
+  const missing: WrittenLines[] = [];
+  removeWrittenLines('BASH_ENV', bashEnv, exports, (record) => missing.push(record));
+  if (missing.length === 0) return 'Removed the lines assume_role wrote to $BASH_ENV: the steps that follow have the variables the job had before.';
+  appendToEnvFile('BASH_ENV', bashEnv, unsetLine([...new Set(missing.flatMap((record) => record.names))]));
+  log.warning(`${missing.length} of the ${exports.length} export blocks assume_role wrote were no longer in $BASH_ENV as written; an unset line clears their variables instead.`);
+  return 'Removed the lines assume_role wrote to $BASH_ENV, and unset the variables of those no longer found.';
 }
 
 /** How a later process of this bundle gets a token: `circleci run oidc get`, as every step of the job can. */

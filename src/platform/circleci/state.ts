@@ -1,16 +1,19 @@
-// What assume_role leaves in a job, for cleanup: recorded in ~/.claimcheck/state.json before
-// anything is written, so that cleanup undoes even a run that failed half-way. The file is
-// trusted only as far as it must be: a regular file of this user's, in a folder nobody else
-// can write, recorded in this very job. A record naming a folder is acted on only when that
-// folder is the one its name gives in ~/.claimcheck (a renewal folder is always
-// ~/.claimcheck/refresh-<profile>, from a valid profile name).
-import { unlinkSync } from 'node:fs';
+// What assume_role leaves in a job, for cleanup: recorded in ~/.claimcheck/state.json (in a
+// job whose HOME cannot take that folder, $TMPDIR/claimcheck-<uid>) before anything is written,
+// so that cleanup undoes even a run that failed half-way. The file is trusted only as far as it
+// must be: a regular file of this user's, in a folder nobody else can write, recorded in this
+// very job. A record naming a folder is acted on only when that folder is the one its name
+// gives in the orb's folder (a renewal folder is always <folder>/refresh-<profile>, from a
+// valid profile name; saved sections <folder>/saved-<profile>).
+import { existsSync, unlinkSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { readUndoRecord } from '../../clouds/registry.js';
 import { asClaimcheckError, ClaimcheckError } from '../../core/errors.js';
 import { VARIABLE_NAME } from '../../core/text/shell.js';
-import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
+import { currentUid, readPrivateFile, writePrivateFile } from '../../files/private-file.js';
 import { claimcheckFolder, OWN_FILE, ownFolder, ownFolderProblem } from '../../files/private-folder.js';
+import { unwritableFolder } from '../../files/writable-folder.js';
 import type { Log, UndoRecord } from '../../flow/cloud.js';
 import type { WrittenLines } from '../shared/env-file.js';
 
@@ -26,9 +29,27 @@ export interface OrbState {
   readonly handovers: readonly UndoRecord[];
 }
 
-/** A private folder of the orb's, by name: in ~/.claimcheck, which nobody else can write. */
+const roots = new Map<string, string>();
+
+/**
+ * Where the orb keeps its state and private folders: ~/.claimcheck, or, in a job whose HOME
+ * cannot take a new folder (a read-only or missing one), a folder of this user's in the
+ * temporary folder, so that exports to $BASH_ENV still work and cleanup still finds them.
+ * Both commands of a job find the same one; either is refused unless it is this user's alone.
+ */
+export function orbRoot(home: string): string {
+  let root = roots.get(home);
+  if (root === undefined) {
+    const inHome = claimcheckFolder(home);
+    root = existsSync(inHome) || unwritableFolder(home) === undefined ? inHome : join(tmpdir(), `claimcheck-${currentUid() ?? userInfo().username}`);
+    roots.set(home, root);
+  }
+  return root;
+}
+
+/** A private folder of the orb's, by name: in its root, which nobody else can write. */
 export function orbFolder(home: string, name: string): string {
-  return join(claimcheckFolder(home), name);
+  return join(orbRoot(home), name);
 }
 
 /** This job, as CircleCI names it (and its own $BASH_ENV, made per job). */
@@ -40,7 +61,7 @@ export function emptyState(env: Environment): OrbState {
   return { version: 3, job: jobOf(env), exports: [], handovers: [] };
 }
 
-const stateFile = (home: string) => join(claimcheckFolder(home), 'state.json');
+const stateFile = (home: string) => join(orbRoot(home), 'state.json');
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isVariable = (value: unknown): value is string => typeof value === 'string' && VARIABLE_NAME.test(value);
@@ -80,7 +101,7 @@ export function readState(home: string, env: Environment, log: Log): OrbState {
     say(`Ignoring ${path}: ${why}; only a state that assume_role wrote in this job is acted on.`);
     return emptyState(env);
   };
-  const folderProblem = ownFolderProblem(claimcheckFolder(home));
+  const folderProblem = ownFolderProblem(orbRoot(home));
   if (folderProblem) return ignored(`its folder is not safe to use (${folderProblem})`);
   let text: string;
   try {
@@ -97,7 +118,7 @@ export function readState(home: string, env: Environment, log: Log): OrbState {
 
 /** Records the state, before what it names is written; refuses a ~/.claimcheck others could change. */
 export function writeState(home: string, state: OrbState): void {
-  ownFolder(claimcheckFolder(home));
+  ownFolder(orbRoot(home));
   writePrivateFile(stateFile(home), JSON.stringify(state), OWN_FILE);
 }
 

@@ -13,7 +13,7 @@ import { Secrets } from '../../core/secrets.js';
 import { inertLine, inertLines } from '../../core/text/inert-text.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
 import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, UndoRecord } from '../../flow/cloud.js';
-import { exchange } from '../../flow/exchange.js';
+import { checkHandOvers, exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
@@ -60,9 +60,11 @@ export async function runMain(self: SelfCommand, env: NodeJS.ProcessEnv = proces
     const readRulesFile = await preloadRulesFile(inputs);
     settings = parseSettings(inputs, { endpointFromEnvironment: stsEndpointFromEnvironment(env), readRulesFile });
     const door = githubDoor(settings, env, log, secrets.add);
-    const sessions = await exchange(settings, cloudTargets(settings), witness.watch(flowDeps(settings, { ...door, log, mask: secrets.add })));
+    const targets = cloudTargets(settings);
     const rerun: Rerun = { self, inputs: givenInputs(inputs), token: { kind: 'github', url: env.ACTIONS_ID_TOKEN_REQUEST_URL ?? '', bearer: env.ACTIONS_ID_TOKEN_REQUEST_TOKEN ?? '' } };
     const place = githubPlace(env, rerun);
+    checkHandOvers(targets, place);
+    const sessions = await exchange(settings, targets, witness.watch(flowDeps(settings, { ...door, log, mask: secrets.add })));
     const handovers = sessions.map((session) => session.handOver(place));
     applyHandovers(env, handovers, log);
     await publish(settings, sessions, secrets, env);
@@ -100,14 +102,35 @@ function githubPlace(env: NodeJS.ProcessEnv, rerun: Rerun): HandOverPlace {
 }
 
 /**
+ * What the post step does with each variable a hand-over set or cleared: put back the value
+ * the job had before this step, or, where it had none, set it empty (every client reads an
+ * empty key as unset) unless the cloud asked to keep it (an empty region is an invalid one).
+ */
+interface VariableRecord {
+  readonly name: string;
+  readonly before: string | null;
+  readonly keep: boolean;
+}
+
+function variableRecords(env: NodeJS.ProcessEnv, handovers: readonly HandOver[]): VariableRecord[] {
+  const records = new Map<string, VariableRecord>();
+  for (const handover of handovers) {
+    for (const name of [...handover.set.map(([variable]) => variable), ...handover.clear]) {
+      if (!records.has(name)) records.set(name, { name, before: env[name] ?? null, keep: handover.keep?.includes(name) ?? false });
+    }
+  }
+  return [...records.values()];
+}
+
+/**
  * The variables every cloud hands over, through $GITHUB_ENV (made 0600 first if missing, as
- * @actions/core appends with the default mode), recorded first for the post step to blank; a
- * variable to clear is set empty, which every client reads as unset.
+ * @actions/core appends with the default mode), recorded first for the post step to put back;
+ * a variable to clear is set empty, which every client reads as unset.
  */
 function applyHandovers(env: NodeJS.ProcessEnv, handovers: readonly HandOver[], log: Log): void {
   const variables = handovers.flatMap((handover) => [...handover.set, ...handover.clear.map((name) => [name, ''] as const)]);
   if (variables.length > 0) {
-    core.saveState(VARIABLES_STATE, JSON.stringify(handovers.flatMap((handover) => handover.set.map(([name]) => name))));
+    core.saveState(VARIABLES_STATE, JSON.stringify(variableRecords(env, handovers)));
     if (env.GITHUB_ENV) createPrivateIfMissing(env.GITHUB_ENV);
     for (const [name, value] of variables) core.exportVariable(name, value);
   }

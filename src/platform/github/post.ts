@@ -1,9 +1,10 @@
 // The Action's post step: undo what the main step recorded, even when it stopped half-way.
-// Exported variables are blanked (a post step cannot unset them): boto3, the AWS CLI and the
-// JS SDK read an empty key or region as unset. An empty AWS_PROFILE only the JS SDK does
-// (botocore looks for a profile named ""), which is what the post steps after this one run:
-// mostly JavaScript actions. Then each cloud removes the files its hand-over recorded.
-// Each part is tried on its own: one that fails does not keep the others in place.
+// A post step cannot unset a variable, so each one the main step set or cleared gets back the
+// value the job had before it (an earlier step's keys, a region from the workflow's env);
+// one the job did not have is set empty (boto3, the AWS CLI and the JS SDK read an empty key
+// as unset), except those the cloud keeps, which an empty value would break (a region, a
+// profile name that must stay a profile). Then each cloud removes the files its hand-over
+// recorded. Each part is tried on its own: one that fails does not keep the others in place.
 import * as core from '@actions/core';
 import { readUndoRecord, undoHandOver } from '../../clouds/registry.js';
 import { HANDOVER_STATE, VARIABLES_STATE } from './state.js';
@@ -16,11 +17,44 @@ function stateList(name: string): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function clearExported(): void {
-  const names = stateList(VARIABLES_STATE).filter((name): name is string => typeof name === 'string');
-  if (names.length === 0) return;
-  for (const name of names) core.exportVariable(name, '');
-  core.info(`claimcheck: cleared ${names.join(', ')}.`);
+interface Recorded {
+  readonly name: string;
+  readonly before: string | null;
+  readonly keep: boolean;
+}
+
+/** An entry of the main step's record (a bare name from an older main step: set it empty). */
+function recorded(entry: unknown): Recorded | undefined {
+  if (typeof entry === 'string') return { name: entry, before: null, keep: false };
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { name, before, keep } = entry as Record<string, unknown>;
+  if (typeof name !== 'string' || !(typeof before === 'string' || before === null)) return undefined;
+  return { name, before, keep: keep === true };
+}
+
+function listed(names: readonly string[]): string {
+  return names.join(', ');
+}
+
+function restoreExported(): void {
+  const entries = stateList(VARIABLES_STATE).map(recorded).filter((entry): entry is Recorded => entry !== undefined);
+  const restored: string[] = [];
+  const cleared: string[] = [];
+  const kept: string[] = [];
+  for (const { name, before, keep } of entries) {
+    if (before !== null) {
+      core.exportVariable(name, before);
+      restored.push(name);
+    } else if (keep) {
+      kept.push(name);
+    } else {
+      core.exportVariable(name, '');
+      cleared.push(name);
+    }
+  }
+  if (restored.length > 0) core.info(`claimcheck: put back ${listed(restored)} as the job had them before the step.`);
+  if (cleared.length > 0) core.info(`claimcheck: cleared ${listed(cleared)}.`);
+  if (kept.length > 0) core.info(`claimcheck: left ${listed(kept)} as the step set them: the job had none, and an empty one is an invalid value to boto3, the AWS CLI and the JS SDK.`);
 }
 
 /** Each cloud's files, record by record: one that cannot be removed does not keep the others. */
@@ -43,6 +77,6 @@ function attempt(part: () => void): void {
 }
 
 export function runPost(): void {
-  attempt(clearExported);
+  attempt(restoreExported);
   attempt(removeRecorded);
 }

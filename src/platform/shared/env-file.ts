@@ -67,17 +67,23 @@ export function createPrivateIfMissing(path: string): void {
   }
 }
 
-/** Takes each recorded run of lines out of the file, in place; returns how many were found. */
-export function removeWrittenLines(variable: string, path: string, records: readonly WrittenLines[]): number {
+/** Takes each recorded run of lines out of the file, in place; returns how many were found, and names each one not found to `missing`. */
+export function removeWrittenLines(variable: string, path: string, records: readonly WrittenLines[], missing: (record: WrittenLines) => void = () => {}): number {
   const fd = openRegularFile(path, constants.O_RDWR, { refuse: refusal(variable) });
-  if (fd === undefined) return 0;
+  if (fd === undefined) {
+    records.forEach(missing);
+    return 0;
+  }
   try {
     const before = readFileSync(fd, 'latin1');
     let text = before;
     let found = 0;
     for (const record of records) {
       const after = record.lines > 0 ? withoutLineRun(text, record.lines, (run) => sha256(run) === record.sha256) : undefined;
-      if (after === undefined) continue;
+      if (after === undefined) {
+        missing(record);
+        continue;
+      }
       text = after;
       found += 1;
     }
