@@ -11,7 +11,7 @@ import { asClaimcheckError } from '../../core/errors.js';
 import { unsetLine } from '../../core/text/shell.js';
 import type { Log, UndoRecord } from '../../flow/cloud.js';
 import { readState, removeState, writeState } from '../../platform/circleci/state.js';
-import { appendToEnvFile, removeWrittenLines } from '../../platform/shared/env-file.js';
+import { appendToEnvFile, takeBackLines } from '../../platform/shared/env-file.js';
 import { parseFlags, type Flags } from '../args.js';
 import { githubEnvEntries } from '../formats.js';
 import type { CliIo } from '../io.js';
@@ -80,9 +80,10 @@ function cleanupJobState(home: string, env: CliIo['env'], profile: string | unde
   const exportsGone =
     exports.length === 0 ||
     attempt(outcome, log, () => {
-      removeWrittenLines('BASH_ENV', bashEnv, exports);
-      appendToEnvFile('BASH_ENV', bashEnv, unsetLine([...new Set(exports.flatMap((record) => record.names))]));
-      return 'Removed the lines claimcheck wrote to $BASH_ENV, and unset their variables for the steps that follow.';
+      const missing = takeBackLines('BASH_ENV', bashEnv, exports);
+      return missing.length === 0
+        ? 'Removed the lines claimcheck wrote to $BASH_ENV: the steps that follow have the variables the job had before.'
+        : 'Removed the lines claimcheck wrote to $BASH_ENV, and unset the variables of those no longer found.';
     });
   if (chosen.length + exports.length === 0) return;
   const left = { ...state, handovers: kept, exports: exportsGone ? state.exports.filter((record) => !exports.includes(record)) : state.exports };

@@ -14,13 +14,12 @@ import { asClaimcheckError, ClaimcheckError, formatError } from '../../core/erro
 import { auditRecord, failureText, summaryText } from '../../core/report/report.js';
 import { circleciRunLabel } from '../../core/report/run-label.js';
 import { Secrets } from '../../core/secrets.js';
-import { unsetLine } from '../../core/text/shell.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
 import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, UndoRecord } from '../../flow/cloud.js';
 import { checkHandOvers, exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport, type ClaimsWitness } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, lineLog, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
-import { appendToEnvFile, removeWrittenLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
+import { appendToEnvFile, takeBackLines, writtenLines, type WrittenLines } from '../shared/env-file.js';
 import { circleciJobFacts, circleciSessionName } from './claims.js';
 import { orbInputSource, withExpansionNote } from './inputs.js';
 import { claimcheckFolder } from '../../files/private-folder.js';
@@ -193,17 +192,10 @@ function cleanup(env: Environment, log: Log): void {
   removeState(home);
 }
 
-/**
- * Takes the recorded lines out of $BASH_ENV: each later step starts from the job's own
- * environment and sources $BASH_ENV, so the variables are then as the job had them (a
- * context's region or keys included). Only for lines no longer found as written is an
- * `unset` appended, so that their credentials go all the same.
- */
+/** Takes the recorded lines out of $BASH_ENV (takeBackLines); says so, and warns of lines no longer found. */
 function clearExports(bashEnv: string, exports: readonly WrittenLines[], log: Log): string {
-  const missing: WrittenLines[] = [];
-  removeWrittenLines('BASH_ENV', bashEnv, exports, (record) => missing.push(record));
+  const missing = takeBackLines('BASH_ENV', bashEnv, exports);
   if (missing.length === 0) return 'Removed the lines assume_role wrote to $BASH_ENV: the steps that follow have the variables the job had before.';
-  appendToEnvFile('BASH_ENV', bashEnv, unsetLine([...new Set(missing.flatMap((record) => record.names))]));
   log.warning(`${missing.length} of the ${exports.length} export blocks assume_role wrote were no longer in $BASH_ENV as written; an unset line clears their variables instead.`);
   return 'Removed the lines assume_role wrote to $BASH_ENV, and unset the variables of those no longer found.';
 }

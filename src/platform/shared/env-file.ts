@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { openRegularFile, type Refusal } from '../../files/private-file.js';
 import { ClaimcheckError } from '../../core/errors.js';
-import { withoutLineRun } from '../../core/text/shell.js';
+import { unsetLine, withoutLineRun } from '../../core/text/shell.js';
 
 /** Lines claimcheck appended: the variables they set, and how to find them again. */
 export interface WrittenLines {
@@ -95,4 +95,17 @@ export function removeWrittenLines(variable: string, path: string, records: read
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Takes the recorded lines out of an env file that each later step sources afresh
+ * ($BASH_ENV): the variables are then as the job had them (a context's region or keys
+ * included). Only for lines no longer found as written is an `unset` appended, so that their
+ * credentials go all the same. Returns the records not found.
+ */
+export function takeBackLines(variable: string, path: string, records: readonly WrittenLines[]): WrittenLines[] {
+  const missing: WrittenLines[] = [];
+  removeWrittenLines(variable, path, records, (record) => missing.push(record));
+  if (missing.length > 0) appendToEnvFile(variable, path, unsetLine([...new Set(missing.flatMap((record) => record.names))]));
+  return missing;
 }
