@@ -4,6 +4,7 @@
 // an error that names the input, what it held and the accepted form. Defaults come from
 // action.yml (via inputs.generated.ts) and from nowhere else.
 import { parseAwsSettings, policyDocument, type AwsSettings } from '../aws/settings.js';
+import { parseAzureSettings, type AzureSettings } from '../azure/settings.js';
 import { ClaimcheckError } from '../errors.js';
 import { mutableNameWarnings, readRulesDocument, RulesFileError, type RulesDocument } from '../rules/rules-file.js';
 import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../rules/rules.js';
@@ -25,6 +26,8 @@ export interface Settings {
   readonly clockToleranceSeconds: number;
   /** AWS: present when the step names a role (role-to-assume, or the rules file's role map). */
   readonly aws: AwsSettings | undefined;
+  /** Azure: present when the step names an app (azure-client-id). */
+  readonly azure: AzureSettings | undefined;
 }
 
 export interface SettingsContext {
@@ -41,8 +44,13 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   const roleMap = rulesFile?.roles ?? [];
   const audience = mapOptional(optional('audience'), parseAudience);
   const aws = parseAwsSettings(inputs, { roleMap, audience, endpointFromEnvironment: context.endpointFromEnvironment });
-  if (!aws) {
-    throw new ClaimcheckError('INPUT_REQUIRED', 'Input role-to-assume is required but was not set (and rules-file holds no role map).', 'Set role-to-assume to the ARN of the role to assume, or give rules-file a roles list.');
+  const azure = parseAzureSettings(inputs, { audience });
+  if (!aws && !azure) {
+    throw new ClaimcheckError(
+      'INPUT_REQUIRED',
+      'Input role-to-assume is required but was not set (and rules-file holds no role map), nor is azure-client-id: the step targets no cloud.',
+      'Set role-to-assume to the ARN of the role to assume (or give rules-file a roles list), or azure-client-id and azure-tenant-id for Azure.',
+    );
   }
   const claimsRules = parseRules(read('claims'));
   const fileRules = rulesFile?.rules ?? [];
@@ -59,6 +67,7 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
     retryMaxAttempts: integer('retry-max-attempts', read('retry-max-attempts'), 1, 10, 'a whole number from 1 to 10'),
     clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),
     aws,
+    azure,
   };
 }
 

@@ -28,6 +28,11 @@ export const EXPANDED_INPUTS: readonly InputName[] = [
   'allowed-account-ids',
   'aws-profile',
   'sts-endpoint',
+  'azure-client-id',
+  'azure-tenant-id',
+  'azure-subscription-id',
+  'azure-authority-host',
+  'azure-scope',
 ];
 
 /** Secrets CircleCI does not mask (it masks only project and context variables): a parameter never holds one. */
