@@ -1,13 +1,16 @@
 // CircleCI orb entry: the assume_role and cleanup commands run this bundle, and so does the
-// renewing profile's credential_process (`credential-process <config>`).
+// renewing profile's credential_process (`credential-process <config>`), and the Azure token
+// file's refresher (`azure-refresh <folder>`).
 import { fileURLToPath } from 'node:url';
-import { runCredentialProcessCommand, runOrbCommand } from './platform/circleci/run.js';
+import { runAzureRefresherCommand, runCredentialProcessCommand, runOrbCommand } from './platform/circleci/run.js';
 
 const [command, configPath] = process.argv.slice(2);
 const self = { node: process.execPath, script: fileURLToPath(import.meta.url) };
 const code =
   command === 'credential-process' && configPath
     ? await runCredentialProcessCommand(configPath)
-    : await runOrbCommand(process.env, self, (line) => console.log(line), (line) => console.error(line));
+    : command === 'azure-refresh' && configPath
+      ? await runAzureRefresherCommand(configPath)
+      : await runOrbCommand(process.env, self, (line) => console.log(line), (line) => console.error(line));
 // A request abandoned at its deadline may still hold a socket open; the work is done.
 process.exit(code);

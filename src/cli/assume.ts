@@ -44,7 +44,7 @@ export const ASSUME_FLAGS: Flags = {
   format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
 };
 
-export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) --role-to-assume <arn> --aws-region <region> [options]';
+export const ASSUME_USAGE = 'claimcheck assume (--platform gitlab|buildkite|bitbucket | --token-file <path> --issuer <url> --audience <aud>) (--role-to-assume <arn> --aws-region <region> | --azure-client-id <guid> --azure-tenant-id <tenant>) [options]';
 
 function formatOf(flags: ParsedFlags): OutputFormat {
   const format = flags.strings.get('format') ?? (flags.strings.get('export') === 'none' ? 'json' : 'env');
@@ -63,12 +63,13 @@ function tokenReadFrom(flags: ParsedFlags): string {
 const DATA_FORMATS: readonly OutputFormat[] = ['json', 'credential-process'];
 
 /** How a renewal reads the token again: only a file or a command can give a fresh one. */
-function renewableToken(flags: ParsedFlags): TokenSpec {
+function renewableToken(flags: ParsedFlags): TokenSpec | undefined {
   const command = flags.strings.get('token-command');
   if (command) return { kind: 'command', command };
   const file = flags.strings.get('token-file');
   if (file && file !== '-') return { kind: 'file', path: resolve(file) };
-  throw new UsageError('--refresh needs --token-command or --token-file (a path), which renewals can read again');
+  if (flags.booleans.has('refresh')) throw new UsageError('--refresh needs --token-command or --token-file (a path), which renewals can read again');
+  return undefined;
 }
 
 export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log, secrets: Secrets, self: SelfCommand): Promise<void> {
@@ -78,7 +79,8 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const format = formatOf(flags);
   assertExportTarget(format, io.env);
   if (flags.booleans.has('refresh') && format !== 'env') throw new UsageError('--refresh writes a profile and prints the lines that select it: use --format env');
-  const renewal = flags.booleans.has('refresh') ? renewableToken(flags) : undefined;
+  // AWS renews only with --refresh; Azure's token file is kept fresh whenever the source can give a fresh token.
+  const renewal = renewableToken(flags);
   for (const name of ['issuer', 'audience']) if (!flags.strings.has(name)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
   const readToken = tokenSource(flags, io, tokenOrigin(given, preset));
   const inputs: InputSource = (name) => (flags.booleans.has(name) ? 'true' : flags.strings.get(name));

@@ -8,6 +8,7 @@ import type { Log, SelfCommand } from '../flow/cloud.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog } from '../flow/wiring.js';
 import { runCredentialProcess } from '../clouds/aws/credential-process.js';
+import { processRefresherIo, runAzureRefresher } from '../clouds/azure/refresher.js';
 import { cliRunLabel, cliSessionName } from '../platform/presets.js';
 import { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } from './assume.js';
 import { renewalTokenReader } from './token-source.js';
@@ -56,6 +57,20 @@ const COMMANDS: Readonly<Record<string, Command>> = {
         argv[0] as string,
         (token) => ({ get: jsonGetter(), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),
         { stdout: io.stdout, stderr: io.stderr, now: Date.now },
+      );
+    },
+  },
+  'azure-refresh': {
+    summary: 'Keep an Azure token file fresh for the rest of a job; started by assume, not typed by hand.',
+    usage: 'claimcheck azure-refresh <the token folder assume made> (its config on standard input)',
+    flags: {},
+    example: 'started by claimcheck assume --azure-client-id … --token-command …, which prints its pid',
+    run: (argv, io) => {
+      if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the token folder that assume made');
+      return runAzureRefresher(
+        argv[0] as string,
+        (token) => ({ get: jsonGetter(), requestToken: renewalTokenReader(token, io.env), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),
+        processRefresherIo(),
       );
     },
   },

@@ -3,6 +3,7 @@
 // tokens, and reports the run with the job's facts. Flags given always win over the preset.
 import { ClaimcheckError } from '../core/errors.js';
 import { AWS_AUDIENCE } from '../core/aws/settings.js';
+import { AZURE_AUDIENCE } from '../core/azure/settings.js';
 import { auditRecord, summaryText } from '../core/report/report.js';
 import type { ClaimRule } from '../core/rules/rules.js';
 import { unknownClaimReason, type Platform } from '../core/rules/rules-file.js';
@@ -36,7 +37,8 @@ export function presetOf(flags: ParsedFlags): Preset | undefined {
 export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: CliIo['env'], issuerNeeded = true): ParsedFlags {
   if (!preset) return flags;
   const strings = new Map(flags.strings);
-  const audience = strings.get('audience') ?? AWS_AUDIENCE;
+  // A step that targets Azure alone wants Entra's audience; the CLI reads one token for every cloud.
+  const audience = strings.get('audience') ?? (strings.has('azure-client-id') && !strings.has('role-to-assume') ? AZURE_AUDIENCE : AWS_AUDIENCE);
   strings.set('audience', audience);
   if (!TOKEN_FLAG_NAMES.some((name) => strings.has(name))) {
     const token = preset.token(audience);

@@ -5,15 +5,18 @@ import type { Settings } from '../core/config/settings.js';
 import type { CloudTarget, UndoRecord } from '../flow/cloud.js';
 import { awsTarget } from './aws/cloud.js';
 import { readAwsUndo, undoAws, type AwsUndo } from './aws/hand-over.js';
+import { azureTarget } from './azure/cloud.js';
+import { readAzureUndo, undoAzure, type AzureUndo } from './azure/hand-over.js';
 
 /** Every cloud the settings target, in a fixed order: AWS, then the others. */
 export function cloudTargets(settings: Settings): CloudTarget[] {
-  return settings.aws ? [awsTarget(settings, settings.aws)] : [];
+  return [...(settings.aws ? [awsTarget(settings, settings.aws)] : []), ...(settings.azure ? [azureTarget(settings, settings.azure)] : [])];
 }
 
 /** Undoes one record of a hand-over; the message says what was removed. */
 export function undoHandOver(record: UndoRecord): string {
   if (record.cloud === 'aws') return undoAws(record as AwsUndo);
+  if (record.cloud === 'azure') return undoAzure(record as AzureUndo, process.env);
   throw new Error(`no cloud ${record.cloud} to undo a hand-over of`);
 }
 
@@ -27,6 +30,7 @@ const isProfileName = (value: unknown): value is string => typeof value === 'str
 export function readUndoRecord(value: unknown, folderOf?: (name: string) => string): UndoRecord | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const fields = value as Record<string, unknown>;
+  if (fields.cloud === 'azure') return readAzureUndo(fields, folderOf);
   if (fields.cloud !== 'aws') return undefined;
   const record = readAwsUndo(fields, isProfileName);
   if (record?.kind === 'renewing' && folderOf !== undefined && record.dir !== folderOf(`refresh-${record.profile}`)) return undefined;

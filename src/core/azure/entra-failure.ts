@@ -106,13 +106,12 @@ function entraSays(failure: EntraFailure): string {
 }
 
 /** The claims Entra matches, as presented, and the exact credential that accepts them. */
-function presented(context: EntraContext): { readonly claims: string; readonly credential: string; readonly create: string } {
+function presented(context: EntraContext): { readonly claims: string; readonly create: string } {
   const [iss, sub, aud] = ['iss', 'sub', 'aud'].map((name) => claimText(context.claims, name)) as [string, string, string];
   const credential = credentialForToken(iss, sub, aud);
   const json = inertJson(JSON.stringify({ name: credential.name, issuer: iss, subject: sub, audiences: [aud] }));
   return {
     claims: `iss=${JSON.stringify(iss)}, sub=${JSON.stringify(sub)}, aud=${JSON.stringify(aud)}`,
-    credential: json,
     create: `az ad app federated-credential create --id ${context.clientId} --parameters '${json.replaceAll("'", "'\\''")}'`,
   };
 }
@@ -123,7 +122,7 @@ function where(context: EntraContext): string {
 
 function mismatch(failure: EntraFailure, context: EntraContext, kind: EntraFailureKind): ClaimcheckError {
   const shown = presented(context);
-  const tail = `Claims presented: ${shown.claims}. A federated credential that accepts this token: ${shown.credential}. ${entraSays(failure)}.`;
+  const tail = `Claims presented: ${shown.claims}. A federated credential with exactly that issuer, subject and audience accepts it (the hint has the command). ${entraSays(failure)}.`;
   const add = `Add it to the app (or fix the one meant for this job: Entra compares issuer, subject and audience exactly and case-sensitively): ${shown.create}`;
   const sub = claimText(context.claims, 'sub');
   switch (kind) {

@@ -36,7 +36,7 @@ export function azureFacts(facts: AzureRunFacts): CloudFacts {
     cloud: 'azure',
     title: 'Azure',
     headline: { verb: 'signed in to Azure as', name: facts.clientId },
-    boundary: "The app's federated credentials",
+    boundary: "The app's set of federated credentials",
     rows,
     audit: {
       client_id: facts.clientId,

@@ -17,6 +17,7 @@ import { exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess } from '../../clouds/aws/credential-process.js';
+import { processRefresherIo, runAzureRefresher } from '../../clouds/azure/refresher.js';
 import { createPrivateIfMissing } from '../shared/env-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
 import { troubleshootingUrl, writeFailureSummary } from './failure-summary.js';
@@ -139,5 +140,17 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
       return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
     },
     { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now },
+  );
+}
+
+/** `azure-refresh <folder>`: keeps an Azure token file fresh, started by the main step. */
+export function runAzureRefresherCommand(dir: string): Promise<number> {
+  return runAzureRefresher(
+    dir,
+    (token, settings, log) => {
+      if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
+      return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
+    },
+    processRefresherIo(),
   );
 }
