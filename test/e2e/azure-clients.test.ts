@@ -3,12 +3,13 @@
 // (the refresher rewrote the file); once the post step has stopped the refresher, a client
 // that needs a token after expiry is refused, which shows what the refresher is for.
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runStep, type StepRun } from '../harness/github.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
-import { azureIdentityCalls } from '../harness/azure-clients.ts';
-import { CLIENT_ID, OBJECT_ID, running, startAzureWorld, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
+import { az, azureIdentityCalls, hasDebianAz } from '../harness/azure-clients.ts';
+import { CLIENT_ID, OBJECT_ID, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const POST = join(REPO_ROOT, 'dist/post/index.js');
@@ -85,4 +86,21 @@ describe('a job longer than the CI token', () => {
       world.endpoint.signOptions = {};
     }
   }, 60_000);
+});
+
+describe('the Azure CLI (Debian azure-cli)', () => {
+  it.skipIf(!hasDebianAz)('signs in from the token file (azure-cli-login) and calls ARM; the post step signs it out', async () => {
+    const config = join(tmpdir(), 'azure-config');
+    const env = { ...world.env, AZURE_CONFIG_DIR: config, AZURE_CORE_COLLECT_TELEMETRY: 'false' };
+    const run = await runStep({ node: node24.node, script: MAIN, tokenEndpoint: world.endpoint, inputs: { ...world.inputs, 'azure-cli-login': 'true', 'azure-subscription-id': SUBSCRIPTION_ID }, env });
+    expect(run.code, run.stdout).toBe(0);
+    refreshers.push((JSON.parse(readFileSync(join(dirname(run.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number }).pid);
+    const account = JSON.parse(await az(['account', 'show', '--output', 'json'], env)) as { id: string; tenantId: string; user: { name: string; type: string } };
+    expect(account).toMatchObject({ id: SUBSCRIPTION_ID, tenantId: TENANT_ID, user: { name: CLIENT_ID, type: 'servicePrincipal' } });
+    const caller = JSON.parse(await az(['rest', '--method', 'get', '--url', 'https://management.azure.com/whoami'], env)) as { appid: string };
+    expect(caller.appid).toBe(CLIENT_ID);
+    const post = await runStep({ node: node24.node, script: POST, state: run.state, env });
+    expect(post.stdout).toContain(`Signed app ${CLIENT_ID} out of the Azure CLI`);
+    await expect(az(['account', 'show'], env)).rejects.toThrow(/az login/);
+  }, 120_000);
 });

@@ -22,8 +22,8 @@ export interface ResourceDouble {
 
 export interface ResourceOptions {
   readonly tls: { readonly key: string; readonly cert: string };
-  /** The resource's identifier, the audience its tokens must have (https://management.azure.com). */
-  readonly resource: string;
+  /** The resource's identifiers, one of which its tokens must have as audience (https://management.azure.com). */
+  readonly resource: string | readonly string[];
   /** The Entra double's signing keys. */
   readonly jwks: { readonly keys: JWK[] };
   /** Subscriptions by the service principal's object ID. */
@@ -43,7 +43,7 @@ export async function startResource(options: ResourceOptions): Promise<ResourceD
       send(401, { error: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." } }, { 'www-authenticate': 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"' });
       return;
     }
-    jwtVerify(bearer, keys, { audience: options.resource }).then(
+    jwtVerify(bearer, keys, { audience: [options.resource].flat() }).then(
       ({ payload }) => {
         const { appid, oid, tid } = payload as { appid: string; oid: string; tid: string };
         calls.push({ path: url.pathname, status: 200, appid });

@@ -18,6 +18,8 @@ export const OBJECT_ID = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
 export const SUBSCRIPTION_ID = '11112222-3333-4444-5555-666677778888';
 export const ENTRA_AUDIENCE = 'api://AzureADTokenExchange';
 export const ARM = 'https://management.azure.com';
+/** ARM's older identifier, which the Azure CLI asks tokens for; ARM takes both. */
+export const ARM_LEGACY = 'https://management.core.windows.net/';
 
 export interface AzureWorld {
   readonly issuer: TestIssuer;
@@ -40,8 +42,8 @@ export async function startAzureWorld(): Promise<AzureWorld> {
   const endpoint = await startTokenEndpoint(issuer);
   const ca = makeTestCa(['login.microsoftonline.com', 'management.azure.com']);
   const app = { clientId: CLIENT_ID, objectId: OBJECT_ID, tenantId: TENANT_ID, credentials: [githubCredential(issuer.url, 'repo:acme/api:ref:refs/heads/main')] };
-  const entra = await startEntra({ tls: ca, tenants: [{ id: TENANT_ID, domains: [TENANT_DOMAIN] }], apps: [app], resources: [ARM], publicHost: 'login.microsoftonline.com' });
-  const resource = await startResource({ tls: ca, resource: ARM, jwks: entra.jwks, subscriptions: { [OBJECT_ID]: [SUBSCRIPTION_ID] } });
+  const entra = await startEntra({ tls: ca, tenants: [{ id: TENANT_ID, domains: [TENANT_DOMAIN] }], apps: [app], resources: [ARM, ARM_LEGACY], publicHost: 'login.microsoftonline.com' });
+  const resource = await startResource({ tls: ca, resource: [ARM, ARM_LEGACY], jwks: entra.jwks, subscriptions: { [OBJECT_ID]: [SUBSCRIPTION_ID] } });
   const proxy = await startProxy({ 'login.microsoftonline.com': entra.port, 'management.azure.com': resource.port });
   return {
     issuer,

@@ -111,6 +111,8 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
     const [tenantName = '', ...rest] = url.pathname.split('/').filter(Boolean);
     const path = rest.join('/');
     if (tenantName === 'common' && path === 'discovery/instance') return reply(response, 200, instanceDiscovery(url));
+    // The multi-tenant endpoints publish discovery too (MSAL reads it for /organizations), with {tenantid} in the issuer.
+    if (['common', 'organizations'].includes(tenantName) && path === 'v2.0/.well-known/openid-configuration') return reply(response, 200, discovery(tenantName, '{tenantid}'));
     const tenant = tenantOf(tenantName);
     if (!tenant) {
       state.calls.push({ path: url.pathname, method: request.method ?? '', status: 400, code: 90002 });
@@ -132,10 +134,10 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
     };
   }
 
-  function discovery(tenantId: string): object {
+  function discovery(tenantId: string, issuerTenant = tenantId): object {
     const root = options.publicHost === undefined ? base : `https://${options.publicHost}`;
     return {
-      issuer: `${root}/${tenantId}/v2.0`,
+      issuer: `${root}/${issuerTenant}/v2.0`,
       token_endpoint: `${root}/${tenantId}/oauth2/v2.0/token`,
       authorization_endpoint: `${root}/${tenantId}/oauth2/v2.0/authorize`,
       jwks_uri: `${root}/${tenantId}/discovery/v2.0/keys`,

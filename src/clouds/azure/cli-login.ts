@@ -19,8 +19,10 @@ const CLOUDS: Readonly<Record<string, string>> = {
 function az(args: readonly string[], env: Environment): { ok: boolean; why: string } {
   const result = spawnSync('az', args, { env: env as NodeJS.ProcessEnv, timeout: 120_000, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1024 * 1024 });
   if (result.error) return { ok: false, why: (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the az command was not found' : result.error.message };
-  const last = (result.stderr ?? '').trim().split('\n').filter((line) => line.trim() !== '').at(-1) ?? '';
-  return { ok: result.status === 0, why: `${last.slice(0, 400) || `exit ${result.status ?? result.signal}`}` };
+  // az ends an error with advice ("Please run: az login"): its ERROR line says what happened.
+  const lines = (result.stderr ?? '').split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const said = lines.find((line) => line.startsWith('ERROR:')) ?? lines.at(-1) ?? '';
+  return { ok: result.status === 0, why: `${said.slice(0, 400) || `exit ${result.status ?? result.signal}`}` };
 }
 
 /** The commands, in order, that sign the CLI in from the file (for tests and messages). */
