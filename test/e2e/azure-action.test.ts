@@ -10,6 +10,8 @@ import { errorAnnotation, REPO_ROOT, runStep, visibleOutput, type StepRun } from
 import { githubClaims } from '../harness/issuer.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
+import { startSts, type StsDouble } from '../harness/sts.ts';
+import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
 import { CLIENT_ID, ENTRA_AUDIENCE, eventually, githubCredential, OBJECT_ID, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_DOMAIN, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
@@ -17,12 +19,16 @@ const POST = join(REPO_ROOT, 'dist/post/index.js');
 const node24 = nodeRuntimes()[0] as { node: string };
 
 let world: AzureWorld;
+let sts: StsDouble;
 const refreshers: number[] = [];
+const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 
 beforeAll(async () => {
   world = await startAzureWorld();
+  sts = await startSts({ providers: [{ issuer: world.issuer.url, clientIds: ['sts.amazonaws.com'] }], roles: [{ arn: ROLE, trustPolicy: webIdentityTrustPolicy(world.issuer.host, 'repo:acme/api:*', 'sts.amazonaws.com') }] });
 });
 afterAll(async () => {
+  await sts.close();
   await world.close();
 });
 beforeEach(() => {
@@ -110,5 +116,69 @@ describe("Entra's refusals", () => {
     expect(error).toContain('az ad app federated-credential create --id');
     expect(run.exported).toEqual({});
     expect(world.entra.calls.filter((call) => call.method === 'POST')).toHaveLength(1);
+  });
+});
+
+describe("Entra's other refusals and faults", () => {
+  const posts = () => world.entra.calls.filter((call) => call.method === 'POST');
+
+  it('a subject in GitHub\'s immutable format, where the credential names the repository by name: ENTRA_SUBJECT_FORMAT, with the legacy form named', async () => {
+    world.endpoint.claims = githubClaims({ sub: 'repo:acme@987654/api@123456789:ref:refs/heads/main' });
+    const run = await mainStep();
+    const error = errorAnnotation(run);
+    expect(error).toMatch(/^ENTRA_SUBJECT_FORMAT: .*immutable format/);
+    expect(error).toContain('a credential written for repo:acme/api:ref:refs/heads/main no longer matches');
+    expect(error).toContain('"subject":"repo:acme@987654/api@123456789:ref:refs/heads/main"');
+  });
+
+  it('a subject that matches only when case is ignored: AADSTS7002138, said as such', async () => {
+    world.credentials = [githubCredential(world.issuer.url, 'repo:Acme/API:ref:refs/heads/main')];
+    const error = errorAnnotation(await mainStep());
+    expect(error).toMatch(/^ENTRA_SUBJECT_MISMATCH: .*AADSTS7002138.*only when case is ignored/);
+  });
+
+  it('an issuer no credential names (AADSTS700211) and an audience none lists (AADSTS700212) get their own codes', async () => {
+    world.credentials = [githubCredential('https://token.actions.githubusercontent.com', 'repo:acme/api:ref:refs/heads/main')];
+    expect(errorAnnotation(await mainStep())).toMatch(new RegExp(`^ENTRA_ISSUER_MISMATCH: .*iss="${world.issuer.url}"`));
+    world.credentials = [githubCredential(world.issuer.url, 'repo:acme/api:ref:refs/heads/main')];
+    expect(errorAnnotation(await mainStep({ audience: 'api://another' }))).toMatch(/^ENTRA_AUDIENCE_MISMATCH: .*aud="api:\/\/another"/);
+  });
+
+  it('an unknown app or tenant fails in one call, naming the input', async () => {
+    const unknownApp = await mainStep({ 'azure-client-id': '99999999-9999-4999-8999-999999999999' });
+    expect(errorAnnotation(unknownApp)).toMatch(/^ENTRA_APP_NOT_FOUND: Entra ID has no application with client ID 99999999-9999-4999-8999-999999999999/);
+    expect(errorAnnotation(await mainStep({ 'azure-tenant-id': 'nobody.onmicrosoft.com' }))).toMatch(/^ENTRA_TENANT_NOT_FOUND: .*nobody\.onmicrosoft\.com/);
+    expect(posts().map((call) => call.code)).toEqual([700016, 90002]);
+  });
+
+  it('retries what passes with time (503, a reset), then succeeds', async () => {
+    world.entra.faults.push({ kind: 'status', status: 503 }, { kind: 'reset' });
+    const run = await mainStep();
+    expect(run.code, run.stdout).toBe(0);
+    refresherOf(run);
+    expect(run.stdout).toMatch(/Entra ID attempt 1 failed .* retrying in \d+ ms/);
+    expect(world.entra.calls.map((call) => call.status)).toEqual([503, 0, 200]);
+  });
+
+  it('a claim rule that fails stops the step before Entra is called', async () => {
+    const run = await mainStep({ claims: 'ref=refs/heads/release' });
+    expect(errorAnnotation(run)).toMatch(/^RULE_FAILED: /);
+    expect(posts()).toEqual([]);
+  });
+});
+
+describe('several clouds in one step', () => {
+  it('assumes the AWS role and signs in to Azure, each with a token for its own audience; the summary and the audit line name both', async () => {
+    const run = await mainStep({ 'role-to-assume': ROLE, 'aws-region': 'us-east-1', 'sts-endpoint': sts.url });
+    expect(run.code, run.stdout).toBe(0);
+    refresherOf(run);
+    expect(run.exported).toMatchObject({ AWS_REGION: 'us-east-1', AZURE_CLIENT_ID: CLIENT_ID, ARM_USE_OIDC: 'true' });
+    expect(run.exported.AWS_ACCESS_KEY_ID).toMatch(/^ASIA/);
+    expect(world.endpoint.requests.map((request) => request.audience)).toEqual(expect.arrayContaining(['sts.amazonaws.com', ENTRA_AUDIENCE]));
+    expect(run.summary).toMatch(/claimcheck assumed `deploy`, signed in to Azure as `0b4c1d2e/);
+    expect(run.summary).toMatch(/^\| \*\*AWS\*\* \| +\|$/m);
+    expect(run.summary).toMatch(/^\| \*\*Azure\*\* \| +\|$/m);
+    const audit = JSON.parse(/claimcheck-audit (.*)/.exec(run.stdout)?.[1] ?? '{}') as { clouds: Array<{ cloud: string }> };
+    expect(audit.clouds.map((cloud) => cloud.cloud)).toEqual(['aws', 'azure']);
   });
 });

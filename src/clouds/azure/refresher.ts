@@ -4,7 +4,7 @@
 // which therefore live in this process's memory only, never in a file). It wakes when the
 // schedule says (refresh-schedule.ts), gets a token for the same audience, verifies it and
 // checks every rule as the step did, and replaces the file in one rename. It stops when the
-// folder is gone (cleanup), when renewals have failed for long after the file's token expired
+// folder is gone (cleanup) or a later hand-over's refresher owns it, when renewals have failed for long after the file's token expired
 // (the job is over), after a day, or when the runner ends the job's processes.
 import { join } from 'node:path';
 import { GIVE_UP_AFTER_MS, MAX_REFRESH_MS, nextRenewal, retryAfterFailure } from '../../core/azure/refresh-schedule.js';
@@ -16,7 +16,7 @@ import type { Settings } from '../../core/config/settings.js';
 import type { Log, TokenSpec } from '../../flow/cloud.js';
 import { checkedToken, type FlowDeps } from '../../flow/exchange.js';
 import { flowDeps, type FrontDoor } from '../../flow/wiring.js';
-import { folderExists, STATUS_FILE, TOKEN_FILE, writeIntoFolder, type RefresherStatus } from './token-folder.js';
+import { OWNER_FILE, ownsFolder, STATUS_FILE, TOKEN_FILE, writeIntoFolder, type RefresherStatus } from './token-folder.js';
 
 /** What a platform's bundle brings to the refresher: its HTTP, and its way to a token of the kind the spec names. */
 export type RefresherDoor = (token: TokenSpec, settings: Settings, log: Log) => Omit<FrontDoor, 'log' | 'mask'>;
@@ -62,7 +62,8 @@ export async function runAzureRefresher(dir: string, door: RefresherDoor, io: Re
     failingSince: undefined,
     failures: 0,
   };
-  if (!writeIntoFolder(dir, STATUS_FILE, JSON.stringify(run.status))) return 0;
+  if (!writeIntoFolder(dir, OWNER_FILE, String(io.pid)) || !writeIntoFolder(dir, STATUS_FILE, JSON.stringify(run.status))) return 0;
+  const mine = () => ownsFolder(dir, io.pid);
   const source: InputSource = (name) => config.inputs[name];
   const settings = parseSettings(source, { readRulesFile: await preloadRulesFile(source) });
   const audience = settings.azure?.audience;
@@ -71,15 +72,15 @@ export async function runAzureRefresher(dir: string, door: RefresherDoor, io: Re
   let next = nextRenewal(run.issuedAt, run.expiresAt);
   for (;;) {
     while (io.now() < next) {
-      if (!folderExists(dir)) return 0;
+      if (!mine()) return 0;
       if (io.now() - started > MAX_REFRESH_MS) return stop(dir, run, 'it had run for a day');
       await io.sleep(Math.min(POLL_MS, next - io.now()));
     }
-    if (!folderExists(dir)) return 0;
+    if (!mine()) return 0;
     try {
       const token = await checkedToken(settings, { audience, prepare: () => {} }, deps);
       const issuedAt = typeof token.verified.claims.iat === 'number' ? token.verified.claims.iat * 1000 : io.now();
-      if (!writeIntoFolder(dir, TOKEN_FILE, token.raw)) return 0;
+      if (!mine() || !writeIntoFolder(dir, TOKEN_FILE, token.raw)) return 0;
       Object.assign(run, { issuedAt, expiresAt: token.verified.expiresAt.getTime(), failingSince: undefined, failures: 0 });
       run.status = { ...run.status, renewals: run.status.renewals + 1, lastRenewal: new Date(io.now()).toISOString(), tokenExpires: token.verified.expiresAt.toISOString(), lastError: undefined };
       next = nextRenewal(run.issuedAt, run.expiresAt);
@@ -90,7 +91,7 @@ export async function runAzureRefresher(dir: string, door: RefresherDoor, io: Re
       if (io.now() - run.failingSince > GIVE_UP_AFTER_MS && io.now() > run.expiresAt) return stop(dir, run, `renewals failed for ${Math.round((io.now() - run.failingSince) / 60_000)} min and the token in the file has expired`);
       next = io.now() + retryAfterFailure(run.issuedAt, run.expiresAt, run.failures);
     }
-    if (!writeIntoFolder(dir, STATUS_FILE, JSON.stringify(run.status))) return 0;
+    if (!mine() || !writeIntoFolder(dir, STATUS_FILE, JSON.stringify(run.status))) return 0;
   }
 }
 

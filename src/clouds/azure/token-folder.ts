@@ -11,6 +11,8 @@ import { freshPrivateFolder, refuseOwnPath } from '../../files/private-folder.js
 export const TOKEN_FILE = 'federated-token';
 export const STATUS_FILE = 'refresher.json';
 export const LAUNCHER_FILE = 'launch.mjs';
+/** The pid of the refresher that owns the folder: a later hand-over into the same folder starts another, and the earlier one stops. */
+export const OWNER_FILE = 'owner';
 
 /** What the refresher last did, for cleanup's report and for people debugging a job. */
 export interface RefresherStatus {
@@ -58,6 +60,15 @@ export function writeIntoFolder(dir: string, name: string, text: string): boolea
     }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw refuseOwnPath(path, `it cannot be written (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Whether the refresher `pid` still owns the folder (it exists, and no later refresher took it over). */
+export function ownsFolder(dir: string, pid: number): boolean {
+  try {
+    return readFileSync(join(dir, OWNER_FILE), 'utf8') === String(pid);
+  } catch {
+    return false;
   }
 }
 
