@@ -25,9 +25,11 @@ import type { CliIo } from './io.js';
 import { checkPlatformClaims, checkSamePlatform } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
+import { azureTrustPolicyCommand, cloudFlag } from './trust-policy-azure.js';
 import { bitbucketIssuerOf, fromBitbucketFlags, fromBuildkiteFlags, fromGitlabFlags, onlyFor, PLATFORM_TRUST_FLAGS, type BuiltPolicy, type TrustContext } from './trust-flags.js';
 
 export const TRUST_POLICY_FLAGS: Flags = {
+  cloud: { kind: 'string', value: 'aws|azure', description: 'The cloud whose trust to print (default aws); azure: Entra ID federated credentials (see claimcheck trust-policy --cloud azure --help).' },
   'account-id': { kind: 'string', value: '123456789012', description: "The AWS account of the role and the IAM OIDC provider (default with a role map: each role's own)." },
   'rules-file': { kind: 'string', value: 'path', description: 'Compile this rules file (the step\'s rules) into the policy AWS enforces.' },
   claims: { kind: 'string', value: 'rules', description: 'Claim rules as in the claims input, compiled with (or without) --rules-file.' },
@@ -314,6 +316,9 @@ function fromPlatformFlags(flags: ParsedFlags, io: CliIo, setting: Setting): Bui
 }
 
 export async function trustPolicyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const cloud = cloudFlag(argv);
+  if (cloud === 'azure') return azureTrustPolicyCommand(argv, io);
+  if (cloud !== undefined && cloud !== 'aws') throw new UsageError('--cloud must be aws or azure');
   const flags = parseFlags(argv, TRUST_POLICY_FLAGS);
   const setting = commonSettings(flags);
   const fromAToken = flags.strings.has('token-file') || flags.strings.has('token-env');

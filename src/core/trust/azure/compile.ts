@@ -164,7 +164,7 @@ function bindingsOf(rules: readonly ClaimRule[], plans: readonly Planned[], plan
       if (hows.some((how) => how === 'wider')) return { rule, where: 'azure-wider', key, note: "Entra's * also crosses / and :, and * or ? in a value are wildcards; claimcheck checks the rule exactly" };
       return { rule, where: 'azure', key };
     }
-    if (hows.some((how) => how !== undefined)) return { rule, where: 'claimcheck', reason: 'some of the credentials do not check it (the name-based GitHub subject carries no ids)' };
+    if (hows.some((how) => how !== undefined)) return { rule, where: 'claimcheck', reason: 'the credentials for the name-based subject, repo:OWNER/REPO:…, do not check it' };
     const flexibleClaims = Object.keys(flexibleSupport(options.issuer)?.claims ?? {}).filter((claim) => claim !== 'sub');
     return { rule, where: 'claimcheck', reason: `Entra's credentials match the issuer, the subject and the audience${flexibleClaims.length === 0 ? '' : ` (flexible ones also ${flexibleClaims.join(', ')})`}, and ${FAMILY_TITLES[family]}'s subject does not carry ${rule.claim}` };
   });
