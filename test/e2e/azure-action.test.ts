@@ -66,6 +66,7 @@ describe('the Action signs in to Azure', () => {
       AZURE_CLIENT_ID: CLIENT_ID,
       AZURE_TENANT_ID: TENANT_ID,
       AZURE_FEDERATED_TOKEN_FILE: file,
+      AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.com',
       AZURE_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
       ARM_USE_OIDC: 'true',
       ARM_CLIENT_ID: CLIENT_ID,

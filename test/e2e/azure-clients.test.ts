@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runStep, type StepRun } from '../harness/github.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
-import { az, azureIdentityCalls, hasDebianAz } from '../harness/azure-clients.ts';
+import { az, azureIdentityCalls, DEBIAN_PYTHON_AZURE, hasDebianAz, pythonIdentityCall } from '../harness/azure-clients.ts';
 import { CLIENT_ID, OBJECT_ID, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
@@ -45,6 +45,11 @@ describe('@azure/identity reads the hand-over', () => {
     const run = await signedInStep();
     const [result] = await azureIdentityCalls(laterStep(run), world.resource.url);
     expect(result).toEqual({ status: 200, caller: { appid: CLIENT_ID, oid: OBJECT_ID, tid: TENANT_ID } });
+  });
+
+  it.skipIf(!DEBIAN_PYTHON_AZURE)("azure-identity for Python (Debian's) reads it too", async () => {
+    const run = await signedInStep();
+    expect(await pythonIdentityCall(laterStep(run), world.resource.url)).toEqual({ status: 200, caller: { appid: CLIENT_ID, oid: OBJECT_ID, tid: TENANT_ID } });
   });
 });
 

@@ -61,3 +61,28 @@ export async function az(args: readonly string[], env: Record<string, string>): 
     throw new Error(`az ${args.slice(0, 2).join(' ')} failed: ${(stderr ?? String(error)).trim().split('\n').slice(-3).join(' | ')}`);
   }
 }
+
+const PYTHON_IDENTITY = `
+import json, ssl, sys, urllib.request
+from azure.identity import DefaultAzureCredential
+resource = sys.argv[1]
+token = DefaultAzureCredential().get_token('https://management.azure.com/.default').token
+context = ssl.create_default_context(cafile=__import__('os').environ['REQUESTS_CA_BUNDLE'])
+request = urllib.request.Request(resource + '/whoami', headers={'Authorization': 'Bearer ' + token})
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
+with opener.open(request) as response:
+    print(json.dumps({'status': response.status, 'caller': json.loads(response.read())}))
+`;
+
+export const DEBIAN_PYTHON_AZURE = existsSync('/usr/lib/python3/dist-packages/azure/identity/__init__.py');
+
+/** The same call from Debian's azure-identity for Python (python3-azure, which azure-cli brings). */
+export async function pythonIdentityCall(env: Record<string, string>, resourceUrl: string): Promise<IdentityResult> {
+  try {
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', PYTHON_IDENTITY, resourceUrl], { env: { TMPDIR: tmpdir(), PATH: '/usr/bin:/bin', ...env }, timeout: 60_000 });
+    return JSON.parse(stdout) as IdentityResult;
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`azure-identity for Python failed: ${(stderr ?? String(error)).trim().split('\n').slice(-2).join(' | ')}`);
+  }
+}

@@ -128,9 +128,9 @@ describe("Entra's errors", () => {
 });
 
 describe('the variables clients read', () => {
-  it('sets what azure-identity and azurerm read, the authority host and ARM_ENVIRONMENT only for another cloud', () => {
+  it('sets what azure-identity and azurerm read, the authority host always (older SDKs need it), ARM_ENVIRONMENT only for another cloud', () => {
     expect(azureVariables(azureOf({}), '/t/f')).toEqual([
-      ['AZURE_CLIENT_ID', CLIENT], ['AZURE_TENANT_ID', TENANT], ['AZURE_FEDERATED_TOKEN_FILE', '/t/f'],
+      ['AZURE_CLIENT_ID', CLIENT], ['AZURE_TENANT_ID', TENANT], ['AZURE_FEDERATED_TOKEN_FILE', '/t/f'], ['AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'],
       ['ARM_USE_OIDC', 'true'], ['ARM_CLIENT_ID', CLIENT], ['ARM_TENANT_ID', TENANT], ['ARM_OIDC_TOKEN_FILE_PATH', '/t/f'],
     ]);
     const sovereign = new Map(azureVariables(azureOf({ 'azure-authority-host': 'https://login.microsoftonline.us', 'azure-subscription-id': 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }), '/t/f'));

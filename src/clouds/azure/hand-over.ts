@@ -18,6 +18,9 @@ export type AzureUndo =
   | { readonly cloud: 'azure'; readonly kind: 'token-file'; readonly clientId: string; readonly dir: string }
   | { readonly cloud: 'azure'; readonly kind: 'az-login'; readonly clientId: string };
 
+/** A token that lives this long needs no renewing for most jobs (a GitLab job's token lives until its timeout). */
+const LONG_ENOUGH_MS = 60 * 60_000;
+
 /** The name of an app's token folder, where the front door keeps named private folders. */
 export const tokenFolderName = (clientId: string) => `azure-${clientId}`;
 
@@ -31,7 +34,9 @@ export function handOverAzure(azure: AzureSettings, signedIn: AzureSignedIn, pla
   const warnings: string[] = [];
   const expires = signedIn.token.verified.expiresAt.toISOString();
   if (place.rerun === undefined) {
-    warnings.push(`Nothing here can get a fresh token (the CLI renews only from --token-command or --token-file), so the token file expires at ${expires}: Azure clients that need a new access token after that fail.`);
+    // GitLab's ID tokens live as long as the job may: only a token that ends soon is worth a warning.
+    const fixed = `Nothing here can get a fresh token (the CLI renews only from --token-command or --token-file), so the token file expires at ${expires}: Azure clients that need a new access token after that fail.`;
+    (signedIn.token.verified.expiresAt.getTime() - Date.now() < LONG_ENOUGH_MS ? warnings : notes).push(fixed);
   } else {
     const rulesFile = place.rerun.inputs['rules-file'];
     const inputs = refresherInputs(place.rerun.inputs, rulesFile ? (isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile)) : undefined);

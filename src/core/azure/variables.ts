@@ -4,7 +4,7 @@
 // reads the file again whenever it needs a new access token; Terraform's azurerm provider reads
 // ARM_USE_OIDC, ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID, ARM_OIDC_TOKEN_FILE_PATH
 // (and ARM_ENVIRONMENT for a sovereign cloud).
-import { DEFAULT_AUTHORITY_HOST, type AzureSettings } from './settings.js';
+import type { AzureSettings } from './settings.js';
 
 export const TOKEN_FILE_VARIABLE = 'AZURE_FEDERATED_TOKEN_FILE';
 
@@ -21,7 +21,9 @@ export function azureVariables(azure: AzureSettings, tokenFile: string): Array<[
     ['AZURE_CLIENT_ID', azure.clientId],
     ['AZURE_TENANT_ID', azure.tenantId],
     [TOKEN_FILE_VARIABLE, tokenFile],
-    ...(azure.authorityHost === DEFAULT_AUTHORITY_HOST ? [] : [['AZURE_AUTHORITY_HOST', azure.authorityHost] as [string, string]]),
+    // Also the public cloud's: azure-identity for Python before 1.13 (Debian 12's, say) takes the
+    // token file only when AZURE_AUTHORITY_HOST is set, as AKS's webhook always sets it.
+    ['AZURE_AUTHORITY_HOST', azure.authorityHost],
     ...(subscription === undefined ? [] : [['AZURE_SUBSCRIPTION_ID', subscription] as [string, string]]),
     ['ARM_USE_OIDC', 'true'],
     ['ARM_CLIENT_ID', azure.clientId],
@@ -60,7 +62,7 @@ export function shadowingIn(env: Readonly<Record<string, string | undefined>>): 
 }
 
 /** Optional variables of ours this hand-over does not set: one left by an earlier step (another subscription or cloud) is cleared. */
-const OPTIONAL_VARIABLES = ['AZURE_SUBSCRIPTION_ID', 'ARM_SUBSCRIPTION_ID', 'AZURE_AUTHORITY_HOST', 'ARM_ENVIRONMENT'];
+const OPTIONAL_VARIABLES = ['AZURE_SUBSCRIPTION_ID', 'ARM_SUBSCRIPTION_ID', 'ARM_ENVIRONMENT'];
 
 export function leftoverIn(set: ReadonlyArray<readonly [string, string]>, env: Readonly<Record<string, string | undefined>>): string[] {
   const names = new Set(set.map(([name]) => name));
