@@ -116,6 +116,8 @@ describe("Entra's refusals", () => {
     expect(error).toContain(`"issuer":"${world.issuer.url}","subject":"repo:acme/api:ref:refs/heads/dev","audiences":["${ENTRA_AUDIENCE}"]`);
     expect(error).toContain('az ad app federated-credential create --id');
     expect(run.exported).toEqual({});
+    expect(run.summary).toContain(`az ad app federated-credential list --id ${CLIENT_ID}`);
+    expect(run.summary).toContain('| `sub` | `repo:acme/api:ref:refs/heads/dev` |');
     expect(world.entra.calls.filter((call) => call.method === 'POST')).toHaveLength(1);
   });
 });

@@ -32,18 +32,7 @@ export function handOverAzure(azure: AzureSettings, signedIn: AzureSignedIn, pla
   writeIntoFolder(dir, TOKEN_FILE, signedIn.token.raw);
   const notes = [`Wrote the token for Azure to ${file} (AZURE_FEDERATED_TOKEN_FILE, ARM_OIDC_TOKEN_FILE_PATH).`];
   const warnings: string[] = [];
-  const expires = signedIn.token.verified.expiresAt.toISOString();
-  if (place.rerun === undefined) {
-    // GitLab's ID tokens live as long as the job may: only a token that ends soon is worth a warning.
-    const fixed = `Nothing here can get a fresh token (the CLI renews only from --token-command or --token-file), so the token file expires at ${expires}: Azure clients that need a new access token after that fail.`;
-    (signedIn.token.verified.expiresAt.getTime() - Date.now() < LONG_ENOUGH_MS ? warnings : notes).push(fixed);
-  } else {
-    const rulesFile = place.rerun.inputs['rules-file'];
-    const inputs = refresherInputs(place.rerun.inputs, rulesFile ? (isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile)) : undefined);
-    const start = startRefresher(dir, place.rerun, signedIn.token, inputs);
-    if (start.started) notes.push(`A background process (pid ${start.pid}) keeps the file fresh with a new token before each expires, until cleanup or the end of the job.`);
-    else warnings.push(`The token file's refresher did not start (${start.why}): the file expires at ${expires}.`);
-  }
+  keepFresh(dir, signedIn, place, notes, warnings);
   if (azure.cliLogin) {
     place.record({ cloud: 'azure', kind: 'az-login', clientId: azure.clientId } satisfies AzureUndo);
     azLogin(azure, file, place.env);
@@ -53,6 +42,7 @@ export function handOverAzure(azure: AzureSettings, signedIn: AzureSignedIn, pla
   const clear = [...shadowingIn(place.env), ...leftoverIn(set, place.env)];
   if (clear.length > 0) notes.push(`${place.canUnset ? 'Unset' : 'Blanked'} ${clear.join(', ')}, which would make Azure clients use another credential or subscription.`);
   const { entra } = signedIn;
+  const expires = signedIn.token.verified.expiresAt.toISOString();
   const tenantId = entra.tenantId ?? (isGuid(azure.tenantId) ? azure.tenantId : '');
   return {
     set,
@@ -73,6 +63,22 @@ export function handOverAzure(azure: AzureSettings, signedIn: AzureSignedIn, pla
       TokenExpiration: expires,
     },
   };
+}
+
+/** Starts the refresher where the front door says how claimcheck runs again; else says when the file expires. */
+function keepFresh(dir: string, signedIn: AzureSignedIn, place: HandOverPlace, notes: string[], warnings: string[]): void {
+  const expires = signedIn.token.verified.expiresAt.toISOString();
+  if (place.rerun === undefined) {
+    // GitLab's ID tokens live as long as the job may: only a token that ends soon is worth a warning.
+    const fixed = `Nothing here can get a fresh token (the CLI renews only from --token-command or --token-file), so the token file expires at ${expires}: Azure clients that need a new access token after that fail.`;
+    (signedIn.token.verified.expiresAt.getTime() - Date.now() < LONG_ENOUGH_MS ? warnings : notes).push(fixed);
+    return;
+  }
+  const rulesFile = place.rerun.inputs['rules-file'];
+  const inputs = refresherInputs(place.rerun.inputs, rulesFile ? (isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile)) : undefined);
+  const start = startRefresher(dir, place.rerun, signedIn.token, inputs);
+  if (start.started) notes.push(`A background process (pid ${start.pid}) keeps the file fresh with a new token before each expires, until cleanup or the end of the job.`);
+  else warnings.push(`The token file's refresher did not start (${start.why}): the file expires at ${expires}.`);
 }
 
 /** Undoes what an Azure record names; the message says what was removed. */
