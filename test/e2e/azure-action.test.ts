@@ -3,7 +3,7 @@
 // private token file (kept fresh by a refresher that the post step stops) and the variables
 // azure-identity and Terraform read. Entra's refusals name the claims presented and the
 // federated credential that would accept them.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnnotation, REPO_ROOT, runStep, visibleOutput, type StepRun } from '../harness/github.ts';
@@ -87,6 +87,11 @@ describe('the Action signs in to Azure', () => {
     expect(running(pid)).toBe(true);
     const secrets = [token, world.endpoint.bearer, ...world.entra.issued];
     expect(findLeaks(visible(run), secrets)).toEqual([]);
+    // The bearer reached the refresher through a pipe: not in its command line or environment, nor in any file it keeps.
+    const proc = { cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8'), environ: readFileSync(`/proc/${pid}/environ`, 'utf8') };
+    const folder = Object.fromEntries(readdirSync(dirname(file)).filter((name) => name !== 'federated-token').map((name) => [name, readFileSync(join(dirname(file), name), 'utf8')]));
+    expect(findLeaks({ ...proc, ...folder }, [world.endpoint.bearer, ...world.entra.issued])).toEqual([]);
+    expect(proc.environ).toContain('GITHUB_ACTIONS=true');
 
     const post = await runStep({ node: node24.node, script: POST, state: run.state, env: world.env });
     expect(post.code, post.stdout).toBe(0);
