@@ -2,8 +2,8 @@
 # Installs what the demo and the tests need, pinned, on a fresh machine: the npm packages
 # (npm ci), Node 24, Node 22 (the floor of the orb and CLI) and Node 20 runtimes from the npm
 # registry (node-linux-<arch> packages)
-# under .tools/, and Debian's awscli and python3-boto3 (the real clients the e2e suite runs
-# against claimcheck's exports). Each step is skipped when already done.
+# under .tools/, and Debian's awscli, python3-boto3 and azure-cli (the real clients the e2e
+# suite runs against claimcheck's exports). Each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +56,13 @@ install_awscli() {
   debian_install awscli
 }
 
+# The Azure CLI the suite signs in from claimcheck's token file (az login --federated-token @file).
+install_azure_cli() {
+  [[ -x /usr/bin/az ]] && return
+  say "azure-cli (Debian)"
+  debian_install azure-cli
+}
+
 # boto3 for /usr/bin/python3, the interpreter the tests run it with (not a pyenv or venv one).
 install_boto3() {
   /usr/bin/python3 -c 'import boto3' 2>/dev/null && return
@@ -67,3 +74,4 @@ install_packages
 for version in "${NODE_RUNTIMES[@]}"; do install_node_runtime "$version"; done
 install_awscli
 install_boto3
+install_azure_cli

@@ -21,7 +21,7 @@ import { appendToEnvFile } from '../platform/shared/env-file.js';
 import { parseFlags, UsageError, type Flags, type ParsedFlags } from './args.js';
 import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 import type { CliIo } from './io.js';
-import { checkPlatformClaims, cliTokenReader, googleOnly, PLATFORM_FLAG, presetOf, presetRequest, reportRun, tokenReadFrom, withPreset } from './platform.js';
+import { checkPlatformClaims, cliTokenReader, PLATFORM_FLAG, presetOf, presetRequest, reportRun, soleCloudAudience, tokenReadFrom, withPreset } from './platform.js';
 import { TOKEN_FLAGS } from './token-source.js';
 import { jobOf, runRecorder, type RunRecorder } from './cleanup/records.js';
 
@@ -46,7 +46,7 @@ export const ASSUME_FLAGS: Flags = {
   format: { kind: 'string', value: OUTPUT_FORMATS.join('|'), description: 'How to hand over the credentials (default env: export lines for eval).' },
 };
 
-export const ASSUME_USAGE = `claimcheck assume (--platform ${PRESET_NAMES.join('|')} | --token-file <path> --issuer <url> --audience <aud>) (--role-to-assume <arn> --aws-region <region> | --workload-identity-provider <name> [--service-account <email>]) [options]`;
+export const ASSUME_USAGE = `claimcheck assume (--platform ${PRESET_NAMES.join('|')} | --token-file <path> --issuer <url> --audience <aud>) (--role-to-assume <arn> --aws-region <region> | --workload-identity-provider <name> [--service-account <email>] | --azure-client-id <guid> --azure-tenant-id <tenant>) [options]`;
 
 function formatOf(flags: ParsedFlags): OutputFormat {
   const format = flags.strings.get('format') ?? (flags.strings.get('export') === 'none' ? 'json' : 'env');
@@ -89,8 +89,8 @@ export async function assumeCommand(argv: readonly string[], io: CliIo, log: Log
   const reusable = reusableToken(flags, presetRequest(given, preset), io.env);
   const renewal = flags.booleans.has('refresh') ? renewableToken(reusable) : undefined;
   for (const name of ['issuer', 'audience']) {
-    // Google's audience follows from the provider, as in the Action.
-    if (!flags.strings.has(name) && !(name === 'audience' && googleOnly(flags))) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
+    // Google's and Azure's audiences follow from the cloud alone, as in the Action.
+    if (!flags.strings.has(name) && !(name === 'audience' && soleCloudAudience(flags) !== undefined)) throw new UsageError(`--${name} is required: say which issuer and audience the token must have`);
   }
   let services: PresetServices | undefined;
   const readToken = cliTokenReader(given, flags, preset, io, () => services as PresetServices);

@@ -11,6 +11,7 @@ import type { Log, SelfCommand, TokenSpec } from '../flow/cloud.js';
 import { describeFlags, UsageError, type Flags } from './args.js';
 import { jsonGetter, lineLog, networkRetry } from '../flow/wiring.js';
 import { runCredentialProcess } from '../clouds/aws/credential-process.js';
+import { processRefresherIo, runAzureRefresher } from '../clouds/azure/refresher.js';
 import { runGoogleSubjectToken } from '../clouds/gcp/subject-token.js';
 import { executableFailure } from '../core/gcp/credentials-file.js';
 import { cliRunLabel, cliSessionName, isPresetName, platformRenewal, PRESETS, type Preset } from '../platform/presets.js';
@@ -21,6 +22,7 @@ import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
 import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust-policy.js';
+import { AZURE_TRUST_FLAGS, AZURE_TRUST_USAGE } from './trust/azure.js';
 import { GCP_TRUST_POLICY_FLAGS, GCP_TRUST_POLICY_USAGE } from './trust/gcp.js';
 
 interface Command {
@@ -49,10 +51,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     run: (argv, io, log) => explainCommand(argv, io, log),
   },
   'trust-policy': {
-    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket); --cloud gcp: the Google provider condition.',
-    usage: `${TRUST_POLICY_USAGE}\n       ${GCP_TRUST_POLICY_USAGE}`,
-    // --cloud gcp takes its own options; help lists both.
-    flags: { ...TRUST_POLICY_FLAGS, ...GCP_TRUST_POLICY_FLAGS },
+    summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket); --cloud gcp: the Google provider condition; --cloud azure: Entra ID federated credentials.',
+    usage: `${TRUST_POLICY_USAGE}\n       ${GCP_TRUST_POLICY_USAGE}\n       ${AZURE_TRUST_USAGE}`,
+    // --cloud gcp and --cloud azure take their own options; help lists them all (AWS's wording where a name is shared).
+    flags: { ...AZURE_TRUST_FLAGS, ...GCP_TRUST_POLICY_FLAGS, ...TRUST_POLICY_FLAGS },
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: (argv, io) => trustPolicyCommand(argv, io),
   },
@@ -100,6 +102,20 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         argv[0] as string,
         (token, settings, log) => ({ get: jsonGetter(), requestToken: renewalToken(token, io.env, settings, log), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),
         { stdout: io.stdout, stderr: io.stderr, now: Date.now },
+      );
+    },
+  },
+  'azure-refresh': {
+    summary: 'Keep an Azure token file fresh for the rest of a job; started by assume, not typed by hand.',
+    usage: 'claimcheck azure-refresh <the token folder assume made> (its config on standard input)',
+    flags: {},
+    example: 'started by claimcheck assume --azure-client-id … --token-command …, which prints its pid',
+    run: (argv, io) => {
+      if (argv.length !== 1 || argv[0]?.startsWith('--')) throw new UsageError('give the token folder that assume made');
+      return runAzureRefresher(
+        argv[0] as string,
+        (token, settings, log) => ({ get: jsonGetter(), requestToken: renewalToken(token, io.env, settings, log), defaultSessionName: (claims) => cliSessionName(claims, io.env), runLabel: (claims) => cliRunLabel(claims, io.env) }),
+        processRefresherIo(),
       );
     },
   },

@@ -3,6 +3,7 @@
 // tokens, and reports the run with the job's facts. Flags given always win over the preset.
 import { ClaimcheckError } from '../core/errors.js';
 import { AWS_AUDIENCE } from '../core/aws/settings.js';
+import { AZURE_AUDIENCE } from '../core/azure/settings.js';
 import { defaultTokenAudience, parseProviderName } from '../core/gcp/provider.js';
 import { auditRecord, summaryText } from '../core/report/report.js';
 import type { ClaimRule } from '../core/rules/rules.js';
@@ -38,7 +39,7 @@ export function presetOf(flags: ParsedFlags): Preset | undefined {
 export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: CliIo['env'], issuerNeeded = true): ParsedFlags {
   if (!preset) return flags;
   const strings = new Map(flags.strings);
-  const audience = strings.get('audience') ?? googleAudience(flags) ?? AWS_AUDIENCE;
+  const audience = strings.get('audience') ?? soleCloudAudience(flags) ?? AWS_AUDIENCE;
   strings.set('audience', audience);
   if (!TOKEN_FLAG_NAMES.some((name) => strings.has(name))) {
     const token = preset.token(audience);
@@ -53,8 +54,19 @@ export function withPreset(flags: ParsedFlags, preset: Preset | undefined, env: 
 }
 
 /** A step for Google Cloud alone: its token's audience follows from the provider. */
-export function googleOnly(flags: ParsedFlags): boolean {
-  return flags.strings.has('workload-identity-provider') && !flags.strings.has('role-to-assume');
+function googleOnly(flags: ParsedFlags): boolean {
+  return flags.strings.has('workload-identity-provider') && !flags.strings.has('role-to-assume') && !flags.strings.has('azure-client-id');
+}
+
+/**
+ * The audience a step for Google Cloud alone or Azure alone takes when none is given, as in the
+ * Action (the provider's, or Entra's); undefined for AWS, which the CLI asks to be named, and
+ * for several clouds, which a token read once cannot serve with one default.
+ */
+export function soleCloudAudience(flags: ParsedFlags): string | undefined {
+  if (googleOnly(flags)) return googleAudience(flags);
+  const azureOnly = flags.strings.has('azure-client-id') && !flags.strings.has('role-to-assume') && !flags.strings.has('workload-identity-provider');
+  return azureOnly ? AZURE_AUDIENCE : undefined;
 }
 
 /** The audience Google's provider takes by default, for a preset's token request, when the step is for Google alone. */

@@ -25,10 +25,13 @@ import type { CliIo } from './io.js';
 import { checkPlatformClaims, checkSamePlatform } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS, tokenSource } from './token-source.js';
-import { cloudArgument, gcpTrustPolicyCommand } from './trust/gcp.js';
+import { azureTrustPolicyCommand } from './trust/azure.js';
+import { cloudArgument } from './trust/cloud.js';
+import { gcpTrustPolicyCommand } from './trust/gcp.js';
 import { bitbucketIssuerOf, fromBitbucketFlags, fromBuildkiteFlags, fromGitlabFlags, onlyFor, PLATFORM_TRUST_FLAGS, type BuiltPolicy, type TrustContext } from './trust-flags.js';
 
 export const TRUST_POLICY_FLAGS: Flags = {
+  cloud: { kind: 'string', value: 'aws|gcp|azure', description: 'The cloud whose trust to print (default aws): gcp, the Google provider condition; azure, Entra ID federated credentials.' },
   'account-id': { kind: 'string', value: '123456789012', description: "The AWS account of the role and the IAM OIDC provider (default with a role map: each role's own)." },
   'rules-file': { kind: 'string', value: 'path', description: 'Compile this rules file (the step\'s rules) into the policy AWS enforces.' },
   claims: { kind: 'string', value: 'rules', description: 'Claim rules as in the claims input, compiled with (or without) --rules-file.' },
@@ -318,6 +321,7 @@ function fromPlatformFlags(flags: ParsedFlags, io: CliIo, setting: Setting): Bui
 export async function trustPolicyCommand(given: readonly string[], io: CliIo): Promise<number> {
   const { cloud, rest: argv } = cloudArgument(given);
   if (cloud === 'gcp') return gcpTrustPolicyCommand(given, io);
+  if (cloud === 'azure') return azureTrustPolicyCommand(given, io);
   const flags = parseFlags(argv, TRUST_POLICY_FLAGS);
   const setting = commonSettings(flags);
   const fromAToken = flags.strings.has('token-file') || flags.strings.has('token-env');

@@ -5,18 +5,25 @@ import type { Settings } from '../core/config/settings.js';
 import type { CloudTarget, UndoRecord } from '../flow/cloud.js';
 import { awsTarget } from './aws/cloud.js';
 import { readAwsUndo, undoAws, type AwsUndo } from './aws/hand-over.js';
+import { azureTarget } from './azure/cloud.js';
+import { readAzureUndo, undoAzure, type AzureUndo } from './azure/hand-over.js';
 import { gcpTarget } from './gcp/cloud.js';
 import { readGcpUndo, undoGcp, type GcpUndo } from './gcp/hand-over.js';
 
-/** Every cloud the settings target, in a fixed order: AWS, then the others. */
+/** Every cloud the settings target, in a fixed order: AWS, Google Cloud, then Azure. */
 export function cloudTargets(settings: Settings): CloudTarget[] {
-  return [...(settings.aws ? [awsTarget(settings, settings.aws)] : []), ...(settings.gcp ? [gcpTarget(settings, settings.gcp)] : [])];
+  return [
+    ...(settings.aws ? [awsTarget(settings, settings.aws)] : []),
+    ...(settings.gcp ? [gcpTarget(settings, settings.gcp)] : []),
+    ...(settings.azure ? [azureTarget(settings, settings.azure)] : []),
+  ];
 }
 
 /** Undoes one record of a hand-over; the message says what was removed. */
 export function undoHandOver(record: UndoRecord): string {
   if (record.cloud === 'aws') return undoAws(record as AwsUndo);
   if (record.cloud === 'gcp') return undoGcp(record as GcpUndo);
+  if (record.cloud === 'azure') return undoAzure(record as AzureUndo, process.env);
   throw new Error(`no cloud ${record.cloud} to undo a hand-over of`);
 }
 
@@ -34,6 +41,7 @@ export function readUndoRecord(value: unknown, folderOf?: (name: string) => stri
     const google = readGcpUndo(fields);
     return google && folderOf !== undefined && google.dir !== folderOf(google.name) ? undefined : google;
   }
+  if (fields.cloud === 'azure') return readAzureUndo(fields, folderOf);
   if (fields.cloud !== 'aws') return undefined;
   const record = readAwsUndo(fields, isProfileName);
   if (record === undefined || folderOf === undefined) return record;

@@ -45,8 +45,11 @@ export async function exchange(settings: Settings, targets: readonly CloudTarget
   return sessions;
 }
 
-/** A fresh, verified token for the target's audience whose claims meet every rule; the rules are checked on every token. */
-async function checkedToken(settings: Settings, target: CloudTarget, deps: FlowDeps): Promise<CheckedToken> {
+/**
+ * A fresh, verified token for the target's audience whose claims meet every rule; the rules are
+ * checked on every token, also on those a hand-over renews later (Azure's token file).
+ */
+export async function checkedToken(settings: Settings, target: Pick<CloudTarget, 'audience' | 'prepare'>, deps: FlowDeps): Promise<CheckedToken> {
   const { raw, verified } = await verifiedToken(settings, target, deps);
   const rules = checkClaimRules(settings.rules, verified.claims);
   const failed = rules.find((result) => !result.held);
@@ -55,7 +58,7 @@ async function checkedToken(settings: Settings, target: CloudTarget, deps: FlowD
   return { raw, verified, rules };
 }
 
-async function verifiedToken(settings: Settings, target: CloudTarget, deps: FlowDeps): Promise<{ raw: string; verified: VerifiedToken }> {
+async function verifiedToken(settings: Settings, target: Pick<CloudTarget, 'audience' | 'prepare'>, deps: FlowDeps): Promise<{ raw: string; verified: VerifiedToken }> {
   const { audience } = target;
   deps.log.info(deps.tokenOrigin === undefined ? `Requesting an OIDC token for audience ${audience}.` : `Reading the OIDC token from ${deps.tokenOrigin}.`);
   const requested = deps.requestToken(audience);

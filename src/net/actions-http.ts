@@ -3,14 +3,18 @@
 // it does not load Node's internal undici (about 45 ms at start-up).
 import { HttpClient } from '@actions/http-client';
 import type { IncomingMessage } from 'node:http';
-import { HttpFailure, MAX_BODY_BYTES, networkReason, parseJsonResponse, targetOf, withDeadline, type HttpOptions, type JsonGetter } from './http.js';
+import { HttpFailure, jsonOrUndefined, MAX_BODY_BYTES, networkReason, parseJsonResponse, targetOf, withDeadline, type FormPoster, type HttpOptions, type JsonGetter } from './http.js';
 
-export function createActionsJsonGetter(options: HttpOptions): JsonGetter {
-  const client = new HttpClient(options.userAgent, [], {
+function httpClient(options: HttpOptions): HttpClient {
+  return new HttpClient(options.userAgent, [], {
     allowRedirects: false,
     allowRetries: false,
     socketTimeout: options.timeoutMs,
   });
+}
+
+export function createActionsJsonGetter(options: HttpOptions): JsonGetter {
+  const client = httpClient(options);
   return (url, headers = {}) => {
     const target = targetOf(url);
     const attempt = (async () => {
@@ -23,6 +27,28 @@ export function createActionsJsonGetter(options: HttpOptions): JsonGetter {
       const status = response.message.statusCode ?? 0;
       const body = await readLimited(response.message, target, status);
       return parseJsonResponse(target, status, body, response.message.headers['content-type']);
+    })();
+    return withDeadline(attempt, options.timeoutMs, target);
+  };
+}
+
+/** The FormPoster of every bundle: the same client, proxies and limits as the getter. */
+export function createActionsFormPoster(options: HttpOptions): FormPoster {
+  const client = httpClient(options);
+  return (url, fields, headers = {}) => {
+    const target = targetOf(url);
+    const attempt = (async () => {
+      let response;
+      try {
+        const body = new URLSearchParams(fields as Record<string, string>).toString();
+        response = await client.post(url, body, { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers });
+      } catch (error) {
+        throw new HttpFailure(target, undefined, networkReason(error));
+      }
+      const status = response.message.statusCode ?? 0;
+      const text = await readLimited(response.message, target, status);
+      const received = response.message.headers;
+      return { status, json: jsonOrUndefined(text), header: (name: string) => [received[name.toLowerCase()]].flat()[0] };
     })();
     return withDeadline(attempt, options.timeoutMs, target);
   };

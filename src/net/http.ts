@@ -90,3 +90,26 @@ export async function getJsonRetrying(get: JsonGetter, url: string, headers: Rec
     throw new HttpFailure(last.target, last.status, `${last.reason} (after ${attempts})`);
   }
 }
+
+/** A complete answer to a POST, whatever its status: its JSON body (undefined when it is not JSON) and its headers. */
+export interface PostResponse {
+  readonly status: number;
+  readonly json: unknown;
+  readonly header: (name: string) => string | undefined;
+}
+
+/**
+ * POSTs an application/x-www-form-urlencoded body; one call is one attempt with a hard
+ * deadline. Only a missing or unreadable answer throws (HttpFailure): the caller reads the
+ * status and the body, as OAuth token endpoints answer errors with 400 and JSON.
+ */
+export type FormPoster = (url: string, fields: Readonly<Record<string, string>>, headers?: Readonly<Record<string, string>>) => Promise<PostResponse>;
+
+/** The body of an answer as JSON, or undefined when it is not JSON. */
+export function jsonOrUndefined(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -59,7 +59,19 @@ const VALID: Record<InputName, readonly string[]> = {
   'gcp-sts-endpoint': URLS,
   'gcp-iam-credentials-endpoint': URLS,
   'gcp-universe-domain': ['googleapis.com', 'apis-tpczero.goog'],
+  'azure-client-id': ['11111111-2222-3333-4444-555555555555', 'ABCDEF01-2345-6789-ABCD-EF0123456789'],
+  'azure-tenant-id': ['99999999-8888-7777-6666-555555555555', 'contoso.onmicrosoft.com'],
+  'azure-subscription-id': ['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'],
+  'azure-authority-host': ['https://login.microsoftonline.us', 'https://login.chinacloudapi.cn/', 'http://127.0.0.1:8443'],
+  'azure-scope': ['https://management.azure.com/.default', 'api://11111111-2222-3333-4444-555555555555/.default'],
+  'azure-cli-login': ['true', 'false'],
 };
+
+/** Azure's tenant and subscription mean nothing without its client ID: valid inputs name all or none of them. */
+function azurePaired(raw: RawInputs): RawInputs {
+  if (raw['azure-client-id'] === undefined) return { ...raw, 'azure-tenant-id': undefined, 'azure-subscription-id': undefined };
+  return { ...raw, 'azure-tenant-id': raw['azure-tenant-id'] ?? (VALID['azure-tenant-id'][0] as string) };
+}
 
 /** Each optional input unset or valid. */
 const optionalInputs = fc.record(
@@ -78,7 +90,7 @@ const roleInputs: fc.Arbitrary<RawInputs> = fc.constantFrom(...PARTITIONS).chain
 /** Valid inputs: a role map through the rules file when role-to-assume is unset. */
 const baseline: fc.Arbitrary<RawInputs> = fc
   .tuple(optionalInputs, roleInputs)
-  .map(([optional, roles]) => ({ ...optional, ...roles, 'rules-file': roles['role-to-assume'] === undefined ? 'rules.yml' : undefined }));
+  .map(([optional, roles]) => azurePaired({ ...optional, ...roles, 'rules-file': roles['role-to-assume'] === undefined ? 'rules.yml' : undefined }));
 
 /** One input set to a near miss or to anything at all. */
 const corruption = fc.constantFrom(...INPUT_NAMES).chain((name) => fc.tuple(fc.constant(name), fc.oneof(nearMiss(VALID[name]), hostileString)));
@@ -87,14 +99,16 @@ const corruption = fc.constantFrom(...INPUT_NAMES).chain((name) => fc.tuple(fc.c
 const accepted: fc.Arbitrary<RawInputs> = fc
   .tuple(optionalInputs, roleInputs.filter((roles) => roles['role-to-assume'] !== undefined))
   // A token file's tokens are the cluster's: its issuer must be given.
-  .map(([optional, roles]) => ({
-    ...optional,
-    ...roles,
-    'rules-file': undefined,
-    ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}),
-    // The Google inputs mean something only with a provider.
-    ...(optional['service-account'] || optional['project-id'] ? { 'workload-identity-provider': VALID['workload-identity-provider'][0] } : {}),
-  }));
+  .map(([optional, roles]) =>
+    azurePaired({
+      ...optional,
+      ...roles,
+      'rules-file': undefined,
+      ...(optional['web-identity-token-file'] ? { issuer: optional.issuer ?? URLS[0] } : {}),
+      // The Google inputs mean something only with a provider.
+      ...(optional['service-account'] || optional['project-id'] ? { 'workload-identity-provider': VALID['workload-identity-provider'][0] } : {}),
+    }),
+  );
 
 /** The baseline with up to three inputs corrupted. */
 const inputs: fc.Arbitrary<RawInputs> = fc
@@ -147,8 +161,9 @@ function expectGoogleWithinConstraints(settings: Settings): void {
 }
 
 function expectWithinConstraints(settings: Settings): void {
-  expect(settings.aws ?? settings.gcp).toBeDefined();
+  expect(settings.aws ?? settings.gcp ?? settings.azure).toBeDefined();
   if (settings.gcp) expectGoogleWithinConstraints(settings);
+  if (settings.azure !== undefined) expectAzureWithinConstraints(settings.azure);
   if (!settings.aws) return;
   const roles = settings.aws!.roleArn ? [settings.aws!.roleArn] : settings.aws!.roleMap.map((entry) => entry.roleArn);
   expect(settings.aws!.roleArn === undefined).toBe(settings.aws!.roleMap.length > 0);
@@ -174,6 +189,18 @@ function expectWithinConstraints(settings: Settings): void {
   for (const flag of [settings.aws!.maskAccountId, settings.aws!.outputCredentials, settings.aws!.refresh]) expect(typeof flag).toBe('boolean');
   expect(['env', 'profile', 'none']).toContain(settings.aws!.export);
   for (const rule of settings.rules) expect(rule.alternatives.length).toBeGreaterThan(0);
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function expectAzureWithinConstraints(azure: NonNullable<Settings['azure']>): void {
+  expect(azure.clientId).toMatch(GUID);
+  expect(GUID.test(azure.tenantId) || /^[a-z0-9.-]+\.[a-z]+$/.test(azure.tenantId), azure.tenantId).toBe(true);
+  if (azure.subscriptionId !== undefined) expect(azure.subscriptionId).toMatch(GUID);
+  expect(parseServiceUrl(azure.authorityHost)).toBe(azure.authorityHost);
+  expect(azure.authorityHost.endsWith('/')).toBe(false);
+  expect(azure.scope.endsWith('/.default')).toBe(true);
+  expect(azure.audience).toMatch(/^[\x21-\x7e]{1,255}$/);
 }
 
 function expectWholeNumber(value: number, min: number, max: number): void {

@@ -7,7 +7,7 @@ import { isBooleanInput, orbEnvironmentVariable } from '../../src/core/config/or
 describe('orb parameters', () => {
   it('declares as booleans exactly the inputs with a true or false default', () => {
     const names = Object.keys(INPUTS) as InputName[];
-    expect(names.filter(isBooleanInput).sort()).toEqual(['mask-aws-account-id', 'output-credentials', 'refresh', 'replace-profile']);
+    expect(names.filter(isBooleanInput).sort()).toEqual(['azure-cli-login', 'mask-aws-account-id', 'output-credentials', 'refresh', 'replace-profile']);
     expect(isBooleanInput('role-to-assume')).toBe(false);
     expect(isBooleanInput('role-duration-seconds')).toBe(false);
   });

@@ -8,6 +8,7 @@ import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/ru
 import { assertAccountAllowed } from '../../src/core/aws/settings.js';
 import { parseSettings } from '../../src/core/config/settings.js';
 import { explainStsExhausted, explainStsFailure } from '../../src/core/aws/sts-failure.js';
+import { explainEntraExhausted, explainEntraFailure, networkFailure, readEntraError } from '../../src/core/azure/entra-failure.js';
 import { REPO_ROOT } from '../harness/github.ts';
 
 const page = readFileSync(join(REPO_ROOT, 'docs/TROUBLESHOOTING.md'), 'utf8');
@@ -49,6 +50,7 @@ describe('the headings', () => {
     const context = { roleArn: role, issuer: 'https://i', audience: 'a', claims: { sub: 's' }, endpoint: 'https://sts' };
     const failure = (code: string, message: string) => ({ code, message, status: 400, requestId: undefined });
     const rules = parseClaimRules('ref=main');
+    const entra = { clientId: '0b4c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d', tenantId: 'acme.onmicrosoft.com', endpoint: 'https://login.microsoftonline.com/acme.onmicrosoft.com/oauth2/v2.0/token', claims: { iss: 'https://i', sub: 'repo:a/b:ref:refs/heads/main', aud: 'api://AzureADTokenExchange', exp: 1 } };
     const results = checkClaimRules(rules, { ref: 'dev' });
     const errors = [
       errorOf(() => parseSettings(() => undefined)),
@@ -62,6 +64,9 @@ describe('the headings', () => {
       explainStsExhausted(failure('Throttling', 'x'), 3, 1000, 'https://sts'),
       errorOf(() => assertAccountAllowed(['111122223333'], '123456789012', 'role-to-assume')),
       asClaimcheckError(new Error('boom')),
+      ...[700213, 7002138, 700211, 700212, 70021, 700024, 700016, 90002, 70011].map((code) => explainEntraFailure(readEntraError(400, { error_description: `AADSTS${code}: x`, error_codes: [code] }), entra)),
+      explainEntraFailure(readEntraError(400, { error_codes: [700213] }), { ...entra, claims: { ...entra.claims, sub: 'repo:a@1/b@2:ref:refs/heads/main' } }),
+      explainEntraExhausted(networkFailure('ECONNRESET'), 3, 1000, entra),
     ];
     for (const error of errors) {
       const start = fixedStart(error.code);

@@ -129,13 +129,3 @@ function grantsOf(members: readonly GcpMember[], given: readonly string[]): Gran
   }
   return members.map((member) => ({ member: member.member, serviceAccount: (member.entry === undefined ? undefined : byEntry.get(member.entry)) ?? all ?? SERVICE_ACCOUNT_PLACEHOLDER }));
 }
-
-/** The --cloud the trust-policy command was given (aws by default), and the other arguments. */
-export function cloudArgument(argv: readonly string[]): { readonly cloud: string; readonly rest: readonly string[] } {
-  const index = argv.findIndex((arg) => arg === '--cloud' || arg.startsWith('--cloud='));
-  if (index < 0) return { cloud: 'aws', rest: argv };
-  const arg = argv[index] as string;
-  const cloud = arg === '--cloud' ? argv[index + 1] ?? '' : arg.slice('--cloud='.length);
-  if (cloud !== 'aws' && cloud !== 'gcp') throw new UsageError('--cloud must be aws or gcp');
-  return { cloud, rest: argv.filter((_, at) => at !== index && (arg !== '--cloud' || at !== index + 1)) };
-}

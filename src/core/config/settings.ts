@@ -4,6 +4,7 @@
 // an error that names the input, what it held and the accepted form. Defaults come from
 // action.yml (via inputs.generated.ts) and from nowhere else.
 import { parseAwsSettings, policyDocument, type AwsSettings } from '../aws/settings.js';
+import { parseAzureSettings, type AzureSettings } from '../azure/settings.js';
 import { ClaimcheckError } from '../errors.js';
 import { parseGcpSettings, type GcpSettings } from '../gcp/settings.js';
 import { mutableNameWarnings, readRulesDocument, RulesFileError, type RulesDocument } from '../rules/rules-file.js';
@@ -28,6 +29,8 @@ export interface Settings {
   readonly aws: AwsSettings | undefined;
   /** Google Cloud: present when the step names a workload-identity-provider. */
   readonly gcp: GcpSettings | undefined;
+  /** Azure: present when the step names an app (azure-client-id). */
+  readonly azure: AzureSettings | undefined;
 }
 
 export interface SettingsContext {
@@ -45,11 +48,12 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
   const audience = mapOptional(optional('audience'), parseAudience);
   const aws = parseAwsSettings(inputs, { roleMap, audience, endpointFromEnvironment: context.endpointFromEnvironment });
   const gcp = parseGcpSettings(inputs, { audience });
-  if (!aws && !gcp) {
+  const azure = parseAzureSettings(inputs, { audience });
+  if (!aws && !gcp && !azure) {
     throw new ClaimcheckError(
       'INPUT_REQUIRED',
-      'Input role-to-assume is required but was not set (and rules-file holds no role map), and no other cloud is targeted (workload-identity-provider).',
-      'Set role-to-assume to the ARN of the role to assume, or give rules-file a roles list; for Google Cloud, set workload-identity-provider.',
+      'Input role-to-assume is required but was not set (and rules-file holds no role map), and no other cloud is targeted (workload-identity-provider for Google Cloud, azure-client-id for Azure).',
+      'Set role-to-assume to the ARN of the role to assume, or give rules-file a roles list; for Google Cloud, set workload-identity-provider; for Azure, azure-client-id and azure-tenant-id.',
     );
   }
   const claimsRules = parseRules(read('claims'));
@@ -68,6 +72,7 @@ export function parseSettings(source: InputSource, context: SettingsContext = {}
     clockToleranceSeconds: integer('clock-tolerance', read('clock-tolerance'), 0, 300, 'a whole number of seconds from 0 to 300'),
     aws,
     gcp,
+    azure,
   };
 }
 

@@ -103,6 +103,15 @@ function nextStepFor(error: ClaimcheckError, settings: Settings | undefined, rol
         text: 'Compare the rules with the claims above; claimcheck explain checks every rule and role map entry against a token without calling AWS.',
         command: `claimcheck explain --token-file <this job's token>${verify} --rules-file <your rules file>`,
       };
+    case 'ENTRA_SUBJECT_MISMATCH':
+    case 'ENTRA_SUBJECT_FORMAT':
+    case 'ENTRA_ISSUER_MISMATCH':
+    case 'ENTRA_AUDIENCE_MISMATCH':
+    case 'ENTRA_NO_MATCH':
+      return settings?.azure && {
+        text: "List the app's federated credentials and compare them with the claims above (exact, case-sensitive); claimcheck trust-policy --cloud azure writes the ones your rules allow.",
+        command: `az ad app federated-credential list --id ${settings.azure.clientId} --query "[].{name:name, issuer:issuer, subject:subject, audiences:audiences}" --output table`,
+      };
     case 'STS_TOKEN_REJECTED':
       return {
         text: "List the account's IAM OIDC providers and the audiences (client IDs) the provider for this issuer accepts.",

@@ -33,6 +33,11 @@ export const EXPANDED_INPUTS: readonly InputName[] = [
   'project-id',
   'gcp-sts-endpoint',
   'gcp-iam-credentials-endpoint',
+  'azure-client-id',
+  'azure-tenant-id',
+  'azure-subscription-id',
+  'azure-authority-host',
+  'azure-scope',
 ];
 
 /** Secrets CircleCI does not mask (it masks only project and context variables): a parameter never holds one. */

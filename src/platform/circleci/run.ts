@@ -5,6 +5,7 @@
 // goes through the secrets filter, and the token and credentials are never printed.
 import { homedir } from 'node:os';
 import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
+import { processRefresherIo, runAzureRefresher } from '../../clouds/azure/refresher.js';
 import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
 import { cloudTargets, undoHandOver } from '../../clouds/registry.js';
 import { handoverShellLines } from '../../core/aws/exported-variables.js';
@@ -142,7 +143,7 @@ function orbPlace(env: Environment, home: string, rerun: Rerun, recorder: StateR
 }
 
 function sameThing(a: UndoRecord, b: UndoRecord): boolean {
-  const key = (record: UndoRecord) => JSON.stringify([record.cloud, record.kind, record.name ?? record.profile]);
+  const key = (record: UndoRecord) => JSON.stringify([record.cloud, record.kind, record.name ?? record.profile ?? record.clientId]);
   return key(a) === key(b);
 }
 
@@ -214,4 +215,16 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
 /** `google-subject-token <config>`, run by Google's clients through the credentials file. */
 export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
   return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
+}
+
+/** `azure-refresh <folder>`: keeps an Azure token file fresh with `circleci run oidc get`, started by assume_role. */
+export function runAzureRefresherCommand(dir: string): Promise<number> {
+  return runAzureRefresher(
+    dir,
+    (token, settings, log) => {
+      if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
+      return circleciDoor(process.env, settings, log, true);
+    },
+    processRefresherIo(),
+  );
 }

@@ -17,6 +17,7 @@ import { checkHandOvers, exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
 import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
+import { processRefresherIo, runAzureRefresher } from '../../clouds/azure/refresher.js';
 import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
 import { createPrivateIfMissing } from '../shared/env-file.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
@@ -173,4 +174,16 @@ export function runCredentialProcessCommand(configPath: string): Promise<number>
 /** `google-subject-token <config>`: run by Google's clients through the credentials file. */
 export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
   return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
+}
+
+/** `azure-refresh <folder>`: keeps an Azure token file fresh, started by the main step. */
+export function runAzureRefresherCommand(dir: string): Promise<number> {
+  return runAzureRefresher(
+    dir,
+    (token, settings, log) => {
+      if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
+      return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
+    },
+    processRefresherIo(),
+  );
 }
