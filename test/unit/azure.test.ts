@@ -56,7 +56,7 @@ describe('Azure inputs', () => {
   });
 
   it('a step that targets no cloud says which inputs would', () => {
-    expect(errorOf(() => settingsOf({})).message).toMatch(/^Input role-to-assume is required but was not set .*nor is azure-client-id/);
+    expect(errorOf(() => settingsOf({})).message).toMatch(/^Input role-to-assume is required but was not set .*azure-client-id for Azure/);
   });
 });
 

@@ -68,15 +68,17 @@ export function handOverAzure(azure: AzureSettings, signedIn: AzureSignedIn, pla
 /** Starts the refresher where the front door says how claimcheck runs again; else says when the file expires. */
 function keepFresh(dir: string, signedIn: AzureSignedIn, place: HandOverPlace, notes: string[], warnings: string[]): void {
   const expires = signedIn.token.verified.expiresAt.toISOString();
-  if (place.rerun === undefined) {
+  // A variable holds the same token all job: no refresher could get a fresh one from it.
+  if (place.rerun === undefined || place.rerun.token.kind === 'env') {
     // GitLab's ID tokens live as long as the job may: only a token that ends soon is worth a warning.
     const fixed = `Nothing here can get a fresh token (the CLI renews only from --token-command or --token-file), so the token file expires at ${expires}: Azure clients that need a new access token after that fail.`;
     (signedIn.token.verified.expiresAt.getTime() - Date.now() < LONG_ENOUGH_MS ? warnings : notes).push(fixed);
     return;
   }
-  const rulesFile = place.rerun.inputs['rules-file'];
-  const inputs = refresherInputs(place.rerun.inputs, rulesFile ? (isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile)) : undefined);
-  const start = startRefresher(dir, place.rerun, signedIn.token, inputs);
+  const { rerun } = place;
+  const rulesFile = rerun.inputs['rules-file'];
+  const inputs = refresherInputs(rerun.inputs, rulesFile ? (isAbsolute(rulesFile) ? rulesFile : resolve(rulesFile)) : undefined);
+  const start = startRefresher(dir, rerun, signedIn.token, inputs);
   if (start.started) notes.push(`A background process (pid ${start.pid}) keeps the file fresh with a new token before each expires, until cleanup or the end of the job.`);
   else warnings.push(`The token file's refresher did not start (${start.why}): the file expires at ${expires}.`);
 }
