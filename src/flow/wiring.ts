@@ -8,8 +8,8 @@ import { githubRunLabel } from '../core/report/run-label.js';
 import { predictedJwksUri } from '../oidc/jwks-location.js';
 import type { Settings } from '../core/config/settings.js';
 import { VERSION } from '../core/version.generated.js';
-import { createActionsFormPoster, createActionsJsonGetter } from '../net/actions-http.js';
-import type { FormPoster, JsonGetter, RetryContext } from '../net/http.js';
+import { createActionsJsonGetter, createActionsPoster } from '../net/actions-http.js';
+import { formPosterOf, type FormPoster, type JsonGetter, type Poster, type RetryContext } from '../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
 import type { CloudSession, JobNaming, Log } from './cloud.js';
@@ -22,9 +22,14 @@ export function jsonGetter(): JsonGetter {
   return createActionsJsonGetter({ userAgent: USER_AGENT, timeoutMs: 10_000 });
 }
 
-/** Form POSTs over the same HTTP(S) client (OAuth token endpoints): one attempt may take 10 s. */
+/** POSTs over the same HTTP(S) client (token endpoints): one attempt may take 10 s. */
+export function poster(): Poster {
+  return createActionsPoster({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+}
+
+/** Form POSTs (OAuth token endpoints) over that client. */
 export function formPoster(): FormPoster {
-  return createActionsFormPoster({ userAgent: USER_AGENT, timeoutMs: 10_000 });
+  return formPosterOf(poster());
 }
 
 /** Where a custom STS endpoint may come from besides the sts-endpoint input, as the SDKs read it. */

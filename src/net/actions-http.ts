@@ -3,7 +3,7 @@
 // it does not load Node's internal undici (about 45 ms at start-up).
 import { HttpClient } from '@actions/http-client';
 import type { IncomingMessage } from 'node:http';
-import { HttpFailure, jsonOrUndefined, MAX_BODY_BYTES, networkReason, parseJsonResponse, targetOf, withDeadline, type FormPoster, type HttpOptions, type JsonGetter } from './http.js';
+import { HttpFailure, jsonOrUndefined, MAX_BODY_BYTES, networkReason, parseJsonResponse, targetOf, withDeadline, type HttpOptions, type JsonGetter, type Poster } from './http.js';
 
 function httpClient(options: HttpOptions): HttpClient {
   return new HttpClient(options.userAgent, [], {
@@ -32,16 +32,15 @@ export function createActionsJsonGetter(options: HttpOptions): JsonGetter {
   };
 }
 
-/** The FormPoster of every bundle: the same client, proxies and limits as the getter. */
-export function createActionsFormPoster(options: HttpOptions): FormPoster {
+/** The Poster of every bundle: the same client, proxies and limits as the getter. */
+export function createActionsPoster(options: HttpOptions): Poster {
   const client = httpClient(options);
-  return (url, fields, headers = {}) => {
+  return (url, body, headers = {}) => {
     const target = targetOf(url);
     const attempt = (async () => {
       let response;
       try {
-        const body = new URLSearchParams(fields as Record<string, string>).toString();
-        response = await client.post(url, body, { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers });
+        response = await client.post(url, body, { accept: 'application/json', ...headers });
       } catch (error) {
         throw new HttpFailure(target, undefined, networkReason(error));
       }
@@ -54,7 +53,7 @@ export function createActionsFormPoster(options: HttpOptions): FormPoster {
   };
 }
 
-export async function readLimited(message: IncomingMessage, target: string, status: number): Promise<string> {
+async function readLimited(message: IncomingMessage, target: string, status: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

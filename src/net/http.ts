@@ -99,11 +99,18 @@ export interface PostResponse {
 }
 
 /**
- * POSTs an application/x-www-form-urlencoded body; one call is one attempt with a hard
- * deadline. Only a missing or unreadable answer throws (HttpFailure): the caller reads the
- * status and the body, as OAuth token endpoints answer errors with 400 and JSON.
+ * POSTs a body; one call is one attempt with a hard deadline. Only a missing or unreadable
+ * answer throws (HttpFailure): the caller reads the status and the body, as token endpoints
+ * (OAuth's, Google's STS and IAM Credentials) answer refusals with 4xx and JSON.
  */
+export type Poster = (url: string, body: string, headers?: Readonly<Record<string, string>>) => Promise<PostResponse>;
+
+/** POSTs an application/x-www-form-urlencoded body, as a Poster does. */
 export type FormPoster = (url: string, fields: Readonly<Record<string, string>>, headers?: Readonly<Record<string, string>>) => Promise<PostResponse>;
+
+export function formPosterOf(post: Poster): FormPoster {
+  return (url, fields, headers = {}) => post(url, new URLSearchParams(fields as Record<string, string>).toString(), { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+}
 
 /** The body of an answer as JSON, or undefined when it is not JSON. */
 export function jsonOrUndefined(body: string): unknown {

@@ -6,8 +6,7 @@ import { gcpFacts } from '../../core/gcp/report.js';
 import type { GcpSettings } from '../../core/gcp/settings.js';
 import { celClaim } from '../../core/trust/gcp/cel.js';
 import type { CloudSession, CloudTarget } from '../../flow/cloud.js';
-import { USER_AGENT } from '../../flow/wiring.js';
-import { createActionsJsonPoster } from '../../net/actions-post.js';
+import { poster } from '../../flow/wiring.js';
 import { exchangeGoogle } from './exchange.js';
 import { createGoogleApi, type GoogleApi } from './google-api.js';
 import { handOverGcp } from './hand-over.js';
@@ -15,7 +14,7 @@ import { handOverGcp } from './hand-over.js';
 /** One attempt at Google may take 10 s, as every other call. */
 function defaultApi(gcp: GcpSettings): GoogleApi {
   return createGoogleApi({
-    post: createActionsJsonPoster({ userAgent: USER_AGENT, timeoutMs: 10_000 }),
+    post: poster(),
     stsEndpoint: gcp.stsEndpoint,
     iamCredentialsEndpoint: gcp.iamCredentialsEndpoint,
     now: Date.now,

@@ -3,8 +3,7 @@
 // no Authorization header), and IAM Credentials' generateAccessToken with the federated
 // token as bearer. A refusal becomes a GoogleCallFailed carrying what Google said.
 import type { GoogleFailure } from '../../core/gcp/failure.js';
-import { HttpFailure } from '../../net/http.js';
-import type { JsonAnswer, JsonPoster } from '../../net/actions-post.js';
+import { HttpFailure, type Poster, type PostResponse } from '../../net/http.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -35,7 +34,7 @@ export interface GoogleApi {
 }
 
 export interface GoogleApiOptions {
-  readonly post: JsonPoster;
+  readonly post: Poster;
   readonly stsEndpoint: string;
   readonly iamCredentialsEndpoint: string;
   readonly now: () => number;
@@ -64,7 +63,7 @@ export function createGoogleApi(options: GoogleApiOptions): GoogleApi {
         subject_token_type: JWT_TOKEN_TYPE,
       });
       const answer = await call('sts', () => post(tokenUrl(options.stsEndpoint), form.toString(), { 'content-type': 'application/x-www-form-urlencoded' }));
-      const body = answer.body as { access_token?: unknown; expires_in?: unknown } | undefined;
+      const body = answer.json as { access_token?: unknown; expires_in?: unknown } | undefined;
       if (typeof body?.access_token !== 'string' || body.access_token === '') throw malformed('sts', answer.status, 'no access_token');
       const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600;
       return { token: body.access_token, expiration: new Date(now() + seconds * 1000) };
@@ -73,7 +72,7 @@ export function createGoogleApi(options: GoogleApiOptions): GoogleApi {
       const body = JSON.stringify({ scope: [CLOUD_PLATFORM_SCOPE], lifetime: `${lifetimeSeconds}s` });
       const url = generateAccessTokenUrl(options.iamCredentialsEndpoint, serviceAccount);
       const answer = await call('iamcredentials', () => post(url, body, { 'content-type': 'application/json', authorization: `Bearer ${federated}` }));
-      const token = answer.body as { accessToken?: unknown; expireTime?: unknown } | undefined;
+      const token = answer.json as { accessToken?: unknown; expireTime?: unknown } | undefined;
       const expiration = typeof token?.expireTime === 'string' ? new Date(token.expireTime) : undefined;
       if (typeof token?.accessToken !== 'string' || token.accessToken === '' || !expiration || Number.isNaN(expiration.getTime())) throw malformed('iamcredentials', answer.status, 'no accessToken and expireTime');
       return { token: token.accessToken, expiration };
@@ -82,16 +81,18 @@ export function createGoogleApi(options: GoogleApiOptions): GoogleApi {
 }
 
 /** One call: a 2xx answer, or a GoogleCallFailed with what the service (or the network) said. */
-async function call(service: GoogleFailure['service'], send: () => Promise<JsonAnswer>): Promise<JsonAnswer> {
-  let answer: JsonAnswer;
+async function call(service: GoogleFailure['service'], send: () => Promise<PostResponse>): Promise<PostResponse> {
+  let answer: PostResponse;
   try {
     answer = await send();
   } catch (error) {
     if (!(error instanceof HttpFailure)) throw error;
     throw new GoogleCallFailed({ service, status: error.status, error: undefined, message: error.reason });
   }
-  if (answer.status >= 200 && answer.status <= 299) return answer;
-  throw new GoogleCallFailed({ service, status: answer.status, ...refusalOf(answer.body, answer.status) });
+  if (answer.status < 200 || answer.status > 299) throw new GoogleCallFailed({ service, status: answer.status, ...refusalOf(answer.json, answer.status) });
+  // A refusal may come as a proxy's or load balancer's page; a success must be JSON.
+  if (answer.json === undefined) throw new GoogleCallFailed({ service, status: undefined, error: undefined, message: `the response is not JSON (content-type ${answer.header('content-type') ?? 'none'})` });
+  return answer;
 }
 
 /** STS's OAuth error ({error, error_description}) or Google's API error ({error: {status, message}}). */
