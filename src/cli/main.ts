@@ -15,6 +15,7 @@ import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
 import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust-policy.js';
+import { AUDIT_FLAGS, AUDIT_USAGE, auditCommand } from './audit.js';
 
 interface Command {
   readonly summary: string;
@@ -45,6 +46,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     flags: TRUST_POLICY_FLAGS,
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: (argv, io) => trustPolicyCommand(argv, io),
+  },
+  audit: {
+    summary: 'Say, for every role of an account that trusts an OIDC provider, whether its trust policy pins the repositories or projects it lets in: open, names-only, pinned or cannot-verify.',
+    usage: AUDIT_USAGE,
+    flags: AUDIT_FLAGS,
+    example: 'aws iam get-account-authorization-details --filter Role > account.json && claimcheck audit account.json --rules-file claimcheck.yml',
+    run: (argv, io) => auditCommand(argv, io),
   },
   'credential-process': {
     summary: 'Print credentials for an AWS profile\'s credential_process; written by assume --refresh, not typed by hand.',

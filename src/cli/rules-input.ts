@@ -1,14 +1,12 @@
 // The rules a CLI command reads: `--claims` lines and a `--rules-file`, the same parsers and
 // checks as the Action's inputs; and a trust policy file for --check and --trust-policy.
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { ClaimcheckError } from '../core/errors.js';
 import { parseTrustPolicyText, type PolicyDocument } from '../core/trust/aws/policy.js';
 import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules/rules.js';
 import type { RulesDocument } from '../core/rules/rules-file.js';
 import { loadRulesFile, type InputSource } from '../core/config/settings.js';
 import { preloadRulesFile } from '../files/rules-file.js';
-import { readCapped } from '../files/read-capped.js';
+import { readCappedText } from '../files/capped-text.js';
 import { UsageError, type ParsedFlags } from './args.js';
 
 export interface CliRules {
@@ -34,21 +32,8 @@ export async function readCliRules(flags: ParsedFlags): Promise<CliRules> {
 
 const MAX_POLICY_BYTES = 64 * 1024;
 
-/** A trust policy file: a regular file (never a FIFO or device, never blocking), at most 64 KiB. */
+/** A trust policy file: a regular file (never a FIFO or device, never blocking), at most 64 KiB, no key twice. */
 export async function readTrustPolicyFile(path: string): Promise<PolicyDocument> {
   const fail = (why: string) => new ClaimcheckError('INPUT_INVALID', `The trust policy ${path} ${why}.`, 'Pass a JSON file: the policy document, or the output of aws iam get-role.');
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw fail('is not a regular file');
-    const bytes = await readCapped(handle, MAX_POLICY_BYTES + 1);
-    if (bytes.length > MAX_POLICY_BYTES) throw fail(`is larger than ${MAX_POLICY_BYTES} bytes`);
-    return parseTrustPolicyText(bytes.toString('utf8'), path);
-  } finally {
-    await handle.close();
-  }
+  return parseTrustPolicyText(await readCappedText(path, MAX_POLICY_BYTES, fail), path);
 }

@@ -1,16 +1,20 @@
-// A policy for one token (`trust-policy --token-file`, explain's condition, the AccessDenied
-// hint) accepts that token's subject as text: claim characters IAM reads as syntax (`*`, `?`,
+// A policy for one token (`trust-policy --token-file`, through the one compiler; explain's
+// condition and the AccessDenied hint) accepts that token's subject as text: claim characters IAM reads as syntax (`*`, `?`,
 // `${`) must not widen it to other subjects or turn it into a policy variable.
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
 import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
-import { exactTrustCondition, tokenTrustPolicyDocument } from '../../src/core/trust/aws/token-policy.js';
+import { compileTrust } from '../../src/core/trust/aws/compile-trust.js';
+import { issuerKeys } from '../../src/core/trust/aws/keys.js';
+import { exactTrustCondition } from '../../src/core/trust/aws/token-policy.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
 
 function accepts(subjectInPolicy: string, subjectOfToken: string): boolean {
-  const policy = readPolicyDocument(tokenTrustPolicyDocument('aws', '123456789012', ISSUER, 'sts.amazonaws.com', subjectInPolicy));
+  const rules = [{ source: `sub=${subjectInPolicy}`, claim: 'sub', alternatives: [{ exact: subjectInPolicy }] }];
+  const compiled = compileTrust({ rules, issuer: ISSUER, keys: issuerKeys(ISSUER), audience: 'sts.amazonaws.com', principal: PROVIDER, where: 'The token', fromToken: true });
+  const policy = readPolicyDocument(compiled.document);
   const context = new Map([
     ['token.actions.githubusercontent.com:aud', ['sts.amazonaws.com']],
     ['token.actions.githubusercontent.com:sub', [subjectOfToken]],

@@ -1,189 +1,145 @@
-// A live trust policy against the rules file: does the policy AWS enforces accept a token the
-// rules refuse (a gap, shown with a concrete token), and does it accept any token they allow?
-// The search builds consistent tokens of the platform (token-model.ts): one the rules allow
-// and the policy accepts, then variants with one claim changed to a value the rules refuse,
-// drawn from the rules' own patterns (a `*` stretched across `/` or `:`, other values, case,
-// a missing claim) and from the policy's values. It finds counterexamples, it does not prove
-// their absence: rules AWS cannot see at all are listed apart, as checked by claimcheck only.
-import { evaluatePolicy } from './evaluate.js';
-import { claimValues, conditionKeyFor, requestContext, type IssuerKeys } from './keys.js';
-import { parseIamValue, type IamToken } from './pattern.js';
-import type { PolicyDocument } from './policy.js';
-import { checkClaimRules, type Alternative, type ClaimRule } from '../../rules/rules.js';
-import type { Platform } from '../../rules/rules-file.js';
-import { ruleBindings, type RuleBinding } from './compile.js';
-import { tokenModel, withSubject, type Claims, type TokenModel } from '../token-model.js';
+// `trust-policy --check`: does a live trust policy accept a token the issuer could issue and
+// the rules refuse? Decided, not sampled: every statement's conditions, every rule and the
+// issuer's grammar are regular languages over claims (trust-problem.ts), so for each Allow
+// statement and each rule the question "is there a token this statement accepts (escaping
+// every Deny) that breaks the rule" has an exact answer, with a token when the answer is yes.
+// - FAIL: such a token exists whatever claimcheck cannot see (a gap); or a statement lets
+//   another principal assume the role; or the policy pins no repository or project of the
+//   issuer (without --allow-unpinned); or it accepts no token the rules allow at all.
+// - cannot verify: the answer turns on something claimcheck cannot see (a key the caller or
+//   the request sets, a policy variable, an operator on numbers or dates, a rule with no
+//   automaton), or the policy is not one IAM would take.
+// - OK: none of these.
+// The other direction, tokens the rules allow and the policy refuses, is a finding of its own.
+import { TooComplex } from '../lang/nfa.js';
+import { checkClaimRules, type ClaimRule } from '../../rules/rules.js';
+import { notPreds, type Pred } from './condition-pred.js';
+import { acceptedByPolicy, acceptedThrough, OutOfBudget } from './accepted.js';
+import { checkGrantees, type GranteeFinding } from './grantees.js';
+import { narrowerToken } from './narrower.js';
+import { classifyPins } from '../pins.js';
+import { setUp, type RuleView, type TrustProblem, type TrustQuestion } from './trust-problem.js';
+import { ANY_TEXT } from '../lang/lang.js';
+import type { TokenGrammar } from '../grammar/grammar.js';
 
-export interface CheckInput {
-  readonly policy: PolicyDocument;
+export type Claims = Readonly<Record<string, string>>;
+
+export type Finding =
+  | { readonly kind: 'gap'; readonly statement: string; readonly rule: ClaimRule; readonly token: Claims }
+  | GranteeFinding
+  | { readonly kind: 'unpinned'; readonly noun: string; readonly token: Claims }
+  | { readonly kind: 'unusable' }
+  | { readonly kind: 'unreadable'; readonly problems: readonly string[] }
+  | { readonly kind: 'undecided'; readonly about: string; readonly why: readonly string[]; readonly token?: Claims }
+  | { readonly kind: 'narrower'; readonly token: Claims };
+
+export type Verdict = 'ok' | 'fail' | 'cannot-verify';
+
+export interface CheckInput extends TrustQuestion {
   readonly rules: readonly ClaimRule[];
-  readonly keys: IssuerKeys;
-  readonly audience: string;
-  readonly platform: Platform | undefined;
-}
-
-export interface Gap {
-  readonly claim: string;
-  readonly summary: string;
-  /** The claims of a token the policy accepts and the rules refuse (subject included). */
-  readonly token: Readonly<Record<string, string>>;
+  /** The documented opt-in for a policy that pins no repository or project of the issuer. */
+  readonly allowUnpinned?: boolean;
 }
 
 export interface CheckResult {
-  /** A token the rules allow and the policy accepts; undefined when none was found. */
-  readonly witness: Readonly<Record<string, string>> | undefined;
-  readonly gaps: readonly Gap[];
-  /** Rules AWS cannot check, whatever the policy says. */
-  readonly claimcheckOnly: readonly RuleBinding[];
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+  /** A token the rules allow and the policy accepts, when one exists. */
+  readonly witness: Claims | undefined;
+  /** Rules on claims AWS cannot see: checked by claimcheck only, whatever the policy says. */
+  readonly claimcheckOnly: readonly ClaimRule[];
+  readonly grammar: TokenGrammar;
 }
 
-interface Context {
-  readonly input: CheckInput;
-  readonly model: TokenModel;
-  readonly awsClaims: ReadonlySet<string>;
+const FAILING = new Set<Finding['kind']>(['gap', 'grantee', 'unpinned', 'unusable']);
+
+export function verdictOf(findings: readonly Finding[]): Verdict {
+  if (findings.some((finding) => FAILING.has(finding.kind))) return 'fail';
+  if (findings.some((finding) => finding.kind === 'undecided' || finding.kind === 'unreadable')) return 'cannot-verify';
+  return 'ok';
 }
 
-/** One claim changed; a subject is taken apart into the claims it stands for. */
-function setClaim(context: Context, claims: Claims, claim: string, value: string | undefined): Claims {
-  // Stryker disable next-line ConditionalExpression: equivalent: a token always gets a subject (variants), so removing it changes nothing
-  if (claim !== 'sub' || value === undefined) return context.model.set(claims, claim, value);
-  return Object.entries(context.model.fromSubject(value)).reduce((next, [name, part]) => context.model.set(next, name, part), claims);
+/** The rule as a predicate: met (a present value it accepts), or broken (missing, or a value it refuses). */
+function rulePred(view: RuleView, met: boolean): Pred | undefined {
+  if (!view.lang || !('lang' in view.lang)) return undefined;
+  const pred: Pred = { langs: [view.lang.lang], missing: false };
+  return met ? pred : (notPreds(pred)[0] as Pred);
 }
 
-/** The token variants of some claims (one per subject form), as the request's claims. */
-function variants(context: Context, claims: Claims): Claims[] {
-  return context.model.subjects(claims).map((sub) => withSubject(claims, sub, context.input.audience) as Claims);
+function unknownsOf(problem: TrustProblem, allowLabel: string): string[] {
+  const allow = problem.views.find((view) => view.label === allowLabel);
+  return [...(allow?.unknown ?? []).map((why) => `${allowLabel}: ${why}`), ...problem.policy.denies.filter((deny) => deny.unknown.length > 0 && !deny.never).flatMap((deny) => deny.unknown.map((why) => `${deny.label} (Deny): ${why}`))];
 }
 
-function policyAccepts(context: Context, token: Claims): boolean {
-  const { keys, policy } = context.input;
-  return evaluatePolicy(policy, {
-    action: 'sts:AssumeRoleWithWebIdentity',
-    principalMatches: (kind, value) => kind === 'Federated' && value.endsWith(`:oidc-provider/${keys.prefix}`),
-    context: requestContext(keys, token),
-  }).allowed;
-}
-
-function rulesAllow(context: Context, token: Claims): boolean {
-  return checkClaimRules(context.input.rules, token).every((result) => result.held);
-}
-
-/** A value that matches an alternative: stars filled with `fill`. */
-function instance(alternative: Alternative, fill: string): string | undefined {
-  if ('exact' in alternative) return alternative.exact;
-  if ('regex' in alternative) return undefined;
-  return alternative.glob.map((token) => ('literal' in token ? token.literal : fill)).join('');
-}
-
-function iamInstance(tokens: readonly IamToken[], fill: string): string {
-  return tokens.map((token) => ('literal' in token ? token.literal : 'one' in token ? 'x' : fill)).join('');
-}
-
-/** Values the policy's conditions on a key would take, with their wildcards filled. */
-function policyValues(policy: PolicyDocument, key: string, fills: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const statement of policy.statements) {
-    for (const condition of statement.conditions) {
-      if (condition.key.toLowerCase() !== key.toLowerCase() || /Not|Null/.test(condition.operator)) continue;
-      const like = condition.operator.includes('Like');
-      // Stryker disable next-line ArrayDeclaration: equivalent: values that are not text make the whole policy refuse (it fails closed)
-      for (const value of condition.values ?? []) {
-        const tokens = parseIamValue(value, like, true);
-        if (tokens) for (const fill of fills) out.push(iamInstance(tokens, fill));
+/** Gaps: for each Allow and each rule AWS can see, a token accepted that breaks the rule. */
+function gaps(problem: TrustProblem): Finding[] {
+  const findings: Finding[] = [];
+  for (const view of problem.rules) {
+    if (!view.lang) continue;
+    const broken = rulePred(view, false);
+    for (const allow of problem.policy.allows) {
+      if (!broken) {
+        if (acceptedThrough(problem.policy, allow, [], 'possible')) findings.push({ kind: 'undecided', about: `whether ${allow.label} accepts a token that breaks ${view.rule.source}`, why: [`the rule ${view.rule.source}: ${(view.lang as { unsupported: string }).unsupported}`] });
+        continue;
       }
+      const extra = [[view.rule.claim, broken] as const];
+      const possible = acceptedThrough(problem.policy, allow, extra, 'possible');
+      if (!possible) continue;
+      const definite = acceptedThrough(problem.policy, allow, extra, 'definite');
+      if (definite) findings.push({ kind: 'gap', statement: allow.label, rule: view.rule, token: definite.claims });
+      else findings.push({ kind: 'undecided', about: `whether ${allow.label} accepts a token that breaks ${view.rule.source}`, why: unknownsOf(problem, allow.label), token: possible.claims });
     }
   }
-  return out;
+  return findings;
 }
 
-/** Candidate claim sets, read off the policy: for keyed claims directly, for the rest through sub. */
-function policyCandidates(context: Context, fills: readonly string[]): Array<[string, string]> {
-  const { keys, policy } = context.input;
-  const pairs: Array<[string, string]> = [];
-  for (const claim of context.awsClaims) {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: equivalent: a subject's claims are read below, and the audience is the request's own
-    if (claim === 'sub' || claim === 'aud') continue;
-    // The claims AWS sees are those with a condition key.
-    for (const value of policyValues(policy, conditionKeyFor(keys, claim) as string, fills)) pairs.push([claim, value]);
-  }
-  for (const sub of policyValues(policy, `${keys.prefix}:sub`, fills)) {
-    for (const [claim, value] of Object.entries(context.model.fromSubject(sub))) pairs.push([claim, value]);
-  }
-  return pairs;
-}
-
-/** A token the rules allow and the policy accepts, built value by value; undefined if none found. */
-function findWitness(context: Context): Claims | undefined {
-  const { model, input } = context;
-  let claims = model.base();
-  for (const rule of input.rules) {
-    const value = rule.alternatives.map((alternative) => instance(alternative, 'x')).find((candidate) => candidate !== undefined);
-    if (value !== undefined) claims = setClaim(context, claims, rule.claim, value);
-  }
-  const accepted = (token: Claims) => variants(context, token).find((variant) => rulesAllow(context, variant) && policyAccepts(context, variant));
-  let found = accepted(claims);
-  if (found) return found;
-  // Take the policy's values one at a time, keeping each that the rules still allow.
-  for (const [claim, value] of policyCandidates(context, ['x', ''])) {
-    const next = setClaim(context, claims, claim, value);
-    if (!variants(context, next).some((variant) => rulesAllow(context, variant))) continue;
-    claims = next;
-    found = accepted(claims);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** Values of a claim that some rule refuses: near misses of the rules' and the policy's own values. */
-function refusedCandidates(context: Context, rule: ClaimRule, current: string | undefined): Array<string | undefined> {
-  const base = [
-    ...rule.alternatives.flatMap((alternative) => ['x/y', 'x:y', 'x'].map((fill) => instance(alternative, fill))),
-    // Stryker disable next-line ConditionalExpression,ArrayDeclaration: equivalent: the witness holds a value for every rule on a keyed claim
-    ...(current === undefined ? [] : [`${current}9`, `${current}-other`, `other-${current}`, current.toUpperCase(), `${current}/x`, `${current}:x`, '']),
-  ];
-  // Gaps are sought only on claims with a condition key.
-  const key = conditionKeyFor(context.input.keys, rule.claim) as string;
-  const fromPolicy = policyValues(context.input.policy, key, ['x', 'x/y', 'x:y', '']);
-  const fromSub = policyValues(context.input.policy, `${context.input.keys.prefix}:sub`, ['x', 'x/y', 'x:y']).flatMap((sub) => {
-    const value = context.model.fromSubject(sub)[rule.claim];
-    // Stryker disable next-line ConditionalExpression: equivalent: undefined is filtered out below
-    return value === undefined ? [] : [value];
+function metPreds(problem: TrustProblem): Array<readonly [string, Pred]> {
+  return problem.rules.flatMap((view) => {
+    const pred = rulePred(view, true);
+    return pred ? [[view.rule.claim, pred] as const] : view.lang ? [[view.rule.claim, { langs: [ANY_TEXT], missing: false }] as const] : [];
   });
-  // Stryker disable next-line MethodExpression,ConditionalExpression: equivalent: keyed rules have no regular expression, so every instance is a value
-  return [...new Set([...base, ...fromPolicy, ...fromSub].filter((value): value is string => value !== undefined)), undefined];
 }
 
-function describeGap(context: Context, rule: ClaimRule, value: string | undefined): string {
-  // Gaps are sought only on claims with a condition key.
-  const key = conditionKeyFor(context.input.keys, rule.claim) as string;
-  const checked = context.input.policy.statements.some((statement) => statement.conditions.some((condition) => condition.key.toLowerCase() === key.toLowerCase()));
-  const shown = value === undefined ? `a token without ${rule.claim}` : `${rule.claim} ${JSON.stringify(value)}`;
-  if (!checked && rule.claim !== 'sub') return `accepts any ${rule.claim}: the policy never checks ${key} (e.g. ${shown}, which the rule ${rule.source} refuses)`;
-  return `accepts ${shown}, which the rule ${rule.source} refuses`;
+/** A token the rules allow and the policy accepts; the finding when there is none (or it depends). */
+function usable(problem: TrustProblem): { witness: Claims | undefined; finding: Finding | undefined } {
+  const met = metPreds(problem);
+  const exact = problem.rules.every((view) => !view.lang || 'lang' in view.lang);
+  const definite = acceptedByPolicy(problem.policy, met, 'definite');
+  // A rule with no automaton was taken as "any value": the real rule decides whether the token is one it allows.
+  if (definite && (exact || checkClaimRules(problem.rules.filter((view) => view.lang).map((view) => view.rule), definite.token.claims).every((result) => result.held))) return { witness: definite.token.claims, finding: undefined };
+  const possible = definite ?? acceptedByPolicy(problem.policy, met, 'possible');
+  if (!possible) return { witness: undefined, finding: { kind: 'unusable' } };
+  const why = exact ? unknownsOf(problem, possible.allow.label) : problem.rules.flatMap((view) => (view.lang && 'unsupported' in view.lang ? [`the rule ${view.rule.source}: ${view.lang.unsupported}`] : []));
+  return { witness: undefined, finding: { kind: 'undecided', about: 'whether the policy accepts any token the rules allow', why, token: possible.token.claims } };
 }
 
-function findGaps(context: Context, witness: Claims): Gap[] {
-  const gaps: Gap[] = [];
-  for (const rule of context.input.rules) {
-    if (!context.awsClaims.has(rule.claim)) continue;
-    if (gaps.some((gap) => gap.claim === rule.claim)) continue;
-    const current = claimValues(witness[rule.claim])[0];
-    for (const value of refusedCandidates(context, rule, current)) {
-      const token = variants(context, setClaim(context, witness, rule.claim, value)).find((variant) => !rulesAllow(context, variant) && policyAccepts(context, variant));
-      if (token) {
-        gaps.push({ claim: rule.claim, summary: describeGap(context, rule, value), token });
-        break;
-      }
-    }
+function pinFindings(problem: TrustProblem, allowUnpinned: boolean): Finding[] {
+  const pins = problem.grammar.pins;
+  if (allowUnpinned || !pins) return [];
+  const result = classifyPins(pins, (free, reading) => acceptedByPolicy(problem.policy, [], reading, free)?.token);
+  if (result.verdict === 'open' && result.example) return [{ kind: 'unpinned', noun: pins.noun, token: result.example.claims }];
+  if (result.verdict === undefined && result.range?.[1] === 'open') {
+    return [{ kind: 'undecided', about: `whether the policy pins a ${pins.noun} of the issuer`, why: problem.policy.allows.flatMap((allow) => unknownsOf(problem, allow.label)), ...(result.example ? { token: result.example.claims } : {}) }];
   }
-  return gaps;
+  return [];
 }
 
 export function checkPolicy(input: CheckInput): CheckResult {
-  const model = tokenModel(input.keys, input.platform);
-  const bindings = ruleBindings(input.rules, input.keys);
-  const context: Context = { input, model, awsClaims: new Set(bindings.filter((binding) => binding.where !== 'claimcheck').map((binding) => binding.rule.claim)) };
-  const claimcheckOnly = bindings.filter((binding) => binding.where === 'claimcheck');
-  const witness = findWitness(context);
-  return { witness, gaps: witness ? findGaps(context, witness) : [], claimcheckOnly };
+  const problem = setUp(input, input.rules);
+  const claimcheckOnly = problem.rules.filter((view) => !view.lang).map((view) => view.rule);
+  if (input.policy.problems.length > 0) {
+    const findings: Finding[] = [{ kind: 'unreadable', problems: input.policy.problems }];
+    return { verdict: 'cannot-verify', findings, witness: undefined, claimcheckOnly, grammar: problem.grammar };
+  }
+  try {
+    const { witness, finding } = usable(problem);
+    const findings: Finding[] = [...checkGrantees(input), ...gaps(problem), ...pinFindings(problem, input.allowUnpinned === true), ...(finding ? [finding] : [])];
+    const narrower = narrowerToken(problem, metPreds(problem));
+    if (narrower) findings.push({ kind: 'narrower', token: narrower.claims });
+    return { verdict: verdictOf(findings), findings, witness, claimcheckOnly, grammar: problem.grammar };
+  } catch (error) {
+    if (!(error instanceof OutOfBudget || error instanceof TooComplex)) throw error;
+    const findings: Finding[] = [{ kind: 'undecided', about: 'the policy', why: ['its statements and Denies need more searches than claimcheck makes for one check'] }];
+    return { verdict: 'cannot-verify', findings, witness: undefined, claimcheckOnly, grammar: problem.grammar };
+  }
 }

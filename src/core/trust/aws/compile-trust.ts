@@ -1,0 +1,107 @@
+// The one compiler: rules (from a rules file, from --platform flags, from a token) into the
+// trust policy AWS enforces. Rules on claims with a condition key go onto that key
+// (compile.ts); rules on claims AWS sees only inside the subject go into subject patterns
+// (compile-subject.ts); the rest bind at claimcheck only, and say so. The policy written is
+// then checked like a live one (check.ts): it is written only when no token the issuer could
+// issue is accepted that a rule AWS can see refuses, and only when it pins a repository or
+// project of the issuer (or the opt-in says otherwise). Tokens the rules allow that the policy
+// refuses (shapes the subject cannot carry the rules in) are said as notes.
+import { ClaimcheckError } from '../../errors.js';
+import { checkRule, type ClaimRule } from '../../rules/rules.js';
+import type { GrammarPlatform } from '../grammar/choose.js';
+import { checkPolicy, type Claims, type Finding } from './check.js';
+import { compileRules, type CompiledTrust, type RuleBinding } from './compile.js';
+import { subjectPatterns } from './compile-subject.js';
+import { conditionKeyFor, type IssuerKeys } from './keys.js';
+import { exactValue } from './pattern.js';
+import { readPolicyDocument } from './policy.js';
+import { grammarOf, visibleClaims } from './trust-problem.js';
+
+export interface CompileRequest {
+  readonly rules: readonly ClaimRule[];
+  readonly issuer: string;
+  readonly keys: IssuerKeys;
+  readonly audience: string;
+  /** The IAM OIDC provider's ARN (the statements' Federated principal). */
+  readonly principal: string;
+  readonly platform?: GrammarPlatform | undefined;
+  /** The documented opt-in for a policy that pins no repository or project of the issuer. */
+  readonly allowUnpinned?: boolean;
+  /** Who the rules are, for messages: "The rules", "Role map entry deploy". */
+  readonly where: string;
+  /** A token's own subject: it may be one the grammar does not know (a customised subject template). */
+  readonly fromToken?: boolean;
+}
+
+export interface CompiledPolicy extends CompiledTrust {
+  /** What the policy refuses that the rules allow, and other things worth saying. */
+  readonly notes: readonly string[];
+}
+
+/** A token's claims in short: the subject and the claims the rules name. */
+export function describeToken(token: Claims, rules: readonly ClaimRule[]): string {
+  const names = ['sub', ...new Set(rules.map((rule) => rule.claim))].filter((name) => name in token || rules.some((rule) => rule.claim === name));
+  return names.map((name) => `${name}=${name in token ? JSON.stringify(token[name]) : '(missing)'}`).join(', ');
+}
+
+/** Rules AWS sees only inside the subject: no condition key, a claim the subject is built from, no regular expression. */
+function subjectRules(request: CompileRequest): ClaimRule[] {
+  const visible = visibleClaims(grammarOf(request), request.keys);
+  return request.rules.filter((rule) => conditionKeyFor(request.keys, rule.claim) === undefined && visible.has(rule.claim) && rule.alternatives.every((alternative) => !('regex' in alternative)));
+}
+
+function attempt(request: CompileRequest, carried: readonly ClaimRule[], strict: boolean): { compiled: CompiledTrust; findings: readonly Finding[] } {
+  const accepts = (rule: ClaimRule, value: string) => checkRule(rule, { [rule.claim]: value }).held;
+  const patterns = carried.length > 0 ? subjectPatterns(grammarOf(request), carried, accepts, strict) : undefined;
+  if (carried.length > 0 && !patterns) {
+    throw new ClaimcheckError(
+      'INPUT_INVALID',
+      `${request.where} cannot be written as a trust policy for ${request.keys.prefix}: AWS sees ${carried.map((rule) => rule.claim).join(', ')} only inside the subject, and no subject of the issuer carries ${carried.map((rule) => rule.source).join(' and ')} together (or they need too many subject values).`,
+      'Split the rules into role map entries the subject can carry one at a time (a job with an environment has the environment subject, which names no ref), or drop one.',
+    );
+  }
+  const key = `${request.keys.prefix}:sub`;
+  const subject = patterns && { rules: carried, fragments: patterns.groups.map((group) => ({ key, equals: group.equals?.map(exactValue), like: group.like, notLike: group.notLike })) };
+  const compiled = compileRules(request.rules, { principal: request.principal, keys: request.keys, audience: request.audience }, subject);
+  const bound = compiled.bindings.filter((binding) => binding.where !== 'claimcheck').map((binding) => binding.rule);
+  const check = checkPolicy({
+    policy: readPolicyDocument(compiled.document),
+    rules: bound,
+    issuer: request.issuer,
+    keys: request.keys,
+    audience: request.audience,
+    platform: request.platform,
+    providerArn: request.principal,
+    allowUnpinned: request.allowUnpinned === true,
+  });
+  return { compiled, findings: check.findings };
+}
+
+function refusal(request: CompileRequest, findings: readonly Finding[]): ClaimcheckError | undefined {
+  const gap = findings.find((finding) => finding.kind === 'gap');
+  if (gap?.kind === 'gap') {
+    return new ClaimcheckError('INPUT_INVALID', `${request.where} cannot be written as a trust policy on the claims AWS evaluates for ${request.keys.prefix}: it would also accept a token the rule ${gap.rule.source} refuses (${describeToken(gap.token, request.rules)}).`, 'Pin the claim on a condition key AWS evaluates, or narrow the rule so that the subject carries it exactly (no * next to a claim that may hold the separator).');
+  }
+  const unpinned = findings.find((finding) => finding.kind === 'unpinned');
+  if (unpinned?.kind === 'unpinned') {
+    return new ClaimcheckError('INPUT_INVALID', `${request.where} pin no ${unpinned.noun} of ${request.keys.prefix}: the policy would let every ${unpinned.noun}'s jobs assume the role (e.g. ${describeToken(unpinned.token, request.rules)}).`, `Add a rule that pins the ${unpinned.noun} (by its id where AWS evaluates one), or pass --allow-unpinned if every ${unpinned.noun} of this issuer is meant to assume the role (docs/trust-verdicts.md).`);
+  }
+  if (!request.fromToken && findings.some((finding) => finding.kind === 'unusable')) {
+    return new ClaimcheckError('INPUT_INVALID', `${request.where} accept no token AWS would let in: rules on the same claim allow no common value, or the subject cannot carry them.`, 'Check the rules on each claim for values that contradict each other.');
+  }
+  const undecided = findings.find((finding) => finding.kind === 'undecided');
+  if (undecided?.kind === 'undecided') return new ClaimcheckError('INPUT_INVALID', `${request.where} give a policy claimcheck cannot verify (${undecided.about}: ${undecided.why.join('; ')}).`, 'Simplify the rules: fewer alternatives and patterns on the same claim.');
+  return undefined;
+}
+
+export function compileTrust(request: CompileRequest): CompiledPolicy {
+  const carried = subjectRules(request);
+  let result = attempt(request, carried, false);
+  if (result.findings.some((finding) => finding.kind === 'gap')) result = attempt(request, carried, true);
+  const error = refusal(request, result.findings);
+  if (error) throw error;
+  const notes = result.findings.flatMap((finding) => (finding.kind === 'narrower' ? [`Note: the policy refuses some tokens ${request.where.toLowerCase()} allow (the claims AWS evaluates cannot carry the rules exactly for them), e.g. ${describeToken(finding.token, request.rules)}.`] : []));
+  return { ...result.compiled, notes };
+}
+
+export type { RuleBinding };

@@ -1,0 +1,281 @@
+// Is there a token of the grammar whose claims meet given constraints, and which? Each
+// constraint is an automaton a claim's value must be accepted by (or the claim may be
+// missing). Claims share fields (the owner is in `sub` and in `repository`), so the search
+// goes field by field in the order every template follows, tracking each constrained claim's
+// automaton state; for one field it explores the product of the field's grammar with the
+// automata of the claims that hold it, and moves on with each reachable tuple of end states.
+// The answer is exact: a token when one exists (with the shortest or the example value of
+// each field), none when none does.
+import { atomClasses, liveStates, run, type Dfa } from './lang/dfa.js';
+import { toDfa } from './lang/lang.js';
+import { claimsOf, fieldOrder, fieldsOf, type Shape, type Template, type TokenGrammar } from './grammar/grammar.js';
+import type { Alphabet } from './lang/alphabet.js';
+
+export interface Constraint {
+  /** A present value must be accepted by each of these automata. */
+  readonly dfas: readonly Dfa[];
+  /** Whether the claim may be missing. */
+  readonly missing: boolean;
+}
+
+export interface Witness {
+  readonly shape: Shape;
+  /** Each field's value; undefined for an absent optional field. */
+  readonly values: Readonly<Record<string, string | undefined>>;
+  readonly claims: Readonly<Record<string, string>>;
+}
+
+/** A grammar over one alphabet, with the caches its searches share. */
+export interface Session {
+  readonly grammar: TokenGrammar;
+  readonly alphabet: Alphabet;
+  readonly reaches: Map<string, Reach[]>;
+  readonly orders: Map<Shape, string[]>;
+}
+
+export function openSession(grammar: TokenGrammar, alphabet: Alphabet): Session {
+  return { grammar, alphabet, reaches: new Map(), orders: new Map() };
+}
+
+interface Reach {
+  readonly ends: readonly number[];
+  readonly word: string;
+  readonly infinite: boolean;
+}
+
+interface Active {
+  readonly claim: string;
+  readonly template: Template;
+  readonly fields: readonly string[];
+  readonly dfa: Dfa;
+  readonly missing: boolean;
+}
+
+/**
+ * A token that meets every constraint, or undefined. With `infinite`, only tokens where each
+ * of those fields could take infinitely many other values (or be absent) along the same path
+ * count: the question "can a stranger choose these?".
+ */
+export function solve(session: Session, constraints: ReadonlyMap<string, Constraint>, infinite: ReadonlySet<string> = new Set()): Witness | undefined {
+  for (const shape of session.grammar.shapes) {
+    const found = solveShape(session, shape, constraints, infinite);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function solveShape(session: Session, shape: Shape, constraints: ReadonlyMap<string, Constraint>, infinite: ReadonlySet<string>): Witness | undefined {
+  const active: Active[] = [];
+  for (const [claim, constraint] of constraints) {
+    const template = shape.claims[claim];
+    if (template === undefined || template === null) {
+      if (!constraint.missing) return undefined;
+      continue;
+    }
+    for (const dfa of constraint.dfas) active.push({ claim, template, fields: fieldsOf(template), dfa, missing: constraint.missing });
+  }
+  let order = session.orders.get(shape);
+  if (!order) session.orders.set(shape, (order = fieldOrder(shape)));
+  const fields = order.filter((field) => active.some((item) => item.fields.includes(field)));
+  const states = active.map((item) => advance(item, -1, item.dfa.start));
+  if (states.some((state) => state < 0)) return undefined;
+  const search = new Search(session, active, fields, infinite);
+  const chosen = search.from(0, states);
+  if (!chosen) return undefined;
+  const values: Record<string, string | undefined> = {};
+  for (const [field, spec] of Object.entries(session.grammar.fields)) {
+    values[field] = field in chosen ? chosen[field] : spec.absentByDefault ? undefined : infinite.has(field) ? (spec.stranger ?? spec.example) : spec.example;
+  }
+  return { shape, values, claims: claimsOf(shape, values) };
+}
+
+/** The state after the literal text that follows the template's `index`-th field (-1: before the first), or -1 when dead. */
+function advance(item: Active, index: number, state: number): number {
+  const parts = item.template;
+  let seen = -1;
+  let next = state;
+  for (const part of parts) {
+    if ('field' in part) {
+      seen++;
+      if (seen > index) break;
+      continue;
+    }
+    if (seen === index) next = run(item.dfa, part.text, next);
+  }
+  return next >= 0 && liveStates(item.dfa)[next] ? next : -1;
+}
+
+class Search {
+  private readonly failed = new Set<string>();
+  private readonly session: Session;
+  private readonly active: readonly Active[];
+  private readonly fields: readonly string[];
+  private readonly infinite: ReadonlySet<string>;
+
+  constructor(session: Session, active: readonly Active[], fields: readonly string[], infinite: ReadonlySet<string>) {
+    this.session = session;
+    this.active = active;
+    this.fields = fields;
+    this.infinite = infinite;
+  }
+
+  /** Values for fields[i…] from these claim states (-2: the claim is missing), or undefined. */
+  from(i: number, states: readonly number[]): Record<string, string | undefined> | undefined {
+    if (i === this.fields.length) return this.active.every((item, k) => (states[k] === -2 ? true : item.dfa.accepting[states[k] as number] === 1)) ? {} : undefined;
+    const key = `${i}|${states.join(',')}`;
+    if (this.failed.has(key)) return undefined;
+    const field = this.fields[i] as string;
+    const holders = this.active.map((item, k) => ({ item, k, index: item.fields.indexOf(field) })).filter(({ index }) => index >= 0);
+    for (const option of this.options(field, holders, states)) {
+      const rest = this.from(i + 1, option.states);
+      if (rest) return { [field]: option.value, ...rest };
+    }
+    this.failed.add(key);
+    return undefined;
+  }
+
+  private *options(field: string, holders: ReadonlyArray<{ item: Active; k: number; index: number }>, states: readonly number[]): Generator<{ value: string | undefined; states: number[] }> {
+    const spec = this.session.grammar.fields[field];
+    if (!spec) return;
+    const reaches = reachFor(this.session, field, holders.map(({ item }) => item.dfa), holders.map(({ k }) => states[k] as number), this.infinite.has(field));
+    for (const reach of reaches) {
+      if (this.infinite.has(field) && !reach.infinite) continue;
+      const next = [...states];
+      let alive = true;
+      holders.forEach(({ item, k, index }, h) => {
+        next[k] = advance(item, index, reach.ends[h] as number);
+        if (next[k] < 0) alive = false;
+      });
+      if (alive) yield { value: reach.word, states: next };
+    }
+    const alone = holders.every(({ item }) => item.template.length === 1 && item.missing);
+    if (spec.optional && alone) {
+      const next = [...states];
+      for (const { k } of holders) next[k] = -2;
+      yield { value: undefined, states: next };
+    }
+  }
+}
+
+function reachFor(session: Session, field: string, dfas: readonly Dfa[], starts: readonly number[], wantInfinite: boolean): Reach[] {
+  const key = `${field}|${dfas.map((dfa) => dfa.id).join(',')}|${starts.join(',')}|${wantInfinite}`;
+  let found = session.reaches.get(key);
+  if (!found) {
+    found = productReach(session, field, dfas, starts, wantInfinite);
+    session.reaches.set(key, found);
+  }
+  return found;
+}
+
+/** Every tuple of end states a value of the field can lead the claims' automata to, with one such value. */
+function productReach(session: Session, field: string, dfas: readonly Dfa[], starts: readonly number[], wantInfinite: boolean): Reach[] {
+  const spec = session.grammar.fields[field] as TokenGrammar['fields'][string];
+  const grammar = toDfa(spec.lang, session.alphabet);
+  const all = [grammar, ...dfas];
+  const lives = all.map(liveStates);
+  const k = session.alphabet.size;
+  const classes = productClasses(all);
+  const nodes: number[][] = [[grammar.start, ...starts]];
+  if (nodes[0]?.some((state, d) => !lives[d]?.[state])) return [];
+  const index = new Map<string, number>([[(nodes[0] as number[]).join(','), 0]]);
+  const parent: Array<[number, number]> = [[-1, -1]];
+  const edges: number[][] = [];
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n] as number[];
+    const out: number[] = [];
+    for (const atom of classes) {
+      const next = node.map((state, d) => (all[d] as Dfa).delta[state * k + atom] as number);
+      if (next.some((state, d) => !lives[d]?.[state])) continue;
+      const id = next.join(',');
+      let to = index.get(id);
+      if (to === undefined) {
+        index.set(id, (to = nodes.length));
+        nodes.push(next);
+        parent.push([n, atom]);
+      }
+      out.push(to);
+    }
+    edges.push(out);
+  }
+  const preferred = wantInfinite ? (spec.stranger ?? spec.example) : spec.example;
+  return collectEnds(session, preferred, all, nodes, index, parent, wantInfinite ? edges : undefined);
+}
+
+function collectEnds(
+  session: Session, example: string, all: readonly Dfa[], nodes: readonly number[][], index: ReadonlyMap<string, number>,
+  parent: ReadonlyArray<readonly [number, number]>, edges: readonly number[][] | undefined,
+): Reach[] {
+  const grammar = all[0] as Dfa;
+  const byEnds = new Map<string, number[]>();
+  nodes.forEach((node, n) => {
+    if (!grammar.accepting[node[0] as number]) return;
+    const ends = node.slice(1).join(',');
+    (byEnds.get(ends) ?? byEnds.set(ends, []).get(ends))?.push(n);
+  });
+  const exampleNode = index.get(all.map((dfa, d) => run(dfa, example, (nodes[0] as number[])[d])).join(','));
+  const reaches: Reach[] = [];
+  for (const [ends, finals] of byEnds) {
+    const useExample = exampleNode !== undefined && finals.includes(exampleNode);
+    const word = useExample ? example : spell(session.alphabet, parent, finals[0] as number);
+    reaches.push({ ends: ends === '' ? [] : ends.split(',').map(Number), word, infinite: edges ? hasCycleTo(edges, finals) : false });
+  }
+  // The example's ends first: counterexamples then look like real tokens where they can.
+  return reaches.sort((a, b) => Number(b.word === example) - Number(a.word === example));
+}
+
+function spell(alphabet: Alphabet, parent: ReadonlyArray<readonly [number, number]>, end: number): string {
+  const chars: string[] = [];
+  for (let n = end; (parent[n] as readonly [number, number])[0] >= 0; n = (parent[n] as readonly [number, number])[0]) chars.push(alphabet.representatives[(parent[n] as readonly [number, number])[1]] as string);
+  return chars.reverse().join('');
+}
+
+/** Whether infinitely many paths from node 0 reach one of `finals`: a cycle on a path to them. */
+function hasCycleTo(edges: readonly number[][], finals: readonly number[]): boolean {
+  const reverse: number[][] = edges.map(() => []);
+  edges.forEach((out, from) => out.forEach((to) => reverse[to]?.push(from)));
+  const keep = new Uint8Array(edges.length);
+  const stack = [...finals];
+  for (const n of finals) keep[n] = 1;
+  while (stack.length > 0) for (const from of reverse[stack.pop() as number] as number[]) if (!keep[from]) (keep[from] = 1), stack.push(from);
+  // Kahn's algorithm on the kept nodes: some remain exactly when they hold a cycle.
+  const indegree = new Int32Array(edges.length);
+  edges.forEach((out, from) => {
+    if (keep[from]) for (const to of out) if (keep[to]) indegree[to] = (indegree[to] as number) + 1;
+  });
+  const queue: number[] = [];
+  let kept = 0;
+  for (let n = 0; n < edges.length; n++) if (keep[n]) (kept++, indegree[n] === 0 && queue.push(n));
+  let removed = 0;
+  while (queue.length > 0) {
+    const n = queue.pop() as number;
+    removed++;
+    for (const to of edges[n] as number[]) {
+      if (!keep[to]) continue;
+      indegree[to] = (indegree[to] as number) - 1;
+      if (indegree[to] === 0) queue.push(to);
+    }
+  }
+  return removed < kept;
+}
+
+const classCache = new Map<string, number[]>();
+
+/** One atom per combination of the automata's atom classes, in the alphabet's order of preference. */
+function productClasses(dfas: readonly Dfa[]): number[] {
+  const key = dfas.map((dfa) => dfa.id).join(',');
+  const cached = classCache.get(key);
+  if (cached) return cached;
+  const of = dfas.map((dfa) => atomClasses(dfa).of);
+  const seen = new Set<string>();
+  const atoms: number[] = [];
+  for (const atom of (dfas[0] as Dfa).alphabet.preference) {
+    const combo = of.map((classes) => classes[atom]).join(',');
+    if (!seen.has(combo)) {
+      seen.add(combo);
+      atoms.push(atom);
+    }
+  }
+  if (classCache.size > 20_000) classCache.clear();
+  classCache.set(key, atoms);
+  return atoms;
+}
