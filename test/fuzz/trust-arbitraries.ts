@@ -110,6 +110,7 @@ function principal(issuer: Issuer): fc.Arbitrary<unknown> {
   return fc.oneof(
     { weight: 30, arbitrary: fc.constant({ Federated: providerArn(issuer.prefix) }) },
     { weight: 1, arbitrary: fc.constant({ Federated: providerArn('gitlab.com') }) },
+    { weight: 1, arbitrary: fc.constant({ Service: 'lambda.amazonaws.com' }) },
     { weight: 1, arbitrary: fc.constant({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) },
     { weight: 1, arbitrary: fc.constant('*') },
     { weight: 1, arbitrary: fc.constant({ Federated: [providerArn(issuer.prefix), providerArn('gitlab.com')] }) },

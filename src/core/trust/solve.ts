@@ -6,7 +6,7 @@
 // automata of the claims that hold it, and moves on with each reachable tuple of end states.
 // The answer is exact: a token when one exists (with the shortest or the example value of
 // each field), none when none does.
-import { atomClasses, liveStates, run, type Dfa } from './lang/dfa.js';
+import { jointClasses, liveStates, run, type AtomClasses, type Dfa } from './lang/dfa.js';
 import { toDfa } from './lang/lang.js';
 import { claimsOf, fieldOrder, fieldsOf, type Shape, type Template, type TokenGrammar } from './grammar/grammar.js';
 import type { Alphabet } from './lang/alphabet.js';
@@ -47,8 +47,21 @@ interface Active {
   readonly claim: string;
   readonly template: Template;
   readonly fields: readonly string[];
+  /** The literal text before the first field (0) and after each field (i + 1). */
+  readonly texts: readonly string[];
+  /** Where each literal text leads from a state, as computed. */
+  readonly runs: ReadonlyArray<Map<number, number>>;
   readonly dfa: Dfa;
   readonly missing: boolean;
+}
+
+function literalTexts(template: Template): string[] {
+  const texts = [''];
+  for (const part of template) {
+    if ('field' in part) texts.push('');
+    else texts[texts.length - 1] += part.text;
+  }
+  return texts;
 }
 
 /**
@@ -72,7 +85,9 @@ function solveShape(session: Session, shape: Shape, constraints: ReadonlyMap<str
       if (!constraint.missing) return undefined;
       continue;
     }
-    for (const dfa of constraint.dfas) active.push({ claim, template, fields: fieldsOf(template), dfa, missing: constraint.missing });
+    const fields = fieldsOf(template);
+    const texts = literalTexts(template);
+    for (const dfa of constraint.dfas) active.push({ claim, template, fields, texts, runs: texts.map(() => new Map()), dfa, missing: constraint.missing });
   }
   let order = session.orders.get(shape);
   if (!order) session.orders.set(shape, (order = fieldOrder(shape)));
@@ -91,18 +106,14 @@ function solveShape(session: Session, shape: Shape, constraints: ReadonlyMap<str
 
 /** The state after the literal text that follows the template's `index`-th field (-1: before the first), or -1 when dead. */
 function advance(item: Active, index: number, state: number): number {
-  const parts = item.template;
-  let seen = -1;
-  let next = state;
-  for (const part of parts) {
-    if ('field' in part) {
-      seen++;
-      if (seen > index) break;
-      continue;
-    }
-    if (seen === index) next = run(item.dfa, part.text, next);
+  const cache = item.runs[index + 1] as Map<number, number>;
+  let next = cache.get(state);
+  if (next === undefined) {
+    const reached = run(item.dfa, item.texts[index + 1] as string, state);
+    next = reached >= 0 && liveStates(item.dfa)[reached] ? reached : -1;
+    cache.set(state, next);
   }
-  return next >= 0 && liveStates(item.dfa)[next] ? next : -1;
+  return next;
 }
 
 class Search {
@@ -112,11 +123,14 @@ class Search {
   private readonly fields: readonly string[];
   private readonly infinite: ReadonlySet<string>;
 
+  private readonly holders: ReadonlyArray<ReadonlyArray<{ item: Active; k: number; index: number }>>;
+
   constructor(session: Session, active: readonly Active[], fields: readonly string[], infinite: ReadonlySet<string>) {
     this.session = session;
     this.active = active;
     this.fields = fields;
     this.infinite = infinite;
+    this.holders = fields.map((field) => active.map((item, k) => ({ item, k, index: item.fields.indexOf(field) })).filter(({ index }) => index >= 0));
   }
 
   /** Values for fields[i…] from these claim states (-2: the claim is missing), or undefined. */
@@ -125,8 +139,7 @@ class Search {
     const key = `${i}|${states.join(',')}`;
     if (this.failed.has(key)) return undefined;
     const field = this.fields[i] as string;
-    const holders = this.active.map((item, k) => ({ item, k, index: item.fields.indexOf(field) })).filter(({ index }) => index >= 0);
-    for (const option of this.options(field, holders, states)) {
+    for (const option of this.options(field, this.holders[i] as ReadonlyArray<{ item: Active; k: number; index: number }>, states)) {
       const rest = this.from(i + 1, option.states);
       if (rest) return { [field]: option.value, ...rest };
     }
@@ -177,16 +190,24 @@ function productReach(session: Session, field: string, dfas: readonly Dfa[], sta
   const classes = productClasses(all);
   const nodes: number[][] = [[grammar.start, ...starts]];
   if (nodes[0]?.some((state, d) => !lives[d]?.[state])) return [];
-  const index = new Map<string, number>([[(nodes[0] as number[]).join(','), 0]]);
+  const keyOf = tupleKey(all);
+  const index = new Map<number | string, number>([[keyOf(nodes[0] as number[]), 0]]);
   const parent: Array<[number, number]> = [[-1, -1]];
   const edges: number[][] = [];
+  const width = all.length;
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n] as number[];
     const out: number[] = [];
     for (const atom of classes) {
-      const next = node.map((state, d) => (all[d] as Dfa).delta[state * k + atom] as number);
-      if (next.some((state, d) => !lives[d]?.[state])) continue;
-      const id = next.join(',');
+      const next = new Array<number>(width);
+      let alive = true;
+      for (let d = 0; d < width && alive; d++) {
+        const state = (all[d] as Dfa).delta[(node[d] as number) * k + atom] as number;
+        next[d] = state;
+        alive = (lives[d] as Uint8Array)[state] === 1;
+      }
+      if (!alive) continue;
+      const id = keyOf(next);
       let to = index.get(id);
       if (to === undefined) {
         index.set(id, (to = nodes.length));
@@ -198,11 +219,23 @@ function productReach(session: Session, field: string, dfas: readonly Dfa[], sta
     edges.push(out);
   }
   const preferred = wantInfinite ? (spec.stranger ?? spec.example) : spec.example;
-  return collectEnds(session, preferred, all, nodes, index, parent, wantInfinite ? edges : undefined);
+  const exampleNode = index.get(keyOf(all.map((dfa, d) => run(dfa, preferred, (nodes[0] as number[])[d]))));
+  return collectEnds(session, preferred, exampleNode, all, nodes, parent, wantInfinite ? edges : undefined);
+}
+
+/** A tuple of states as one number (mixed radix) when that stays exact, else as text. */
+function tupleKey(dfas: readonly Dfa[]): (tuple: readonly number[]) => number | string {
+  const exact = dfas.reduce((product, dfa) => product * (dfa.size + 1), 1) < 2 ** 52;
+  if (!exact) return (tuple) => tuple.join(',');
+  return (tuple) => {
+    let key = 0;
+    for (let d = 0; d < tuple.length; d++) key = key * ((dfas[d] as Dfa).size + 1) + (tuple[d] as number) + 1;
+    return key;
+  };
 }
 
 function collectEnds(
-  session: Session, example: string, all: readonly Dfa[], nodes: readonly number[][], index: ReadonlyMap<string, number>,
+  session: Session, example: string, exampleNode: number | undefined, all: readonly Dfa[], nodes: readonly number[][],
   parent: ReadonlyArray<readonly [number, number]>, edges: readonly number[][] | undefined,
 ): Reach[] {
   const grammar = all[0] as Dfa;
@@ -212,7 +245,6 @@ function collectEnds(
     const ends = node.slice(1).join(',');
     (byEnds.get(ends) ?? byEnds.set(ends, []).get(ends))?.push(n);
   });
-  const exampleNode = index.get(all.map((dfa, d) => run(dfa, example, (nodes[0] as number[])[d])).join(','));
   const reaches: Reach[] = [];
   for (const [ends, finals] of byEnds) {
     const useExample = exampleNode !== undefined && finals.includes(exampleNode);
@@ -258,24 +290,30 @@ function hasCycleTo(edges: readonly number[][], finals: readonly number[]): bool
   return removed < kept;
 }
 
-const classCache = new Map<string, number[]>();
+const classCache = new Map<string, AtomClasses>();
+const classIds = new WeakMap<AtomClasses, number>();
+let nextClassId = 1;
+
+function idOf(classes: AtomClasses): number {
+  let id = classIds.get(classes);
+  if (id === undefined) classIds.set(classes, (id = nextClassId++));
+  return id;
+}
+
+/** The classes telling apart what both tell apart (cached per pair). */
+function joint(alphabet: Alphabet, a: AtomClasses, b: AtomClasses): AtomClasses {
+  const key = `${idOf(a)}|${idOf(b)}`;
+  let found = classCache.get(key);
+  if (!found) {
+    if (classCache.size > 50_000) classCache.clear();
+    found = jointClasses(alphabet, [a, b]);
+    classCache.set(key, found);
+  }
+  return found;
+}
 
 /** One atom per combination of the automata's atom classes, in the alphabet's order of preference. */
-function productClasses(dfas: readonly Dfa[]): number[] {
-  const key = dfas.map((dfa) => dfa.id).join(',');
-  const cached = classCache.get(key);
-  if (cached) return cached;
-  const of = dfas.map((dfa) => atomClasses(dfa).of);
-  const seen = new Set<string>();
-  const atoms: number[] = [];
-  for (const atom of (dfas[0] as Dfa).alphabet.preference) {
-    const combo = of.map((classes) => classes[atom]).join(',');
-    if (!seen.has(combo)) {
-      seen.add(combo);
-      atoms.push(atom);
-    }
-  }
-  if (classCache.size > 20_000) classCache.clear();
-  classCache.set(key, atoms);
-  return atoms;
+function productClasses(dfas: readonly Dfa[]): readonly number[] {
+  const alphabet = (dfas[0] as Dfa).alphabet;
+  return dfas.slice(1).reduce((classes, dfa) => joint(alphabet, classes, dfa.classes), (dfas[0] as Dfa).classes).atoms;
 }

@@ -82,24 +82,30 @@ export function jointClasses(alphabet: Alphabet, parts: readonly AtomClasses[]):
   return renumbered(raw, alphabet.preference);
 }
 
-/** The subset construction. */
+/** The subset construction, over the NFA states that matter (those with edges, and the accepting one). */
 export function determinize(nfa: Nfa, alphabet: Alphabet): Dfa {
   const edgeAtoms = nfa.edges.map((edge) => atomsOf(alphabet, edge.set));
   const classes = classesFromSets(alphabet, edgeAtoms);
   const edgeClasses = edgeAtoms.map((atoms) => [...new Set(atoms.map((atom) => classes.of[atom] as number))]);
   const outgoing: number[][] = Array.from({ length: nfa.size }, () => []);
   nfa.edges.forEach((edge, index) => outgoing[edge.from]?.push(index));
-  const closure = epsilonClosure(nfa);
+  const reach = closures(nfa, outgoing);
+  const closureOf = (state: number) => (reach[state] ??= reach.compute(state));
+  const mark = new Int32Array(nfa.size).fill(-1);
+  let generation = 0;
   const ids = new Map<string, number>();
   const subsets: number[][] = [];
-  const intern = (states: Iterable<number>): number => {
-    const sorted = closure(states);
-    const key = sorted.join(',');
+  const intern = (targets: readonly number[]): number => {
+    generation++;
+    const members: number[] = [];
+    for (const target of targets) for (const state of closureOf(target)) if (mark[state] !== generation) (mark[state] = generation), members.push(state);
+    members.sort((a, b) => a - b);
+    const key = members.join(',');
     let id = ids.get(key);
     if (id === undefined) {
       if (subsets.length >= MAX_DFA_STATES) throw new TooComplex(`a deterministic automaton of more than ${MAX_DFA_STATES} states`);
       ids.set(key, (id = subsets.length));
-      subsets.push(sorted);
+      subsets.push(members);
     }
     return id;
   };
@@ -107,15 +113,36 @@ export function determinize(nfa: Nfa, alphabet: Alphabet): Dfa {
   const start = intern([nfa.start]);
   const rows: Int32Array[] = [];
   for (let state = 0; state < subsets.length; state++) {
-    const buckets: Array<Set<number> | undefined> = new Array(classes.atoms.length);
+    const buckets: Array<number[] | undefined> = new Array(classes.atoms.length);
     for (const member of subsets[state] as number[]) {
       for (const edge of outgoing[member] as number[]) {
-        for (const cls of edgeClasses[edge] as number[]) (buckets[cls] ??= new Set()).add((nfa.edges[edge] as { to: number }).to);
+        for (const cls of edgeClasses[edge] as number[]) (buckets[cls] ??= []).push((nfa.edges[edge] as { to: number }).to);
       }
     }
-    rows.push(Int32Array.from(classes.atoms, (_, cls) => (buckets[cls] ? intern(buckets[cls] as Set<number>) : 0)));
+    rows.push(Int32Array.from(classes.atoms, (_, cls) => (buckets[cls] ? intern(buckets[cls] as number[]) : 0)));
   }
   return expand(alphabet, classes, rows, start, Uint8Array.from(subsets, (subset) => (subset.includes(nfa.accept) ? 1 : 0)));
+}
+
+/** For each NFA state (computed when first asked), the states that matter reachable from it without reading. */
+function closures(nfa: Nfa, outgoing: readonly number[][]): Array<number[] | undefined> & { compute: (state: number) => number[] } {
+  const next: number[][] = Array.from({ length: nfa.size }, () => []);
+  for (const [from, to] of nfa.epsilons) next[from]?.push(to);
+  const matters = (state: number) => state === nfa.accept || (outgoing[state] as number[]).length > 0;
+  const compute = (from: number): number[] => {
+    const seen = new Set<number>([from]);
+    const stack = [from];
+    while (stack.length > 0) {
+      for (const to of next[stack.pop() as number] as number[]) {
+        if (!seen.has(to)) {
+          seen.add(to);
+          stack.push(to);
+        }
+      }
+    }
+    return [...seen].filter(matters);
+  };
+  return Object.assign(new Array<number[] | undefined>(nfa.size), { compute });
 }
 
 function expand(alphabet: Alphabet, classes: AtomClasses, rows: ReadonlyArray<ArrayLike<number>>, start: number, accepting: Uint8Array): Dfa {
@@ -125,24 +152,6 @@ function expand(alphabet: Alphabet, classes: AtomClasses, rows: ReadonlyArray<Ar
     for (let atom = 0; atom < k; atom++) delta[state * k + atom] = row[classes.of[atom] as number] as number;
   });
   return made(alphabet, classes, rows.length, start, delta, accepting);
-}
-
-function epsilonClosure(nfa: Nfa): (states: Iterable<number>) => number[] {
-  const next: number[][] = Array.from({ length: nfa.size }, () => []);
-  for (const [from, to] of nfa.epsilons) next[from]?.push(to);
-  return (states) => {
-    const seen = new Set<number>(states);
-    const stack = [...seen];
-    while (stack.length > 0) {
-      for (const to of next[stack.pop() as number] as number[]) {
-        if (!seen.has(to)) {
-          seen.add(to);
-          stack.push(to);
-        }
-      }
-    }
-    return [...seen].sort((a, b) => a - b);
-  };
 }
 
 /** Words the automaton refuses (within the universe: never a lone surrogate). */
