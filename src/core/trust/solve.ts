@@ -40,8 +40,15 @@ export function openSession(grammar: TokenGrammar, alphabet: Alphabet): Session 
 interface Reach {
   readonly ends: readonly number[];
   readonly word: string;
-  readonly infinite: boolean;
+  /** More than MANY_VALUES values lead there (a field a stranger can be given a value of). */
+  readonly many: boolean;
 }
+
+/**
+ * More values than a policy would name one by one: such a field is not pinned. Ids of a fixed
+ * length (UUIDs) are finitely many, so "infinitely many" would not do.
+ */
+export const MANY_VALUES = 10_000;
 
 interface Active {
   readonly claim: string;
@@ -66,8 +73,8 @@ function literalTexts(template: Template): string[] {
 
 /**
  * A token that meets every constraint, or undefined. With `infinite`, only tokens where each
- * of those fields could take infinitely many other values (or be absent) along the same path
- * count: the question "can a stranger choose these?".
+ * of those fields could take more than MANY_VALUES values (or be absent) along the same path
+ * count: the question "can a stranger have these?".
  */
 export function solve(session: Session, constraints: ReadonlyMap<string, Constraint>, infinite: ReadonlySet<string> = new Set()): Witness | undefined {
   for (const shape of session.grammar.shapes) {
@@ -94,6 +101,12 @@ function solveShape(session: Session, shape: Shape, constraints: ReadonlyMap<str
   const fields = order.filter((field) => active.some((item) => item.fields.includes(field)));
   const states = active.map((item) => advance(item, -1, item.dfa.start));
   if (states.some((state) => state < 0)) return undefined;
+  // A claim without fields is decided now: its literal text is accepted or not.
+  for (let k = 0; k < active.length; k++) {
+    if ((active[k] as Active).fields.length > 0) continue;
+    if (!(active[k] as Active).dfa.accepting[states[k] as number]) return undefined;
+    states[k] = DONE;
+  }
   const search = new Search(session, active, fields, infinite);
   const chosen = search.from(0, states);
   if (!chosen) return undefined;
@@ -116,6 +129,11 @@ function advance(item: Active, index: number, state: number): number {
   return next;
 }
 
+/** A claim whose fields are all chosen and whose automaton accepted: its state no longer matters. */
+const DONE = -3;
+/** A claim made missing by an absent optional field. */
+const MISSING = -2;
+
 class Search {
   private readonly failed = new Set<string>();
   private readonly session: Session;
@@ -133,9 +151,13 @@ class Search {
     this.holders = fields.map((field) => active.map((item, k) => ({ item, k, index: item.fields.indexOf(field) })).filter(({ index }) => index >= 0));
   }
 
-  /** Values for fields[i…] from these claim states (-2: the claim is missing), or undefined. */
+  /**
+   * Values for fields[i…] from these claim states, or undefined. A claim's state becomes DONE
+   * once its last field is chosen and its automaton accepts, so that claims already decided do
+   * not tell apart configurations (and fields that share no claim do not multiply the search).
+   */
   from(i: number, states: readonly number[]): Record<string, string | undefined> | undefined {
-    if (i === this.fields.length) return this.active.every((item, k) => (states[k] === -2 ? true : item.dfa.accepting[states[k] as number] === 1)) ? {} : undefined;
+    if (i === this.fields.length) return {};
     const key = `${i}|${states.join(',')}`;
     if (this.failed.has(key)) return undefined;
     const field = this.fields[i] as string;
@@ -151,20 +173,26 @@ class Search {
     const spec = this.session.grammar.fields[field];
     if (!spec) return;
     const reaches = reachFor(this.session, field, holders.map(({ item }) => item.dfa), holders.map(({ k }) => states[k] as number), this.infinite.has(field));
+    const yielded = new Set<string>();
     for (const reach of reaches) {
-      if (this.infinite.has(field) && !reach.infinite) continue;
+      if (this.infinite.has(field) && !reach.many) continue;
       const next = [...states];
       let alive = true;
       holders.forEach(({ item, k, index }, h) => {
         next[k] = advance(item, index, reach.ends[h] as number);
         if (next[k] < 0) alive = false;
+        else if (index === item.fields.length - 1) next[k] = item.dfa.accepting[next[k] as number] ? DONE : ((alive = false), -1);
       });
-      if (alive) yield { value: reach.word, states: next };
+      const key = next.join(',');
+      if (alive && !yielded.has(key)) {
+        yielded.add(key);
+        yield { value: reach.word, states: next };
+      }
     }
     const alone = holders.every(({ item }) => item.template.length === 1 && item.missing);
     if (spec.optional && alone) {
       const next = [...states];
-      for (const { k } of holders) next[k] = -2;
+      for (const { k } of holders) next[k] = MISSING;
       yield { value: undefined, states: next };
     }
   }
@@ -187,7 +215,9 @@ function productReach(session: Session, field: string, dfas: readonly Dfa[], sta
   const all = [grammar, ...dfas];
   const lives = all.map(liveStates);
   const k = session.alphabet.size;
-  const classes = productClasses(all);
+  const joint = productClasses(all);
+  const classes = joint.atoms;
+  const weight = wantInfinite ? classWeights(session.alphabet, joint) : () => 0;
   const nodes: number[][] = [[grammar.start, ...starts]];
   if (nodes[0]?.some((state, d) => !lives[d]?.[state])) return [];
   const keyOf = tupleKey(all);
@@ -195,11 +225,11 @@ function productReach(session: Session, field: string, dfas: readonly Dfa[], sta
   const parent: Array<[number, number]> = [[-1, -1]];
   const edges: number[][] = [];
   const width = all.length;
+  const next = new Array<number>(width);
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n] as number[];
     const out: number[] = [];
     for (const atom of classes) {
-      const next = new Array<number>(width);
       let alive = true;
       for (let d = 0; d < width && alive; d++) {
         const state = (all[d] as Dfa).delta[(node[d] as number) * k + atom] as number;
@@ -211,16 +241,28 @@ function productReach(session: Session, field: string, dfas: readonly Dfa[], sta
       let to = index.get(id);
       if (to === undefined) {
         index.set(id, (to = nodes.length));
-        nodes.push(next);
+        nodes.push([...next]);
         parent.push([n, atom]);
       }
-      out.push(to);
+      if (wantInfinite) out.push(to, weight(atom));
     }
-    edges.push(out);
+    if (wantInfinite) edges.push(out);
   }
   const preferred = wantInfinite ? (spec.stranger ?? spec.example) : spec.example;
   const exampleNode = index.get(keyOf(all.map((dfa, d) => run(dfa, preferred, (nodes[0] as number[])[d]))));
   return collectEnds(session, preferred, exampleNode, all, nodes, parent, wantInfinite ? edges : undefined);
+}
+
+/** How many characters each class of atoms holds, by one atom of the class. */
+function classWeights(alphabet: Alphabet, classes: AtomClasses): (atom: number) => number {
+  const sizes = new Array<number>(classes.atoms.length).fill(0);
+  for (let atom = 0; atom < alphabet.size; atom++) {
+    const start = alphabet.starts[atom] as number;
+    if (start === 0xd800) continue; // the surrogates: no text holds them
+    const cls = classes.of[atom] as number;
+    sizes[cls] = (sizes[cls] as number) + (alphabet.starts[atom + 1] as number) - start;
+  }
+  return (atom) => sizes[classes.of[atom] as number] as number;
 }
 
 /** A tuple of states as one number (mixed radix) when that stays exact, else as text. */
@@ -249,7 +291,7 @@ function collectEnds(
   for (const [ends, finals] of byEnds) {
     const useExample = exampleNode !== undefined && finals.includes(exampleNode);
     const word = useExample ? example : spell(session.alphabet, parent, finals[0] as number);
-    reaches.push({ ends: ends === '' ? [] : ends.split(',').map(Number), word, infinite: edges ? hasCycleTo(edges, finals) : false });
+    reaches.push({ ends: ends === '' ? [] : ends.split(',').map(Number), word, many: edges ? manyWordsTo(edges, finals) : false });
   }
   // The example's ends first: counterexamples then look like real tokens where they can.
   return reaches.sort((a, b) => Number(b.word === example) - Number(a.word === example));
@@ -261,33 +303,59 @@ function spell(alphabet: Alphabet, parent: ReadonlyArray<readonly [number, numbe
   return chars.reverse().join('');
 }
 
-/** Whether infinitely many paths from node 0 reach one of `finals`: a cycle on a path to them. */
-function hasCycleTo(edges: readonly number[][], finals: readonly number[]): boolean {
+/**
+ * Whether more than MANY_VALUES words lead from node 0 to one of `finals`: a cycle on the way
+ * (infinitely many), or more paths, each edge counting the characters of its class. `edges`
+ * holds, per node, pairs (to, characters).
+ */
+function manyWordsTo(edges: readonly number[][], finals: readonly number[]): boolean {
   const reverse: number[][] = edges.map(() => []);
-  edges.forEach((out, from) => out.forEach((to) => reverse[to]?.push(from)));
+  edges.forEach((out, from) => {
+    for (let e = 0; e < out.length; e += 2) reverse[out[e] as number]?.push(from);
+  });
   const keep = new Uint8Array(edges.length);
   const stack = [...finals];
   for (const n of finals) keep[n] = 1;
   while (stack.length > 0) for (const from of reverse[stack.pop() as number] as number[]) if (!keep[from]) (keep[from] = 1), stack.push(from);
-  // Kahn's algorithm on the kept nodes: some remain exactly when they hold a cycle.
+  const order = topological(edges, keep);
+  if (!order) return true;
+  const isFinal = new Uint8Array(edges.length);
+  for (const n of finals) isFinal[n] = 1;
+  const count = new Float64Array(edges.length);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i] as number;
+    let total = isFinal[n] as number;
+    const out = edges[n] as number[];
+    for (let e = 0; e < out.length; e += 2) if (keep[out[e] as number]) total += (out[e + 1] as number) * (count[out[e] as number] as number);
+    count[n] = Math.min(total, MANY_VALUES + 1);
+  }
+  return (count[0] as number) > MANY_VALUES;
+}
+
+/** The kept nodes in an order where every edge goes forward, or undefined when they hold a cycle (Kahn). */
+function topological(edges: readonly number[][], keep: Uint8Array): number[] | undefined {
   const indegree = new Int32Array(edges.length);
+  let kept = 0;
   edges.forEach((out, from) => {
-    if (keep[from]) for (const to of out) if (keep[to]) indegree[to] = (indegree[to] as number) + 1;
+    if (!keep[from]) return;
+    kept++;
+    for (let e = 0; e < out.length; e += 2) if (keep[out[e] as number]) indegree[out[e] as number] = (indegree[out[e] as number] as number) + 1;
   });
   const queue: number[] = [];
-  let kept = 0;
-  for (let n = 0; n < edges.length; n++) if (keep[n]) (kept++, indegree[n] === 0 && queue.push(n));
-  let removed = 0;
+  for (let n = 0; n < edges.length; n++) if (keep[n] && indegree[n] === 0) queue.push(n);
+  const order: number[] = [];
   while (queue.length > 0) {
-    const n = queue.pop() as number;
-    removed++;
-    for (const to of edges[n] as number[]) {
+    const n = queue.shift() as number;
+    order.push(n);
+    const out = edges[n] as number[];
+    for (let e = 0; e < out.length; e += 2) {
+      const to = out[e] as number;
       if (!keep[to]) continue;
       indegree[to] = (indegree[to] as number) - 1;
       if (indegree[to] === 0) queue.push(to);
     }
   }
-  return removed < kept;
+  return order.length === kept ? order : undefined;
 }
 
 const classCache = new Map<string, AtomClasses>();
@@ -312,8 +380,8 @@ function joint(alphabet: Alphabet, a: AtomClasses, b: AtomClasses): AtomClasses 
   return found;
 }
 
-/** One atom per combination of the automata's atom classes, in the alphabet's order of preference. */
-function productClasses(dfas: readonly Dfa[]): readonly number[] {
+/** The classes of atoms the automata all move alike on (one atom of each leads, in the alphabet's order of preference). */
+function productClasses(dfas: readonly Dfa[]): AtomClasses {
   const alphabet = (dfas[0] as Dfa).alphabet;
-  return dfas.slice(1).reduce((classes, dfa) => joint(alphabet, classes, dfa.classes), (dfas[0] as Dfa).classes).atoms;
+  return dfas.slice(1).reduce((classes, dfa) => joint(alphabet, classes, dfa.classes), (dfas[0] as Dfa).classes);
 }

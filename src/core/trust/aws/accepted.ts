@@ -79,6 +79,7 @@ export function acceptedThrough(policy: Policy, allow: StatementView, extra: Rea
     if (index === choices.length) return search(policy, chosen, infinite);
     for (const option of choices[index] as ReadonlyArray<readonly [string, Pred]>) {
       const next = [...chosen, option];
+      if (--policy.budget < 0) throw new OutOfBudget();
       if (!constraintsOf(policy.session.alphabet, next)) continue;
       const found = pick(index + 1, next);
       if (found) return found;

@@ -93,7 +93,8 @@ const REASONS: Readonly<Record<PinVerdict, string>> = {
 function pinVerdict(problem: TrustProblem): { verdict: AuditVerdict; reasons: string[] } {
   const pins = problem.grammar.pins;
   if (!pins) return plainVerdict(problem);
-  const result = classifyPins(pins, (free, reading) => acceptedByPolicy(problem.policy, [], reading, free)?.token);
+  const exact = problem.views.every((view) => view.never || view.unknown.length === 0);
+  const result = classifyPins(pins, (free, reading) => acceptedByPolicy(problem.policy, [], reading, free)?.token, exact);
   const names = pinClaims(problem.grammar, pins);
   if (result.verdict === undefined) {
     const [low, high] = result.range ?? ['pinned', 'open'];

@@ -19,7 +19,9 @@ import { checkGrantees, type GranteeFinding } from './grantees.js';
 import { narrowerToken } from './narrower.js';
 import { classifyPins } from '../pins.js';
 import { setUp, type RuleView, type TrustProblem, type TrustQuestion } from './trust-problem.js';
-import { ANY_TEXT } from '../lang/lang.js';
+import type { StatementView } from './statement-view.js';
+import { and, ANY_TEXT, not, toDfa, type Lang } from '../lang/lang.js';
+import { isEmpty } from '../lang/dfa.js';
 import type { TokenGrammar } from '../grammar/grammar.js';
 
 export type Claims = Readonly<Record<string, string>>;
@@ -71,6 +73,18 @@ function unknownsOf(problem: TrustProblem, allowLabel: string): string[] {
   return [...(allow?.unknown ?? []).map((why) => `${allowLabel}: ${why}`), ...problem.policy.denies.filter((deny) => deny.unknown.length > 0 && !deny.never).flatMap((deny) => deny.unknown.map((why) => `${deny.label} (Deny): ${why}`))];
 }
 
+/** Whether the Allow and every Deny that can apply are free of what claimcheck cannot see. */
+function seesAll(problem: TrustProblem, allow: StatementView): boolean {
+  return allow.unknown.length === 0 && problem.policy.denies.every((deny) => deny.never || deny.unknown.length === 0);
+}
+
+/** Whether the Allow's own conditions on the rule's claim keep it within the rule: no token through it breaks the rule. */
+function withinRule(problem: TrustProblem, allow: StatementView, rule: ClaimRule, lang: Lang): boolean {
+  const preds = allow.preds.filter(([claim]) => claim === rule.claim).map(([, pred]) => pred);
+  if (preds.length === 0 || preds.every((pred) => pred.missing)) return false;
+  return isEmpty(toDfa(and(...preds.flatMap((pred) => pred.langs), not(lang)), problem.policy.session.alphabet));
+}
+
 /** Gaps: for each Allow and each rule AWS can see, a token accepted that breaks the rule. */
 function gaps(problem: TrustProblem): Finding[] {
   const findings: Finding[] = [];
@@ -82,10 +96,12 @@ function gaps(problem: TrustProblem): Finding[] {
         if (acceptedThrough(problem.policy, allow, [], 'possible')) findings.push({ kind: 'undecided', about: `whether ${allow.label} accepts a token that breaks ${view.rule.source}`, why: [`the rule ${view.rule.source}: ${(view.lang as { unsupported: string }).unsupported}`] });
         continue;
       }
+      if ('lang' in view.lang && withinRule(problem, allow, view.rule, view.lang.lang)) continue;
       const extra = [[view.rule.claim, broken] as const];
       const possible = acceptedThrough(problem.policy, allow, extra, 'possible');
       if (!possible) continue;
-      const definite = acceptedThrough(problem.policy, allow, extra, 'definite');
+      // Nothing unknown in play: both readings are one.
+      const definite = seesAll(problem, allow) ? possible : acceptedThrough(problem.policy, allow, extra, 'definite');
       if (definite) findings.push({ kind: 'gap', statement: allow.label, rule: view.rule, token: definite.claims });
       else findings.push({ kind: 'undecided', about: `whether ${allow.label} accepts a token that breaks ${view.rule.source}`, why: unknownsOf(problem, allow.label), token: possible.claims });
     }
@@ -116,7 +132,8 @@ function usable(problem: TrustProblem): { witness: Claims | undefined; finding: 
 function pinFindings(problem: TrustProblem, allowUnpinned: boolean): Finding[] {
   const pins = problem.grammar.pins;
   if (allowUnpinned || !pins) return [];
-  const result = classifyPins(pins, (free, reading) => acceptedByPolicy(problem.policy, [], reading, free)?.token);
+  const exact = problem.views.every((view) => view.never || view.unknown.length === 0);
+  const result = classifyPins(pins, (free, reading) => acceptedByPolicy(problem.policy, [], reading, free)?.token, exact);
   if (result.verdict === 'open' && result.example) return [{ kind: 'unpinned', noun: pins.noun, token: result.example.claims }];
   if (result.verdict === undefined && result.range?.[1] === 'open') {
     return [{ kind: 'undecided', about: `whether the policy pins a ${pins.noun} of the issuer`, why: problem.policy.allows.flatMap((allow) => unknownsOf(problem, allow.label)), ...(result.example ? { token: result.example.claims } : {}) }];

@@ -68,6 +68,19 @@ function valueNfa(base: string, value: string, variables: boolean): Nfa {
   return base.endsWith('IgnoreCase') ? foldedNfa(text) : literal(text);
 }
 
+const valueLangs = new Map<string, Lang>();
+
+/** A policy value's language, one object per operator base and text (so that roles and statements share automata). */
+function valueLang(base: string, value: string, variables: boolean): Lang {
+  const key = `${base}\n${variables}\n${value}`;
+  let lang = valueLangs.get(key);
+  if (!lang) {
+    if (valueLangs.size > 20_000) valueLangs.clear();
+    valueLangs.set(key, (lang = fromNfa(valueNfa(base, value, variables))));
+  }
+  return lang;
+}
+
 const NEGATED = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike']);
 const MODELLED = new Set(['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike', 'Bool', 'Null']);
 
@@ -76,7 +89,7 @@ function predOf(operator: Operator, values: readonly string[], variables: boolea
     const lower = values.map((value) => value.toLowerCase());
     return { langs: [lower.includes('false') ? ANY_TEXT : NO_TEXT], missing: lower.includes('true') };
   }
-  const each = values.map((value) => fromNfa(valueNfa(operator.base, value, variables && operator.base.startsWith('String'))));
+  const each = values.map((value) => valueLang(operator.base, value, variables && operator.base.startsWith('String')));
   const negated = NEGATED.has(operator.base);
   // A negated operator holds when no value matches: one complement per value, each small.
   const holds = negated ? each.map(not) : [or(...each)];

@@ -9,21 +9,22 @@ import { constraintsOf } from './accepted.js';
 import { notPreds, type Pred } from './condition-pred.js';
 import type { TrustProblem } from './trust-problem.js';
 
-const MAX_SEARCHES = 60;
+/** Steps (choices tried, searches made) before this direction gives up: a note is not worth more. */
+const MAX_STEPS = 400;
 
 /** A token that meets `met` (the rules) and that every Allow statement refuses, if one is found. */
 export function narrowerToken(problem: TrustProblem, met: ReadonlyArray<readonly [string, Pred]>): Witness | undefined {
   const allows = problem.policy.allows.filter((allow) => !allow.never);
-  let searches = 0;
+  let steps = 0;
   const pick = (index: number, chosen: ReadonlyArray<readonly [string, Pred]>): Witness | undefined => {
-    if (searches >= MAX_SEARCHES) return undefined;
+    if (++steps > MAX_STEPS) return undefined;
     if (index === allows.length) {
       const built = constraintsOf(problem.policy.session.alphabet, chosen);
-      searches++;
       return built ? solve(problem.policy.session, built) : undefined;
     }
     for (const [claim, negated] of (allows[index] as (typeof allows)[number]).preds.flatMap(([name, pred]) => notPreds(pred).map((option) => [name, option] as const))) {
       const next = [...chosen, [claim, negated] as const];
+      if (++steps > MAX_STEPS) return undefined;
       if (!constraintsOf(problem.policy.session.alphabet, next)) continue;
       const found = pick(index + 1, next);
       if (found) return found;

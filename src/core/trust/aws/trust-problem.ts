@@ -3,7 +3,8 @@
 // so that every later search shares compiled automata.
 import { grammarFor, platformOfIssuer, type GrammarPlatform } from '../grammar/choose.js';
 import { fieldsOf, modelledClaims, type TokenGrammar } from '../grammar/grammar.js';
-import { alphabetOf, type Lang } from '../lang/lang.js';
+import { alphabetOf, charSetsOfLang, type Lang } from '../lang/lang.js';
+import { cutsOf } from '../lang/alphabet.js';
 import { ruleLang, type RuleLang } from '../lang/rule-lang.js';
 import { openSession } from '../solve.js';
 import type { ClaimRule } from '../../rules/rules.js';
@@ -72,19 +73,27 @@ function computeVisible(grammar: TokenGrammar, keys: IssuerKeys): Set<string> {
   return visible;
 }
 
+const cutsCache = new WeakMap<TokenGrammar, ReadonlySet<number>>();
+
+/** Where the grammar's character sets cut the universe (once per grammar). */
+function grammarCuts(grammar: TokenGrammar): ReadonlySet<number> {
+  let cuts = cutsCache.get(grammar);
+  if (!cuts) cutsCache.set(grammar, (cuts = cutsOf(Object.values(grammar.fields).flatMap((field) => [...charSetsOfLang(field.lang)]))));
+  return cuts;
+}
+
 export function setUp(question: TrustQuestion, rules: readonly ClaimRule[] = []): TrustProblem {
   const grammar = grammarOf(question);
   const isProvider = providerTest(question.keys.prefix, question.providerArn);
   const resolve = providerKeys(question.keys.prefix, keyedClaims(question.keys), modelledClaims(grammar));
   const views = viewsFor(question.policy, (statement) => coversProvider(statement, isProvider) && coversAction(statement, WEB_IDENTITY), resolve);
-  const visible = visibleClaims(grammar, question.keys);
+  const visible = rules.length > 0 ? visibleClaims(grammar, question.keys) : new Set<string>();
   const ruleViews = rules.map((rule) => ({ rule, lang: visible.has(rule.claim) ? ruleLang(rule) : undefined }));
   const langs: Lang[] = [
-    ...Object.values(grammar.fields).map((field) => field.lang),
     ...views.flatMap((view) => view.preds.flatMap(([, pred]) => pred.langs)),
     ...ruleViews.flatMap((view) => (view.lang && 'lang' in view.lang ? [view.lang.lang] : [])),
   ];
-  const session = openSession(grammar, alphabetOf(langs));
+  const session = openSession(grammar, alphabetOf(langs, grammarCuts(grammar)));
   const policy: Policy = {
     session,
     allows: views.filter((view) => view.effect === 'Allow'),

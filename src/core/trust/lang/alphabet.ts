@@ -17,22 +17,39 @@ export interface Alphabet {
 }
 
 const ALWAYS_CUT: readonly number[] = Array.from({ length: 0x80 }, (_, i) => i);
+const cache = new Map<string, Alphabet>();
 
-/** The alphabet that tells apart every set given (and each ASCII character). */
-export function alphabetFor(sets: Iterable<CharSet>): Alphabet {
-  const cuts = new Set<number>(ALWAYS_CUT);
+/** Where the sets cut the universe (each ASCII character apart too). */
+export function cutsOf(sets: Iterable<CharSet>, base: Iterable<number> = ALWAYS_CUT): Set<number> {
+  const cuts = new Set<number>(base);
   for (const set of [ANY, ...sets]) {
     for (let i = 0; i < set.length; i += 2) {
       cuts.add(set[i] as number);
       cuts.add((set[i + 1] as number) + 1);
     }
   }
+  return cuts;
+}
+
+/** The alphabet that tells apart every set given (and each ASCII character, and `base` cuts); equal cuts give the same object. */
+export function alphabetFor(sets: Iterable<CharSet>, base?: ReadonlySet<number>): Alphabet {
+  const cuts = cutsOf(sets, base ?? ALWAYS_CUT);
   const starts = Int32Array.from([...cuts].filter((cut) => cut <= 0x10ffff + 1).sort((a, b) => a - b));
+  const key = starts.join(',');
+  let alphabet = cache.get(key);
+  if (!alphabet) {
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, (alphabet = build(starts, key)));
+  }
+  return alphabet;
+}
+
+function build(starts: Int32Array, key: string): Alphabet {
   // The last cut (0x110000) ends the universe; it starts no atom.
   const size = starts.length - 1;
   const representatives = Array.from({ length: size }, (_, atom) => representative(starts[atom] as number, (starts[atom + 1] as number) - 1));
   const preference = Int32Array.from(Array.from({ length: size }, (_, atom) => atom).sort((a, b) => rank(representatives[a] as string) - rank(representatives[b] as string) || a - b));
-  return { starts, size, representatives, preference, key: Array.from(starts).join(',') };
+  return { starts, size, representatives, preference, key };
 }
 
 /** The readable character of an interval: a letter, a digit, then punctuation, then its first. */
@@ -45,12 +62,12 @@ function representative(lo: number, hi: number): string {
 }
 
 function rank(char: string): number {
-  if (/[a-z]/.test(char)) return 0;
-  if (/[0-9]/.test(char)) return 1;
-  if (/[A-Z]/.test(char)) return 2;
-  if (/[-_.]/.test(char)) return 3;
-  if (/[\x21-\x7e]/.test(char)) return 4;
-  return 5;
+  const code = char.codePointAt(0) as number;
+  if (code >= 0x61 && code <= 0x7a) return 0;
+  if (code >= 0x30 && code <= 0x39) return 1;
+  if (code >= 0x41 && code <= 0x5a) return 2;
+  if (char === '-' || char === '_' || char === '.') return 3;
+  return code >= 0x21 && code <= 0x7e ? 4 : 5;
 }
 
 /** The atom a code point falls in. */

@@ -71,13 +71,18 @@ export function atomClasses(dfa: Dfa): AtomClasses {
 
 /** The classes that tell apart what each of the given classes tells apart. */
 export function jointClasses(alphabet: Alphabet, parts: readonly AtomClasses[]): AtomClasses {
-  const raw = new Int32Array(alphabet.size);
-  const keys = new Map<string, number>();
-  for (let atom = 0; atom < alphabet.size; atom++) {
-    const key = parts.map((part) => part.of[atom]).join(',');
-    let id = keys.get(key);
-    if (id === undefined) keys.set(key, (id = keys.size));
-    raw[atom] = id;
+  let raw = new Int32Array(alphabet.size);
+  for (const part of parts) {
+    // Pairs (class so far, class of this part) numbered as they come.
+    const keys = new Map<number, number>();
+    const next = new Int32Array(alphabet.size);
+    for (let atom = 0; atom < alphabet.size; atom++) {
+      const key = (raw[atom] as number) * (part.atoms.length + 1) + (part.of[atom] as number);
+      let id = keys.get(key);
+      if (id === undefined) keys.set(key, (id = keys.size));
+      next[atom] = id;
+    }
+    raw = next;
   }
   return renumbered(raw, alphabet.preference);
 }

@@ -18,31 +18,72 @@ export function fromNfa(nfa: Nfa): Lang {
   return { nfa };
 }
 
+const negations = new WeakMap<Lang, Lang>();
+
+/** The complement (one object per language, so that its automaton is built once). */
 export function not(lang: Lang): Lang {
-  return 'not' in lang ? lang.not : { not: lang };
+  if ('not' in lang) return lang.not;
+  let negated = negations.get(lang);
+  if (!negated) negations.set(lang, (negated = { not: lang }));
+  return negated;
+}
+
+const ids = new WeakMap<Lang, number>();
+let nextId = 1;
+const combined = new Map<string, Lang>();
+
+function idOf(lang: Lang): number {
+  let id = ids.get(lang);
+  if (id === undefined) ids.set(lang, (id = nextId++));
+  return id;
+}
+
+/** One object per combination of the same parts, so that its automaton is built once. */
+function combine(mode: 'and' | 'or', langs: readonly Lang[]): Lang {
+  if (langs.length === 1) return langs[0] as Lang;
+  const key = `${mode}:${langs.map(idOf).join(',')}`;
+  let lang = combined.get(key);
+  if (!lang) {
+    if (combined.size > 50_000) combined.clear();
+    combined.set(key, (lang = mode === 'and' ? { and: [...langs] } : { or: [...langs] }));
+  }
+  return lang;
 }
 
 export function and(...langs: Lang[]): Lang {
-  return langs.length === 1 ? (langs[0] as Lang) : { and: langs };
+  return combine('and', langs);
 }
 
 export function or(...langs: Lang[]): Lang {
-  return langs.length === 1 ? (langs[0] as Lang) : { or: langs };
+  return combine('or', langs);
 }
 
-/** Every character set the expression reads. */
-export function charSetsOfLang(lang: Lang, out: CharSet[] = []): CharSet[] {
-  if ('nfa' in lang) out.push(...charSetsOf(lang.nfa));
-  else if ('not' in lang) charSetsOfLang(lang.not, out);
-  else for (const part of 'and' in lang ? lang.and : lang.or) charSetsOfLang(part, out);
-  return out;
+const setsCache = new WeakMap<object, readonly CharSet[]>();
+
+/** Every character set the expression reads (distinct sets, cached per language). */
+export function charSetsOfLang(lang: Lang): readonly CharSet[] {
+  const key = 'nfa' in lang ? lang.nfa : lang;
+  let sets = setsCache.get(key);
+  if (!sets) {
+    if ('nfa' in lang) sets = distinct(charSetsOf(lang.nfa));
+    else if ('not' in lang) sets = charSetsOfLang(lang.not);
+    else sets = distinct(('and' in lang ? lang.and : lang.or).flatMap((part) => [...charSetsOfLang(part)]));
+    setsCache.set(key, sets);
+  }
+  return sets;
 }
 
-/** The alphabet that tells apart every character set of these languages. */
-export function alphabetOf(langs: Iterable<Lang>): Alphabet {
+function distinct(sets: readonly CharSet[]): CharSet[] {
+  const seen = new Map<string, CharSet>();
+  for (const set of sets) seen.set(set.join(','), set);
+  return [...seen.values()];
+}
+
+/** The alphabet that tells apart every character set of these languages (and the cuts given). */
+export function alphabetOf(langs: Iterable<Lang>, cuts?: ReadonlySet<number>): Alphabet {
   const sets: CharSet[] = [];
-  for (const lang of langs) charSetsOfLang(lang, sets);
-  return alphabetFor(sets);
+  for (const lang of langs) sets.push(...charSetsOfLang(lang));
+  return alphabetFor(sets, cuts);
 }
 
 const compiled = new WeakMap<object, Map<string, Dfa>>();
