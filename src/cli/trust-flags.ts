@@ -25,6 +25,7 @@ export const PLATFORM_TRUST_FLAGS: Flags = {
   tag: { kind: 'list', value: 'name', description: 'GitHub, GitLab, Buildkite, CircleCI: trust this tag (e.g. v*).' },
   environment: { kind: 'list', value: 'name', description: 'GitHub: trust jobs in this deployment environment (with --branch: in it and on that branch).' },
   'pull-request': { kind: 'boolean', description: 'GitHub: trust pull_request workflows (their subject).' },
+  'sub-format': { kind: 'string', value: 'legacy|immutable|both', description: 'Gone: the policy pins the repository on the keys AWS evaluates, which both subject formats carry.' },
   'org-id': { kind: 'string', value: 'uuid', description: 'CircleCI: the organization ID (its issuer).' },
   'project-id': { kind: 'list', value: 'id', description: "CircleCI: trust jobs of this project (its UUID; repeatable). GitLab: the project's numeric id." },
   'project-path': { kind: 'string', value: 'group/project', description: 'GitLab: the project to trust (subgroups allowed).' },
@@ -40,7 +41,7 @@ export const PLATFORM_TRUST_FLAGS: Flags = {
 };
 
 const OWNED: Readonly<Record<Platform, readonly string[]>> = {
-  github: ['repository', 'owner-id', 'repository-id', 'pull-request'],
+  github: ['repository', 'owner-id', 'repository-id', 'pull-request', 'sub-format'],
   circleci: ['org-id', 'project-id'],
   gitlab: ['project-path', 'project-id', 'namespace-id', 'protected'],
   buildkite: ['organization', 'pipeline', 'organization-id', 'pipeline-id'],
@@ -135,6 +136,7 @@ function refRule(flags: ParsedFlags, claim: string): ClaimRule | undefined {
 }
 
 function fromGithub(flags: ParsedFlags): FlagRules {
+  if (flags.strings.has('sub-format')) throw new UsageError('--sub-format is gone: the policy pins the repository on the keys AWS evaluates (repository, repository_id), which legacy and immutable subjects both carry; on GitHub Enterprise Server there is only the legacy subject');
   const repository = flags.strings.get('repository');
   if (repository !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*\/[A-Za-z0-9._-]+$/.test(repository)) throw new UsageError(`--repository ${shown(repository)} is not owner/repo`);
   const ownerId = numericId('--owner-id', flags.strings.get('owner-id'));
