@@ -5,7 +5,7 @@
 // (git refs hold no `:`, `?`, spaces or `..`; ids are numbers; UUIDs are UUIDs; `*` alone pins
 // nothing); what the platform's keys cannot express is refused with the reason.
 import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketUuid } from '../core/trust/aws/platforms/bitbucket.js';
-import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning } from '../core/trust/aws/platforms/buildkite.js';
+import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning, buildkiteTagBranchNotice } from '../core/trust/aws/platforms/buildkite.js';
 import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning } from '../core/trust/aws/platforms/gitlab.js';
 import { branchTrustNotice, namesOnlyWarning } from '../core/trust/aws/platforms/github.js';
 import type { Alternative, ClaimRule, PatternToken } from '../core/rules/rules.js';
@@ -197,16 +197,21 @@ function fromBuildkite(flags: ParsedFlags): FlagRules {
   const slug = /^[a-z0-9][a-z0-9-]*$/;
   if (!organization || !pipeline || !slug.test(organization) || !slug.test(pipeline)) throw new UsageError('--organization and --pipeline (their slugs: lower-case letters, digits and -) are required with --platform buildkite');
   if (list(flags, 'environment').length > 0) throw new UsageError('Buildkite has no deployment environments in its tokens: trust a --branch or --tag of a pipeline that deploys');
-  const refs = [...list(flags, 'branch').map((branch) => `refs/heads/${refName('--branch', branch)}`), ...list(flags, 'tag').map((tag) => `refs/tags/${refName('--tag', tag)}`)];
+  const branches = list(flags, 'branch').map((branch) => refName('--branch', branch));
+  const tags = list(flags, 'tag').map((tag) => refName('--tag', tag));
+  const refs = [...branches.map((branch) => `refs/heads/${branch}`), ...tags.map((tag) => `refs/tags/${tag}`)];
   if (refs.length === 0) throw new UsageError('say what to trust: --branch or --tag');
   const organizationId = flags.strings.get('organization-id');
   const pipelineId = flags.strings.get('pipeline-id');
+  // A build's branch is any text, `:commit:…:step:` included, so the subject alone cannot tell
+  // branch main from branch "main:commit:x:step:y"; build_branch can (tag builds carry their tag).
   const rules = [
-    rule('sub', refs.map((ref) => `organization:${organization}:pipeline:${pipeline}:ref:${ref}:commit:**`)),
+    rule('sub', refs.map((ref) => `organization:${organization}:pipeline:${pipeline}:ref:${ref}:commit:*:step:**`)),
+    ...(branches.length > 0 ? [rule('build_branch', [...branches, ...tags])] : []),
     ...(organizationId ? [rule('organization_id', [uuid('--organization-id', organizationId)], true)] : []),
     ...(pipelineId ? [rule('pipeline_id', [uuid('--pipeline-id', pipelineId)], true)] : []),
   ];
-  const notices = [...(organizationId === undefined ? [buildkiteSlugsOnlyWarning(organization, pipeline)] : []), ...(list(flags, 'branch').length > 0 ? [buildkiteBranchNotice()] : [])];
+  const notices = [...(organizationId === undefined ? [buildkiteSlugsOnlyWarning(organization, pipeline)] : []), ...(branches.length > 0 ? [buildkiteBranchNotice()] : []), ...(branches.length > 0 && tags.length > 0 ? [buildkiteTagBranchNotice()] : [])];
   return { issuer: flags.strings.get('issuer') ?? BUILDKITE_ISSUER, rules, notices };
 }
 

@@ -10,7 +10,7 @@ import { ClaimcheckError } from '../../src/core/errors.js';
 import { reachOf } from '../../src/core/trust/aws/binding.js';
 import { issuerKeys } from '../../src/core/trust/aws/keys.js';
 import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketUuid } from '../../src/core/trust/aws/platforms/bitbucket.js';
-import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning } from '../../src/core/trust/aws/platforms/buildkite.js';
+import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning, buildkiteTagBranchNotice } from '../../src/core/trust/aws/platforms/buildkite.js';
 import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning } from '../../src/core/trust/aws/platforms/gitlab.js';
 import { parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { webIdentityRequest, type ConditionKeyFamily } from '../harness/sts-context.ts';
@@ -135,6 +135,21 @@ describe('GitLab, Buildkite and Bitbucket flags', () => {
   it('Buildkite: UUIDs checked, slugs lower case', async () => {
     expect((await refusal('--platform', 'buildkite', '--organization', 'acme', '--pipeline', 'deploy', '--organization-id', 'x', '--branch', 'main')).message).toMatch(/--organization-id must be a UUID/);
     expect((await refusal('--platform', 'buildkite', '--organization', 'Acme', '--pipeline', 'deploy', '--branch', 'main')).message).toMatch(/their slugs: lower-case/);
+  });
+
+  it('Buildkite: a branch named "main:commit:x:step:y" is not branch main, though its subject reads like one', async () => {
+    const ORG_ID = '0191f956-0000-4000-8000-000000000001';
+    const { policy, stderr } = await run('--platform', 'buildkite', '--issuer', 'https://agent.buildkite.com', '--organization', 'acme', '--pipeline', 'deploy', '--organization-id', ORG_ID, '--branch', 'main', '--tag', 'v*');
+    const build = (branch: string, ref: string, step = 'deploy') => ({ sub: `organization:acme:pipeline:deploy:ref:${ref}:commit:abc123:step:${step}`, organization_id: ORG_ID, build_branch: branch });
+    const bk = (claims: Record<string, string>) => stsAccepts(policy, 'agent.buildkite.com', 'buildkite', claims);
+    expect(bk(build('main', 'refs/heads/main'))).toBe(true);
+    expect(bk(build('main', 'refs/heads/main', 'deploy:prod'))).toBe(true);
+    expect(bk(build('v1.2', 'refs/tags/v1.2'))).toBe(true);
+    // Same subject as branch main, commit x, step "y:commit:abc123:step:deploy".
+    expect(bk(build('main:commit:x:step:y', 'refs/heads/main:commit:x:step:y'))).toBe(false);
+    expect(bk(build('main:commit:x', 'refs/heads/main:commit:x'))).toBe(false);
+    expect(bk(build('dev', 'refs/heads/dev'))).toBe(false);
+    expect(stderr).toContain(buildkiteTagBranchNotice());
   });
 
   it('Bitbucket: branches refused with the way that works', async () => {

@@ -40,7 +40,7 @@ export interface CompiledPolicy extends CompiledTrust {
 
 /** A token's claims in short: the subject and the claims the rules name. */
 export function describeToken(token: Claims, rules: readonly ClaimRule[]): string {
-  const names = ['sub', ...new Set(rules.map((rule) => rule.claim))].filter((name) => name in token || rules.some((rule) => rule.claim === name));
+  const names = [...new Set(['sub', ...rules.map((rule) => rule.claim)])];
   return names.map((name) => `${name}=${name in token ? JSON.stringify(token[name]) : '(missing)'}`).join(', ');
 }
 

@@ -6,7 +6,9 @@
 //   independent (a deleted project frees its path).
 // - Buildkite: `organization:ORG:pipeline:PIPELINE:ref:REF:commit:SHA:step:KEY`, REF a branch's
 //   refs/heads/… or a tag build's refs/tags/…; organization_id and pipeline_id only when the
-//   job asks for them (--claim).
+//   job asks for them (--claim). A build's branch is whatever it was started with (the API
+//   takes any string), so a branch is any text, `:` included; a tag build comes from a git
+//   tag, whose name git keeps free of `:`.
 // - Bitbucket: `{REPOSITORY}[:{ENVIRONMENT}]:{STEP}`, the environment for deployment steps.
 import { fixed, one, tpl, type Shape, type TokenGrammar } from './grammar.js';
 import { ANY_NONEMPTY, branchOrTagRef, exactly, NUMERIC_ID, re, REF_NAME, TEXT, TEXT_OR_EMPTY, UUID } from './pieces.js';
@@ -102,7 +104,7 @@ const SLUG = '[a-z0-9][a-z0-9-]*';
 const BUILDKITE_FIELDS: Fields = {
   organization: { lang: re(SLUG), example: 'acme', stranger: 'someone-else' },
   pipeline: { lang: re(SLUG), example: 'deploy' },
-  branch: { lang: REF_NAME, example: 'main' },
+  branch: { lang: TEXT, example: 'main' },
   tag: { lang: REF_NAME, example: 'v1' },
   commit: { lang: re('[0-9A-Za-z]+'), example: '9f3182061f1e2cca4702c368cbc039b7dc9d4485' },
   step: { lang: TEXT_OR_EMPTY, example: 'deploy' },

@@ -17,3 +17,8 @@ export function buildkiteBranchNotice(): string {
     'Keep pull requests from forks off this pipeline (or off its agents), and prefer a pipeline that only deploys.'
   );
 }
+
+/** With branches and tags in one policy, build_branch holds both: a tag push's build carries the tag as its branch. */
+export function buildkiteTagBranchNotice(): string {
+  return "Note: with --branch and --tag together, a tag build is trusted when its branch is the tag's name, as Buildkite sets it for a tag push.";
+}
