@@ -170,6 +170,17 @@ describe('policies that pin nothing', () => {
     expect(result.verdict).toBe('fail');
     expect(kinds(result)).toEqual(expect.arrayContaining(['gap', 'unpinned']));
   });
+
+  it('fail for an issuer of unknown subject format when every subject is accepted; a subject pattern is left to the rules', () => {
+    const issuer = 'https://oidc.example.com';
+    const keys = issuerKeys(issuer);
+    const statement = (like: string) => policyOf(allow({ StringEquals: { [`${keys.prefix}:aud`]: AUD }, StringLike: { [`${keys.prefix}:sub`]: like } }, { Federated: provider(keys.prefix) }));
+    const open = check(statement('*'), 'sub=**', { issuer });
+    expect([open.verdict, kinds(open)]).toEqual(['fail', ['unpinned']]);
+    expect(check(statement('*'), 'sub=**', { issuer, allowUnpinned: true }).verdict).toBe('ok');
+    expect(check(statement('?*'), 'sub=**', { issuer }).verdict).toBe('fail');
+    expect(check(statement('project:acme/*'), 'sub=project:acme/**', { issuer }).verdict).toBe('ok');
+  });
 });
 
 describe('a policy IAM would refuse', () => {

@@ -17,7 +17,7 @@ import { notPreds, type Pred } from './condition-pred.js';
 import { acceptedByPolicy, acceptedThrough, OutOfBudget } from './accepted.js';
 import { checkGrantees, type GranteeFinding } from './grantees.js';
 import { narrowerToken } from './narrower.js';
-import { classifyPins } from '../pins.js';
+import { judgePins } from './pin-verdict.js';
 import { setUp, type RuleView, type TrustProblem, type TrustQuestion } from './trust-problem.js';
 import type { StatementView } from './statement-view.js';
 import { and, ANY_TEXT, not, toDfa, type Lang } from '../lang/lang.js';
@@ -130,13 +130,11 @@ function usable(problem: TrustProblem): { witness: Claims | undefined; finding: 
 }
 
 function pinFindings(problem: TrustProblem, allowUnpinned: boolean): Finding[] {
-  const pins = problem.grammar.pins;
-  if (allowUnpinned || !pins) return [];
-  const exact = problem.views.every((view) => view.never || view.unknown.length === 0);
-  const result = classifyPins(pins, (free, reading) => acceptedByPolicy(problem.policy, [], reading, free)?.token, exact);
-  if (result.verdict === 'open' && result.example) return [{ kind: 'unpinned', noun: pins.noun, token: result.example.claims }];
-  if (result.verdict === undefined && result.range?.[1] === 'open') {
-    return [{ kind: 'undecided', about: `whether the policy pins a ${pins.noun} of the issuer`, why: problem.policy.allows.flatMap((allow) => unknownsOf(problem, allow.label)), ...(result.example ? { token: result.example.claims } : {}) }];
+  if (allowUnpinned) return [];
+  const judged = judgePins(problem);
+  if (judged.verdict === 'open' && judged.stranger) return [{ kind: 'unpinned', noun: judged.noun, token: judged.stranger }];
+  if (judged.mayBeOpen) {
+    return [{ kind: 'undecided', about: `whether the policy pins a ${judged.noun} of the issuer`, why: problem.policy.allows.flatMap((allow) => unknownsOf(problem, allow.label)), ...(judged.stranger ? { token: judged.stranger } : {}) }];
   }
   return [];
 }
