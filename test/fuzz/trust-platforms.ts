@@ -44,7 +44,7 @@ const circleciToken = fc
   });
 
 const buildkiteToken = fc
-  .record({ org: pick('acme', 'evil'), pipeline: pick('deploy', 'test'), tag: fc.boolean(), branch: pick('main', 'dev', 'x/y'), name: pick('v1', 'main'), commit: pick('abc123', 'HEAD'), step: pick('deploy', 'a:b', ''), orgId: pick(uuid(5), uuid(6), undefined) })
+  .record({ org: pick('acme', 'evil'), pipeline: pick('deploy', 'test'), tag: fc.boolean(), branch: pick('main', 'dev', 'x/y', 'main:commit:x:step:y'), name: pick('v1', 'main'), commit: pick('abc123', 'HEAD'), step: pick('deploy', 'a:b', ''), orgId: pick(uuid(5), uuid(6), undefined) })
   .map((t) => ({
     sub: `organization:${t.org}:pipeline:${t.pipeline}:ref:${t.tag ? `refs/tags/${t.name}` : `refs/heads/${t.branch}`}:commit:${t.commit}:step:${t.step}`, aud: AUD, iss: 'https://agent.buildkite.com',
     organization_slug: t.org, pipeline_slug: t.pipeline, build_branch: t.branch, ...(t.tag ? { build_tag: t.name } : {}), build_commit: t.commit, ...(t.orgId ? { organization_id: t.orgId } : {}),

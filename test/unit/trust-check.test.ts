@@ -183,6 +183,19 @@ describe('policies that pin nothing', () => {
   });
 });
 
+describe('a claim met only by its absence', () => {
+  it('counts StringNotLike "*" on an optional claim as "the claim is missing", not as impossible (fuzz seed -821158348)', () => {
+    const issuer = 'https://agent.buildkite.com';
+    const keys = issuerKeys(issuer);
+    const policy = policyOf(allow({ StringNotLike: { [`${keys.prefix}:organization_id`]: '*' } }, { Federated: provider(keys.prefix) }));
+    const result = check(policy, 'organization_slug=acme', { issuer, platform: 'buildkite' });
+    expect(kinds(result)).toEqual(expect.arrayContaining(['gap', 'unpinned']));
+    expect(kinds(result)).not.toContain('unusable');
+    expect(result.witness).toMatchObject({ organization_slug: 'acme' });
+    expect(result.witness).not.toHaveProperty('organization_id');
+  });
+});
+
 describe('a policy IAM would refuse', () => {
   it('has no verdict', () => {
     const result = check(policyOf({ ...(allow({ StringEquals: aud }) as object), Resource: '*' }), 'repository=acme/api');

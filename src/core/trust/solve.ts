@@ -76,8 +76,12 @@ function solveShape(session: Session, shape: Shape, constraints: ReadonlyMap<str
   let order = session.orders.get(shape);
   if (!order) session.orders.set(shape, (order = fieldOrder(shape)));
   const fields = order.filter((field) => active.some((item) => item.fields.includes(field)));
-  const states = active.map((item) => advance(item, -1, item.dfa.start));
-  if (states.some((state) => state < 0)) return undefined;
+  // A claim no value satisfies may still be met by its absence (an optional field alone in the claim).
+  const states = active.map((item) => {
+    const state = advance(item, -1, item.dfa.start);
+    return state < 0 && canBeMissing(session, item) ? ONLY_MISSING : state;
+  });
+  if (states.some((state) => state === -1)) return undefined;
   // A claim without fields is decided now: its literal text is accepted or not.
   for (let k = 0; k < active.length; k++) {
     if ((active[k] as Active).fields.length > 0) continue;
@@ -110,6 +114,14 @@ function advance(item: Active, index: number, state: number): number {
 const DONE = -3;
 /** A claim made missing by an absent optional field. */
 const MISSING = -2;
+/** A claim that holds only when missing: its field must be absent. */
+const ONLY_MISSING = -4;
+
+/** Whether the claim may be met by its absence: a lone optional field, and a constraint that holds for a missing claim. */
+function canBeMissing(session: Session, item: Active): boolean {
+  const part = item.template[0];
+  return item.missing && item.template.length === 1 && part !== undefined && 'field' in part && session.grammar.fields[part.field]?.optional === true;
+}
 
 class Search {
   private readonly failed = new Set<string>();
@@ -149,7 +161,8 @@ class Search {
   private *options(field: string, holders: ReadonlyArray<{ item: Active; k: number; index: number }>, states: readonly number[]): Generator<{ value: string | undefined; states: number[] }> {
     const spec = this.session.grammar.fields[field];
     if (!spec) return;
-    const reaches = reachFor(this.session, field, holders.map(({ item }) => item.dfa), holders.map(({ k }) => states[k] as number), this.infinite.has(field));
+    const onlyMissing = holders.some(({ k }) => states[k] === ONLY_MISSING);
+    const reaches = onlyMissing ? [] : reachFor(this.session, field, holders.map(({ item }) => item.dfa), holders.map(({ k }) => states[k] as number), this.infinite.has(field));
     const yielded = new Set<string>();
     for (const reach of reaches) {
       if (this.infinite.has(field) && !reach.many) continue;
