@@ -5,7 +5,10 @@
 // request) is accepted by the double, and a token is refused by the rules.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runs } from './budget.ts';
+import { runs, runsFactor } from './budget.ts';
+
+/** npm run fuzz multiplies the runs (FUZZ_RUNS); the time they may take grows with them. */
+const TIMEOUT = 30_000 * runsFactor();
 import { checkPolicy, type CheckResult } from '../../src/core/trust/aws/check.js';
 import { issuerKeys } from '../../src/core/trust/aws/keys.js';
 import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
@@ -119,16 +122,16 @@ describe('trust-policy --check against the STS double', () => {
     expect(tally.ok).toBeGreaterThan(25);
     expect(tally.fail).toBeGreaterThan(250);
     expect(tally['cannot-verify']).toBeGreaterThan(15);
-  });
+  }, TIMEOUT);
 
   it('keeps its promises on GitHub Enterprise Server (subject and audience only)', () => {
     const tally = run(GHES_ISSUER, 250);
     expect(tally.fail).toBeGreaterThan(30);
-  });
+  }, TIMEOUT);
 
   it.each(PLATFORM_CASES.map((platform) => [platform.name, platform] as const))('keeps its promises on %s', (_, platform) => {
     const tally = runPlatform(platform, 200);
     expect(tally.fail).toBeGreaterThan(20);
     expect(tally.ok).toBeGreaterThan(5);
-  });
+  }, TIMEOUT);
 });

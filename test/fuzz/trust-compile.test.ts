@@ -4,7 +4,7 @@
 // double's, which stands in for AWS; and the one compiler (compileTrust) on every issuer,
 // subjects included, writes nothing the double reads wider than the rules it binds.
 import fc from 'fast-check';
-import { runs } from './budget.ts';
+import { runs, runsFactor } from './budget.ts';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
 import { issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
@@ -82,7 +82,7 @@ describe('compileTrust on every issuer', () => {
       }), runs(25));
     }
     expect(written).toBeGreaterThan(60);
-  });
+  }, 30_000 * runsFactor());
 });
 
 describe('the compiled trust policy', () => {
@@ -108,7 +108,7 @@ describe('the compiled trust policy', () => {
       }),
       runs(1500),
     );
-  });
+  }, 30_000 * runsFactor());
 
   it('accepts values built to match each alternative (the check above is not vacuous)', () => {
     const rules = parseClaimRules('repository_id=1\nref=a*b|**:b\nenvironment=*');
