@@ -295,7 +295,8 @@ async function measure(cases: readonly Case[], settings: Settings, dir: string):
   if (settings.rssRuns > 0 && existsSync(GNU_TIME)) {
     progress(`peak RSS: ${settings.rssRuns} round(s) under ${GNU_TIME}`);
     probe.rssFile = join(dir, 'rss');
-    await rounds(cases, settings.rssRuns, (c) => samples.get(c.id)?.rss.push(Number(readFileSync(probe.rssFile as string, 'utf8').trim())));
+    // GNU time puts "Command exited with non-zero status N" before the figure for a run that exits non-zero (the trust cases do).
+    await rounds(cases, settings.rssRuns, (c) => samples.get(c.id)?.rss.push(Number(readFileSync(probe.rssFile as string, 'utf8').trim().split('\n').at(-1))));
     probe.rssFile = undefined;
   } else if (settings.rssRuns > 0) {
     progress(`peak RSS skipped: ${GNU_TIME} is missing (apt-get install time)`);
