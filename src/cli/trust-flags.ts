@@ -8,6 +8,7 @@ import { bitbucketBranchRefusal, bitbucketRepositoryNotice, bitbucketUuid } from
 import { buildkiteBranchNotice, buildkiteSlugsOnlyWarning, buildkiteTagBranchNotice } from '../core/trust/aws/platforms/buildkite.js';
 import { gitlabEnvironmentRefusal, gitlabPathOnlyWarning } from '../core/trust/aws/platforms/gitlab.js';
 import { branchTrustNotice, namesOnlyWarning } from '../core/trust/aws/platforms/github.js';
+import { keyFamilyOf } from '../core/trust/aws/keys.js';
 import type { Alternative, ClaimRule, PatternToken } from '../core/rules/rules.js';
 import type { Platform } from '../core/rules/rules-file.js';
 import { INPUTS } from '../core/config/inputs.generated.js';
@@ -203,8 +204,13 @@ function fromBuildkite(flags: ParsedFlags): FlagRules {
   if (refs.length === 0) throw new UsageError('say what to trust: --branch or --tag');
   const organizationId = flags.strings.get('organization-id');
   const pipelineId = flags.strings.get('pipeline-id');
+  const issuer = flags.strings.get('issuer') ?? BUILDKITE_ISSUER;
   // A build's branch is any text, `:commit:…:step:` included, so the subject alone cannot tell
   // branch main from branch "main:commit:x:step:y"; build_branch can (tag builds carry their tag).
+  // Where AWS has no build_branch key, the subject carries it for branch builds only.
+  if (branches.length > 0 && tags.length > 0 && (flags.strings.get('condition-keys') ?? keyFamilyOf(issuer)) !== 'buildkite') {
+    throw new UsageError(`--branch with --tag cannot bind for ${issuer}: AWS evaluates only the subject there, and a tag build's subject does not carry its branch; write one policy for the branches and one for the tags`);
+  }
   const rules = [
     rule('sub', refs.map((ref) => `organization:${organization}:pipeline:${pipeline}:ref:${ref}:commit:*:step:**`)),
     ...(branches.length > 0 ? [rule('build_branch', [...branches, ...tags])] : []),
@@ -212,7 +218,7 @@ function fromBuildkite(flags: ParsedFlags): FlagRules {
     ...(pipelineId ? [rule('pipeline_id', [uuid('--pipeline-id', pipelineId)], true)] : []),
   ];
   const notices = [...(organizationId === undefined ? [buildkiteSlugsOnlyWarning(organization, pipeline)] : []), ...(branches.length > 0 ? [buildkiteBranchNotice()] : []), ...(branches.length > 0 && tags.length > 0 ? [buildkiteTagBranchNotice()] : [])];
-  return { issuer: flags.strings.get('issuer') ?? BUILDKITE_ISSUER, rules, notices };
+  return { issuer, rules, notices };
 }
 
 function fromBitbucket(flags: ParsedFlags): FlagRules {

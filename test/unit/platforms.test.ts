@@ -192,19 +192,28 @@ describe('policies from --platform flags', () => {
 
   it.each(['buildkite', 'none'] as const)('Buildkite (%s keys): a build is accepted only on the trusted branch, whatever its branch, commit and step say', (family) => {
     const issuer = family === 'buildkite' ? 'https://agent.buildkite.com' : 'https://buildkite.example.com';
-    const document = compiledFlags('buildkite', ['--issuer', issuer, '--organization', 'acme', '--pipeline', 'deploy', '--organization-id', '0191f956-0000-4000-8000-000000000001', '--branch', 'main', '--tag', 'v*'], family);
-    const token = (ref: string, step: string) => ({ sub: `organization:acme:pipeline:deploy:ref:${ref}:commit:9f31:step:${step}`, organization_slug: 'acme', pipeline_slug: 'deploy', organization_id: '0191f956-0000-4000-8000-000000000001' });
+    // Where AWS has no build_branch key, a tag build's subject cannot carry its branch: branches only.
+    const refs = family === 'buildkite' ? ['--branch', 'main', '--tag', 'v*'] : ['--branch', 'main'];
+    const document = compiledFlags('buildkite', ['--issuer', issuer, '--organization', 'acme', '--pipeline', 'deploy', ...(family === 'buildkite' ? ['--organization-id', '0191f956-0000-4000-8000-000000000001'] : []), ...refs], family);
+    // A tag push's build carries the tag as its branch (build_branch), as Buildkite sets it.
+    const token = (ref: string, step: string, name: string) => ({ sub: `organization:acme:pipeline:deploy:ref:${ref}:commit:9f31:step:${step}`, organization_slug: 'acme', pipeline_slug: 'deploy', organization_id: '0191f956-0000-4000-8000-000000000001', build_branch: name });
     fc.assert(
       fc.property(BRANCH, STEP, fc.boolean(), (name, step, tag) => {
         const ref = `refs/${tag ? 'tags' : 'heads'}/${name}`;
-        const trusted = tag ? name.startsWith('v') && !name.includes('/') : name === 'main';
-        const accepted = accepts(document, issuer, family, token(ref, step));
-        // Never wider than the trust; exact for every ref git can name (no `:`).
+        const trusted = tag ? family === 'buildkite' && name.startsWith('v') && !name.includes('/') : name === 'main';
+        const accepted = accepts(document, issuer, family, token(ref, step, name));
+        // Never wider than the trust; exact for every ref git can name (no `:`), and with the
+        // build_branch key whatever the step key (any text) holds.
         if (accepted) expect(trusted && !name.includes(':'), `${ref} / ${step}`).toBe(true);
-        if (trusted && !name.includes(':') && !name.includes('*')) expect(accepted, `${ref} / ${step}`).toBe(true);
+        const plainStep = family === 'buildkite' || !step.includes(':');
+        if (trusted && !name.includes(':') && !name.includes('*') && plainStep) expect(accepted, `${ref} / ${step}`).toBe(true);
       }),
       runs(300),
     );
+  });
+
+  it('Buildkite: --branch with --tag is refused where AWS sees only the subject', () => {
+    expect(() => compiledFlags('buildkite', ['--issuer', 'https://buildkite.example.com', '--organization', 'acme', '--pipeline', 'deploy', '--branch', 'main', '--tag', 'v*'])).toThrow(/--branch with --tag cannot bind for https:\/\/buildkite\.example\.com: AWS evaluates only the subject there/);
   });
 });
 

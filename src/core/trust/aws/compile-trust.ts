@@ -50,7 +50,8 @@ function subjectRules(request: CompileRequest): ClaimRule[] {
   return request.rules.filter((rule) => conditionKeyFor(request.keys, rule.claim) === undefined && visible.has(rule.claim) && rule.alternatives.every((alternative) => !('regex' in alternative)));
 }
 
-function attempt(request: CompileRequest, carried: readonly ClaimRule[], strict: boolean): { compiled: CompiledTrust; findings: readonly Finding[] } {
+/** The candidate policy; `strict` adds the subject's twice-exclusions (compile-subject.ts). */
+function candidate(request: CompileRequest, carried: readonly ClaimRule[], strict: boolean): CompiledTrust {
   const accepts = (rule: ClaimRule, value: string) => checkRule(rule, { [rule.claim]: value }).held;
   const patterns = carried.length > 0 ? subjectPatterns(grammarOf(request), carried, accepts, strict) : undefined;
   if (carried.length > 0 && !patterns) {
@@ -62,9 +63,13 @@ function attempt(request: CompileRequest, carried: readonly ClaimRule[], strict:
   }
   const key = `${request.keys.prefix}:sub`;
   const subject = patterns && { rules: carried, fragments: patterns.groups.map((group) => ({ key, equals: group.equals?.map(exactValue), like: group.like, notLike: group.notLike })) };
-  const compiled = compileRules(request.rules, { principal: request.principal, keys: request.keys, audience: request.audience }, subject);
+  return compileRules(request.rules, { principal: request.principal, keys: request.keys, audience: request.audience }, subject);
+}
+
+/** The check of a candidate against the rules it binds at AWS. */
+function verify(request: CompileRequest, compiled: CompiledTrust): readonly Finding[] {
   const bound = compiled.bindings.filter((binding) => binding.where !== 'claimcheck').map((binding) => binding.rule);
-  const check = checkPolicy({
+  return checkPolicy({
     policy: readPolicyDocument(compiled.document),
     rules: bound,
     issuer: request.issuer,
@@ -73,8 +78,63 @@ function attempt(request: CompileRequest, carried: readonly ClaimRule[], strict:
     platform: request.platform,
     providerArn: request.principal,
     allowUnpinned: request.allowUnpinned === true,
-  });
-  return { compiled, findings: check.findings };
+  }).findings;
+}
+
+type Verified = { readonly compiled: CompiledTrust; readonly findings: readonly Finding[] };
+
+const hasGap = (findings: readonly Finding[]) => findings.some((finding) => finding.kind === 'gap');
+
+/** Most exclusions tried one at a time for a policy that refuses tokens the rules allow. */
+const MAX_PRUNES = 16;
+
+/**
+ * Exclusions the issuer's grammar makes needless, dropped one at a time while the check finds
+ * no gap and nothing new to say: the compiler adds them for any value (a `*` of the rule must
+ * not span `/` or `:`), but some claims never hold a separator, and each one kept refuses
+ * tokens the rules allow.
+ */
+function pruned(request: CompileRequest, start: Verified): Verified {
+  let best = start;
+  const kinds = (findings: readonly Finding[]) => new Set(findings.map((finding) => finding.kind));
+  const allowed = kinds(start.findings);
+  let tries = 0;
+  const statements = (best.compiled.document as { Statement: Array<{ Condition: Record<string, Record<string, string | string[]>> }> }).Statement;
+  for (let s = 0; s < statements.length; s++) {
+    for (const [key, values] of Object.entries(statements[s]?.Condition.StringNotLike ?? {})) {
+      for (const value of [values].flat()) {
+        if (!best.findings.some((finding) => finding.kind === 'narrower') || tries++ >= MAX_PRUNES) return best;
+        const document = withoutExclusion(best.compiled.document, s, key, value);
+        const findings = verify(request, { ...best.compiled, document });
+        if (!hasGap(findings) && [...kinds(findings)].every((kind) => allowed.has(kind))) best = { compiled: { ...best.compiled, document }, findings };
+      }
+    }
+  }
+  return best;
+}
+
+/** The policy without one StringNotLike value of one statement. */
+function withoutExclusion(document: CompiledTrust['document'], index: number, key: string, value: string): CompiledTrust['document'] {
+  const copy = JSON.parse(JSON.stringify(document)) as CompiledTrust['document'] & { Statement: Array<{ Condition: Record<string, Record<string, string | string[]>> }> };
+  const statement = copy.Statement[index] as { Condition: Record<string, Record<string, string | string[]>> };
+  const notLike = statement.Condition.StringNotLike as Record<string, string | string[]>;
+  const rest = [notLike[key] ?? []].flat().filter((item) => item !== value);
+  if (rest.length > 0) notLike[key] = rest.length === 1 ? (rest[0] as string) : rest;
+  else delete notLike[key];
+  if (Object.keys(notLike).length === 0) delete statement.Condition.StringNotLike;
+  return copy;
+}
+
+/** The candidate the check proves exact (strict only when needed), with needless exclusions dropped. */
+function loosestExact(request: CompileRequest): Verified {
+  const carried = subjectRules(request);
+  const normal = candidate(request, carried, false);
+  let result: Verified = { compiled: normal, findings: verify(request, normal) };
+  if (hasGap(result.findings)) {
+    const strict = candidate(request, carried, true);
+    result = { compiled: strict, findings: verify(request, strict) };
+  }
+  return hasGap(result.findings) ? result : pruned(request, result);
 }
 
 function refusal(request: CompileRequest, findings: readonly Finding[]): ClaimcheckError | undefined {
@@ -95,13 +155,14 @@ function refusal(request: CompileRequest, findings: readonly Finding[]): Claimch
 }
 
 export function compileTrust(request: CompileRequest): CompiledPolicy {
-  const carried = subjectRules(request);
-  let result = attempt(request, carried, false);
-  if (result.findings.some((finding) => finding.kind === 'gap')) result = attempt(request, carried, true);
+  const result = loosestExact(request);
   const error = refusal(request, result.findings);
   if (error) throw error;
   const notes = result.findings.flatMap((finding) => (finding.kind === 'narrower' ? [`Note: the policy refuses some tokens ${request.where.toLowerCase()} allow (the claims AWS evaluates cannot carry the rules exactly for them), e.g. ${describeToken(finding.token, request.rules)}.`] : []));
-  return { ...result.compiled, notes };
+  if (notes.length > 0) return { ...result.compiled, notes };
+  // Exact after all, for every token the issuer can issue: no binding is narrower.
+  const bindings = result.compiled.bindings.map((binding): RuleBinding => (binding.where === 'aws-narrower' ? { rule: binding.rule, where: 'aws', key: binding.key, note: 'exact for every token the issuer can issue (claimcheck checked the policy against its grammar)' } : binding));
+  return { ...result.compiled, bindings, notes };
 }
 
 export type { RuleBinding };
