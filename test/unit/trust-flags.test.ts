@@ -152,6 +152,16 @@ describe('GitLab, Buildkite and Bitbucket flags', () => {
     expect(stderr).toContain(buildkiteTagBranchNotice());
   });
 
+  it('Buildkite: drops the exclusions the grammar makes needless (a commit never holds `:`), so any step key is trusted', async () => {
+    const { policy, stderr } = await run('--platform', 'buildkite', '--issuer', 'https://agent.buildkite.com', '--organization', 'acme', '--pipeline', 'deploy', '--organization-id', '0191f956-0000-4000-8000-000000000001', '--branch', 'main');
+    expect(JSON.stringify(policy)).not.toContain('StringNotLike');
+    expect(stderr).toMatch(/AWS enforces +sub=\S+ +\(agent\.buildkite\.com:sub, exact for every token the issuer can issue/);
+    expect(stderr).not.toMatch(/refuses some tokens/);
+    const build = (branch: string, step: string) => ({ sub: `organization:acme:pipeline:deploy:ref:refs/heads/${branch}:commit:abc:step:${step}`, organization_id: '0191f956-0000-4000-8000-000000000001', build_branch: branch });
+    expect(stsAccepts(policy, 'agent.buildkite.com', 'buildkite', build('main', 'a:step:b/c'))).toBe(true);
+    expect(stsAccepts(policy, 'agent.buildkite.com', 'buildkite', build('main:commit:x:step:y', 'z'))).toBe(false);
+  });
+
   it('Bitbucket: branches refused with the way that works', async () => {
     expect((await refusal('--platform', 'bitbucket', '--workspace', 'acme', '--repository-uuid', '9a8b7c6d-1111-4222-8333-444455556666', '--branch', 'main')).message).toBe(bitbucketBranchRefusal());
     const { stderr } = await run('--platform', 'bitbucket', '--workspace', 'acme', '--repository-uuid', '9a8b7c6d-1111-4222-8333-444455556666');
