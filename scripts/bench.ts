@@ -1,6 +1,7 @@
 // `npm run bench` (scripts/bench.sh): how fast and how big the built bundles are. The
 // loopback issuer, GitHub token endpoint and STS run in this process; each measured process
-// (the Action's main and post steps on Node 24 and 20, the CLI on Node 24, and a bare
+// (the Action's main and post steps on Node 24 and 20, the CLI on Node 24 — assume, and the
+// trust decisions of scripts/bench-trust.ts: --check of 20 statements, audit of 500 roles — and a bare
 // `node -e 0` as the floor) is a child, timed from spawn to exit. Prints Markdown tables;
 // writes the same figures as one JSON document to bench-results.json (with --json, prints
 // that document to stdout instead of the tables). Options: --runs N (measured runs, default
@@ -27,6 +28,7 @@ import type { Runtime } from '../test/harness/runtimes.ts';
 import { startSts } from '../test/harness/sts.ts';
 import { webIdentityTrustPolicy } from '../test/harness/trust-policy.ts';
 import { DEPLOY_ROLE as ROLE } from '../test/harness/world.ts';
+import { writeTrustFixtures, type TrustFixtures } from './bench-trust.ts';
 const GNU_TIME = '/usr/bin/time';
 const RESULTS_FILE = join(REPO_ROOT, 'bench-results.json');
 const BUNDLES = ['main', 'post', 'circleci', 'cli'];
@@ -228,6 +230,12 @@ async function cliAssume(runtime: Runtime, services: Services, dir: string): Pro
   expect(result.code === 0 && result.stdout.includes('"SessionToken"'), `CLI assume on ${runtime.name}`, result);
 }
 
+/** `trust-policy --check` (20 statements, 10 rules: exit 1, it finds gaps) or `audit` (500 roles: exit 1, some are open). */
+async function cliTrust(runtime: Runtime, args: readonly string[], what: string, dir: string): Promise<void> {
+  const result = await run(runtime.node, [join(REPO_ROOT, 'dist/cli/index.js'), ...args], { ...CHILD_ENV, HOME: dir }, TIMEOUT_MS);
+  expect(result.code === 1 && /^(FAIL|\[)/m.test(result.stdout), `CLI ${what} on ${runtime.name}`, result);
+}
+
 async function floor(runtime: Runtime): Promise<void> {
   const result = await run(runtime.node, ['-e', '0'], CHILD_ENV, TIMEOUT_MS);
   expect(result.code === 0, `node -e 0 on ${runtime.name}`, result);
@@ -246,6 +254,11 @@ async function buildCases(services: Services, dir: string, only: readonly string
     );
   }
   cases.push({ id: 'cli-node24', label: 'CLI assume --format json (dist/cli)', runtime: node24, floorId: 'floor-node24', once: () => cliAssume(node24, services, dir) });
+  const trust: TrustFixtures = writeTrustFixtures(dir);
+  cases.push(
+    { id: 'check-node24', label: TRUST_CASES['check-node24'] as string, runtime: node24, floorId: 'floor-node24', once: () => cliTrust(node24, trust.checkArgs, 'trust-policy --check', dir) },
+    { id: 'audit-node24', label: TRUST_CASES['audit-node24'] as string, runtime: node24, floorId: 'floor-node24', once: () => cliTrust(node24, trust.auditArgs, 'audit', dir) },
+  );
   return selected(cases, only);
 }
 
@@ -282,7 +295,8 @@ async function measure(cases: readonly Case[], settings: Settings, dir: string):
   if (settings.rssRuns > 0 && existsSync(GNU_TIME)) {
     progress(`peak RSS: ${settings.rssRuns} round(s) under ${GNU_TIME}`);
     probe.rssFile = join(dir, 'rss');
-    await rounds(cases, settings.rssRuns, (c) => samples.get(c.id)?.rss.push(Number(readFileSync(probe.rssFile as string, 'utf8').trim())));
+    // GNU time puts "Command exited with non-zero status N" before the figure for a run that exits non-zero (the trust cases do).
+    await rounds(cases, settings.rssRuns, (c) => samples.get(c.id)?.rss.push(Number(readFileSync(probe.rssFile as string, 'utf8').trim().split('\n').at(-1))));
     probe.rssFile = undefined;
   } else if (settings.rssRuns > 0) {
     progress(`peak RSS skipped: ${GNU_TIME} is missing (apt-get install time)`);
@@ -309,6 +323,21 @@ function summarize(cases: readonly Case[], samples: Map<string, { ms: number[]; 
       rssMaxKb: rss.length > 0 ? Math.max(...rss) : null,
     };
   });
+}
+
+/** The trust decisions (issue 24): each must decide in under a second, process start included. */
+const TRUST_CASES: Readonly<Record<string, string>> = {
+  'check-node24': 'CLI trust-policy --check: 20 statements, 10 rules (dist/cli)',
+  'audit-node24': 'CLI audit: 500 roles (dist/cli)',
+};
+const TRUST_BUDGET_MS = 1000;
+
+function trustLine(results: readonly CaseResult[]): string {
+  const parts = Object.keys(TRUST_CASES).flatMap((id) => {
+    const result = results.find((r) => r.id === id);
+    return result ? [`${result.label}: median ${result.ms.median.toFixed(1)} ms (p90 ${result.ms.p90.toFixed(1)}), ${result.ms.median < TRUST_BUDGET_MS ? 'under' : 'OVER'} ${TRUST_BUDGET_MS} ms`] : [];
+  });
+  return parts.length === 0 ? 'Trust decisions: not measured.' : `Trust decisions (spawn → exit, Node 24): ${parts.join('; ')}.`;
 }
 
 /** The critical-path budget: the main step's median against floor + 2 × latency + allowance. */
@@ -442,7 +471,7 @@ async function main(): Promise<void> {
   const document = { machine: info, settings: { runs: settings.runs, warmup: settings.warmup, rssRuns: settings.rssRuns, latencyMs: settings.latencyMs }, timings: results, budget: budget ?? null, sizes: { bundles: sizes, action } };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(document, null, 2)}\n`);
   if (settings.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
-  else console.log([header(info), timingTable(results, settings), budgetLine(budget), sizeTable(sizes, action), `JSON: ${RESULTS_FILE}`].join('\n\n'));
+  else console.log([header(info), timingTable(results, settings), budgetLine(budget), trustLine(results), sizeTable(sizes, action), `JSON: ${RESULTS_FILE}`].join('\n\n'));
 }
 
 try {

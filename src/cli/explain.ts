@@ -6,11 +6,11 @@ import { ClaimcheckError } from '../core/errors.js';
 import { inertJson, inertLine, inertLines } from '../core/text/inert-text.js';
 import { systemClock } from '../core/retry.js';
 import { chooseRole } from '../core/aws/role-map.js';
-import { conditionKeyFor, issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/keys.js';
+import { conditionKeyFor, issuerKeys, KEY_FAMILIES, keyFamilyOf, type KeyFamily } from '../core/trust/aws/iam/keys.js';
 import { checkClaimRules, describeClaim, presentedFor, type ClaimRule, type RuleResult } from '../core/rules/rules.js';
 import { ruleBindings } from '../core/trust/aws/compile.js';
 import { githubSubjectKind } from '../core/trust/aws/platforms/github.js';
-import { simulateToken } from '../core/trust/aws/simulate.js';
+import { simulateToken } from '../core/trust/aws/check/simulate.js';
 import { tokenTrustCondition } from '../core/trust/aws/token-policy.js';
 import type { Log } from '../flow/cloud.js';
 import { PRESET_NAMES } from '../platform/presets.js';
@@ -32,7 +32,7 @@ export const EXPLAIN_FLAGS: Flags = {
   claims: { kind: 'string', value: 'rules', description: 'Claim rules to check, as in the claims input (one per line).' },
   'rules-file': { kind: 'string', value: 'path', description: 'A rules file whose rules and role map to check.' },
   'clock-tolerance': { kind: 'string', value: 'seconds', description: 'Allowed clock skew for exp, nbf and iat (default 60).' },
-  'trust-policy': { kind: 'string', value: 'policy.json', description: 'Judge the token against this role trust policy (a policy document or aws iam get-role output), as STS would.' },
+  'trust-policy': { kind: 'string', value: 'policy.json', description: 'Judge the token against this role trust policy (a policy document or aws iam get-role output), as STS would; exit 3 when that turns on a key claimcheck cannot see.' },
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
 };
 
@@ -145,13 +145,17 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
     lines.push('', 'Trust-policy condition that accepts the jobs this token stands for (ids where AWS evaluates them; nothing that changes in every run)', `  ${inertJson(JSON.stringify(condition))}`);
   }
   let policyOk = true;
+  let undecided = false;
   if (policy) {
     const issuer = flags.strings.get('issuer') ?? (typeof claims.iss === 'string' ? claims.iss : '');
     const simulation = simulateToken({ policy, claims, issuer, ...(family ? { family } : {}) });
-    policyOk = simulation.allowed;
+    policyOk = simulation.allowed || simulation.undecided === true;
+    undecided = simulation.undecided === true;
     lines.push('', `Trust policy ${policyPath}`, ...simulation.lines.map((line) => `  ${line}`));
   }
   // Every line is inert for a terminal and a CI log alike; claim values inside were escaped where they were placed.
   io.stdout(`${inertLines(lines.join('\n'))}\n`);
-  return results.every((result) => result.held) && roleOk && policyOk ? 0 : 1;
+  // 3, as for trust-policy --check: the policy's answer turns on what claimcheck cannot see.
+  if (!(results.every((result) => result.held) && roleOk && policyOk)) return 1;
+  return undecided ? 3 : 0;
 }

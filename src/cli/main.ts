@@ -21,9 +21,10 @@ import { renewalOfOtherJob } from './cleanup/records.js';
 import { renewalTokenReader } from './token-source.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } from './explain.js';
 import type { CliIo } from './io.js';
-import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust-policy.js';
+import { TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand } from './trust/trust-policy.js';
 import { AZURE_TRUST_FLAGS, AZURE_TRUST_USAGE } from './trust/azure.js';
 import { GCP_TRUST_POLICY_FLAGS, GCP_TRUST_POLICY_USAGE } from './trust/gcp.js';
+import { AUDIT_FLAGS, AUDIT_USAGE, auditCommand } from './trust/audit.js';
 
 interface Command {
   readonly summary: string;
@@ -57,6 +58,13 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     flags: { ...AZURE_TRUST_FLAGS, ...GCP_TRUST_POLICY_FLAGS, ...TRUST_POLICY_FLAGS },
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     run: (argv, io) => trustPolicyCommand(argv, io),
+  },
+  audit: {
+    summary: 'Say, for every role of an account that trusts an OIDC provider, whether its trust policy pins the repositories or projects it lets in: open, names-only, pinned or cannot-verify.',
+    usage: AUDIT_USAGE,
+    flags: AUDIT_FLAGS,
+    example: 'aws iam get-account-authorization-details --filter Role > account.json && claimcheck audit account.json --rules-file claimcheck.yml',
+    run: (argv, io) => auditCommand(argv, io),
   },
   cleanup: {
     summary: 'Undo what assume left in this job: profiles, renewal folders and their cached credentials, and the credentials it appended to $GITHUB_ENV or $BASH_ENV.',

@@ -1,7 +1,7 @@
 // The rules a CLI command reads: `--claims` lines and a `--rules-file`, the same parsers and
 // checks as the Action's inputs; and a trust policy file for --check and --trust-policy.
 import { ClaimcheckError } from '../core/errors.js';
-import { parseTrustPolicyText, type PolicyDocument } from '../core/trust/aws/policy.js';
+import { parseTrustPolicyText, type PolicyDocument } from '../core/trust/aws/iam/policy.js';
 import { parseClaimRules, RuleSyntaxError, type ClaimRule } from '../core/rules/rules.js';
 import type { RulesDocument } from '../core/rules/rules-file.js';
 import { loadRulesFile, type InputSource } from '../core/config/settings.js';

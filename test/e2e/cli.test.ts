@@ -222,12 +222,16 @@ describe('claimcheck trust-policy', () => {
     expect(await assumeWith(generated, githubClaims({ sub: 'repo:acme/web:ref:refs/heads/main' }))).toBe(1);
   });
 
-  it('from GitHub flags: the named branches and environments only', async () => {
-    const generated = await policy(['--platform', 'github', '--issuer', issuer.url, '--repository', 'acme/api', '--branch', 'main', '--environment', 'prod']);
+  it('from GitHub flags on an issuer with no GitHub keys: the subject carries them, or the flags are refused', async () => {
+    const generated = await policy(['--platform', 'github', '--issuer', issuer.url, '--repository', 'acme/api', '--branch', 'main']);
     expect(await assumeWith(generated, githubClaims())).toBe(0);
-    expect(await assumeWith(generated, githubClaims({ sub: 'repo:acme/api:environment:prod' }))).toBe(0);
-    expect(await assumeWith(generated, githubClaims({ sub: 'repo:acme/api:environment:staging' }))).toBe(1);
+    expect(await assumeWith(generated, githubClaims({ sub: 'repo:acme/api:ref:refs/heads/dev' }))).toBe(1);
+    expect(await assumeWith(generated, githubClaims({ sub: 'repo:acme/api:environment:prod' }))).toBe(1);
     expect(await assumeWith(generated, githubClaims({ sub: 'repo:acme/api:pull_request' }))).toBe(1);
+    // main AND prod: a job in an environment has the environment subject, which names no ref.
+    const both = await cli(['trust-policy', '--account-id', '111122223333', '--platform', 'github', '--issuer', issuer.url, '--repository', 'acme/api', '--branch', 'main', '--environment', 'prod']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/^INPUT_INVALID: The rules cannot be written as a trust policy for 127\.0\.0\.1:\d+: .* no subject of the issuer carries repository=acme\/api and ref=refs\/heads\/main and environment=prod together/m);
   });
 
   it('from CircleCI flags: the named project, any user', async () => {
@@ -242,6 +246,7 @@ describe('claimcheck trust-policy', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('resource "aws_iam_openid_connect_provider" "ci" {\n  url            = "https://token.actions.githubusercontent.com"\n  client_id_list = ["sts.amazonaws.com"]\n}');
     expect(result.stdout).toContain('"Federated" = aws_iam_openid_connect_provider.ci.arn');
-    expect(result.stdout).toContain('"StringLike" = {\n          "token.actions.githubusercontent.com:sub" = ["repo:acme/api:ref:refs/tags/v*", "repo:acme@*/api@*:ref:refs/tags/v*"]');
+    expect(result.stdout).toContain('"StringLike" = {\n          "token.actions.githubusercontent.com:ref" = "refs/tags/v*"');
+    expect(result.stdout).toContain('"StringNotLike" = {\n          "token.actions.githubusercontent.com:ref" = ["*/*/*/*", "*:*"]');
   });
 });

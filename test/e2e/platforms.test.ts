@@ -198,8 +198,8 @@ describe('GitLab: --platform gitlab', () => {
     expect(environment.stderr).toMatch(/AWS cannot check a GitLab job's environment/);
     // A self-managed instance: AWS sees no GitLab claims there, so an id cannot bind.
     const selfManaged = await cli(['trust-policy', '--account-id', ACCOUNT, '--platform', 'gitlab', '--issuer', 'https://gitlab.example.com', '--project-path', 'acme/api', '--project-id', '42', '--branch', 'main']);
-    expect(selfManaged.code).toBe(1);
-    expect(selfManaged.stderr).toMatch(/^INPUT_INVALID: AWS evaluates no project_id claim for tokens of gitlab\.example\.com, so --project-id cannot bind there\./);
+    expect(selfManaged.code).toBe(2);
+    expect(selfManaged.stderr).toMatch(/project_id=42 cannot bind at AWS for this issuer \(AWS has no condition key for project_id in tokens of gitlab\.example\.com\)/);
   });
 
   it('fails closed in the README form: no credentials and no next command without a token', async () => {
@@ -252,8 +252,11 @@ describe('Buildkite: --platform buildkite', () => {
     expect(await stsAccepts(policy, buildkite, buildkiteClaims({}, 'refs/tags/v1.2.0'))).toBe(true);
     expect(await stsAccepts(policy, buildkite, buildkiteClaims({ step_key: null }))).toBe(true);
     expect(await stsAccepts(policy, buildkite, buildkiteClaims({}, 'refs/heads/dev'))).toBe(false);
-    // A build started on a branch named "main:commit:x": IAM's * for the commit would take it.
+    // A build started on a branch named "main:commit:x" (the API takes any branch name): IAM's * for the commit would take it.
     expect(await stsAccepts(policy, buildkite, buildkiteClaims({ build_branch: 'main:commit:x' }, 'refs/heads/main:commit:x'))).toBe(false);
+    // ...and "main:commit:x:step:y", whose subject is that of branch main with the step "y:commit:…": build_branch tells them apart.
+    expect(await stsAccepts(policy, buildkite, buildkiteClaims({ build_branch: 'main:commit:x:step:y' }, 'refs/heads/main:commit:x:step:y'))).toBe(false);
+    expect(await stsAccepts(policy, buildkite, buildkiteClaims({ build_branch: 'v1.2.0', build_tag: 'v1.2.0' }, 'refs/tags/v1.2.0'))).toBe(true);
     // The same slugs in another organization, and a re-created pipeline with a new UUID.
     expect(await stsAccepts(policy, buildkite, buildkiteClaims({ organization_id: '0184990a-0000-4000-8000-000000000000' }))).toBe(false);
     expect(await stsAccepts(policy, buildkite, buildkiteClaims({ pipeline_id: '0184990a-0000-4000-8000-000000000001' }))).toBe(false);
@@ -272,7 +275,8 @@ describe('Buildkite: --platform buildkite', () => {
 describe('Bitbucket Pipelines: --platform bitbucket', () => {
   it('takes BITBUCKET_STEP_OIDC_TOKEN; the session names the repository and build; the environment binds at AWS', async () => {
     const { policy, stderr } = await trustPolicy(['--platform', 'bitbucket', '--issuer', bitbucket.url, '--repository-uuid', REPOSITORY_UUID.toUpperCase(), '--environment-uuid', ENVIRONMENT_UUID.slice(1, -1)]);
-    expect(stderr).toBe('');
+    expect(stderr).not.toMatch(/^(Warning|Note)/m);
+    expect(stderr).toMatch(/^  AWS enforces +deploymentEnvironmentUuid=\{0f1e2d3c-aaaa-4bbb-8ccc-dddd00001111\} +\(.*:sub, inside the subject\)$/m);
     sts.setRoles([{ arn: ROLE, trustPolicy: policy }]);
     const token = await bitbucket.sign(bitbucketClaims());
     const env = { BITBUCKET_STEP_OIDC_TOKEN: token, BITBUCKET_REPO_FULL_NAME: 'acme/api', BITBUCKET_BUILD_NUMBER: '77', BITBUCKET_WORKSPACE: 'acme' };
@@ -319,7 +323,8 @@ claims:
     expect(await stsAccepts(policy, gitlab, gitlabClaims({ ref_protected: 'false' }))).toBe(false);
     expect(await stsAccepts(policy, gitlab, gitlabClaims({ pipeline_source: 'merge_request_event' }))).toBe(false);
     const check = await cli(['trust-policy', '--rules-file', rules, '--issuer', gitlab.url, '--condition-keys', 'gitlab', '--check', file('policy.json', JSON.stringify(policy))]);
-    expect([check.code, check.stdout]).toEqual([0, expect.stringMatching(/^OK: the policy accepts tokens the rules allow/m)]);
+    expect([check.code, check.stdout]).toEqual([0, expect.stringMatching(/^OK: no token the issuer could issue is accepted by the policy and refused by a rule AWS can see/m)]);
+    expect(check.stdout).toMatch(/^Only claimcheck checks environment="production"/m);
     sts.setRoles([{ arn: ROLE, trustPolicy: policy }]);
     const step = await cli(['assume', '--platform', 'gitlab', '--rules-file', rules, ...assumeFlags()], { GITLAB_OIDC_TOKEN: await gitlab.sign(gitlabClaims()), CI_SERVER_URL: gitlab.url });
     expect(step.code).toBe(1);
@@ -336,7 +341,7 @@ claims:
     };
     const check = await cli(['trust-policy', '--rules-file', rules, '--issuer', gitlab.url, '--condition-keys', 'gitlab', '--check', file('loose.json', JSON.stringify(loose))]);
     expect(check.code).toBe(1);
-    expect(check.stdout).toMatch(/^FAIL: accepts sub "project_path:acme\/api:ref_type:branch:ref:[^"]+", which the rule sub=/m);
+    expect(check.stdout).toMatch(/^FAIL: Statement\[0\] accepts a token the rule sub="project_path:acme\/api:ref_type:branch:ref:main" refuses:\n  sub="project_path:acme\/api:ref_type:(branch:ref:(?!main")|tag:ref:)[^"]+", project_id="4200001"$/m);
   });
 
   it('compiles Buildkite and Bitbucket rules files on their claims', async () => {
@@ -364,9 +369,9 @@ claims:
     expect(bitbucketTypo.stderr).toMatch(/repository_uuid is not a claim of Bitbucket Pipelines' tokens \(known: sub, aud, iss, workspaceUuid, repositoryUuid/);
     const mixed = await cli(['trust-policy', '--account-id', ACCOUNT, '--platform', 'gitlab', '--rules-file', file('gh.yml', 'version: 1\nplatform: github\nclaims:\n  repository_id: "1"\n')]);
     expect([mixed.code, mixed.stderr]).toEqual([2, expect.stringMatching(/--platform gitlab and the rules file's platform: github disagree/)]);
-    const unpinned = await cli(['trust-policy', '--account-id', ACCOUNT, '--platform', 'gitlab', '--claims', 'project_path=acme/api\nref=main']);
+    const unpinned = await cli(['trust-policy', '--account-id', ACCOUNT, '--platform', 'gitlab', '--claims', 'ref=main']);
     expect(unpinned.code).toBe(1);
-    expect(unpinned.stderr).toMatch(/^INPUT_INVALID: The rules bind no project at AWS: the policy would let every GitLab project's jobs on this instance assume the role\.\nHint: Add a rule on project_id/m);
+    expect(unpinned.stderr).toMatch(/^INPUT_INVALID: The rules pin no project of gitlab\.com: the policy would let every project's jobs assume the role \(e\.g\. sub="project_path:[^"]+".*\)\.\nHint: Add a rule that pins the project/m);
   });
 });
 

@@ -1,6 +1,7 @@
 // The trust policies claimcheck writes, enforced by the STS double standing in for AWS (with
-// GitHub's 2026 provider condition keys): a rules file compiled into a policy, a repository
-// pinned by id, `trust-policy --check` on a live policy, and `explain --trust-policy`.
+// GitHub's 2026 provider condition keys): a rules file compiled into a policy, flags that AND,
+// a repository pinned by id, `trust-policy --check` on a live policy (OK, FAIL with a token STS
+// accepts, cannot verify), `explain --trust-policy`, and `audit` of an account's roles.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +90,9 @@ describe('a rules file compiled into the trust policy', () => {
     expect(stderr).toMatch(/claimcheck only +event_name=push +\(AWS has no condition key for event_name/);
     const loose = await cli(['trust-policy', '--account-id', ACCOUNT, ...ISSUER_FLAGS(), '--claims', 'ref=refs/heads/main']);
     expect(loose.code).toBe(1);
-    expect(loose.stderr).toMatch(/^INPUT_INVALID: The rules pin no repository: the policy would let every GitHub repository's workflows assume the role\./);
+    expect(loose.stderr).toMatch(/^INPUT_INVALID: The rules pin no repository of 127\.0\.0\.1:\d+: the policy would let every repository's jobs assume the role \(e\.g\. sub="repo:someone-else\/api:ref:refs\/heads\/main"/);
+    const opted = await cli(['trust-policy', '--account-id', ACCOUNT, ...ISSUER_FLAGS(), '--claims', 'ref=refs/heads/main', '--allow-unpinned']);
+    expect(opted.code).toBe(0);
   });
 
   it('prints one policy per role map entry, or the one --role names', async () => {
@@ -130,13 +133,19 @@ describe('trust-policy --platform github with ids', () => {
     expect(await stsAccepts(policy, { ...legacy('ref:refs/heads/main'), repository_id: '555', repository_owner_id: '444' })).toBe(false);
   });
 
-  it('without ids, warns why names are weak and takes both formats by default', async () => {
+  it('without ids, warns why names are weak and takes both formats (the keys do not depend on the subject)', async () => {
     const { policy, stderr } = await compile(['--platform', 'github', '--repository', 'acme/api', '--branch', 'main']);
     expect(stderr).toMatch(/by name only\. A deleted or renamed repository frees its name/);
     expect(await stsAccepts(policy, legacy('ref:refs/heads/main'))).toBe(true);
     expect(await stsAccepts(policy, immutable('ref:refs/heads/main'))).toBe(true);
-    const legacyOnly = await compile(['--platform', 'github', '--repository', 'acme/api', '--branch', 'main', '--sub-format', 'legacy']);
-    expect(await stsAccepts(legacyOnly.policy, immutable('ref:refs/heads/main'))).toBe(false);
+  });
+
+  it('ANDs different flags: --branch main --environment prod is main and prod', async () => {
+    const { policy } = await compile(['--platform', 'github', '--repository-id', REPO_ID, '--branch', 'main', '--environment', 'prod']);
+    const prod = { ...immutable('environment:prod'), environment: 'prod' };
+    expect(await stsAccepts(policy, prod)).toBe(true);
+    expect(await stsAccepts(policy, immutable('ref:refs/heads/main'))).toBe(false);
+    expect(await stsAccepts(policy, { ...prod, ref: 'refs/heads/dev' })).toBe(false);
   });
 });
 
@@ -146,16 +155,49 @@ describe('trust-policy --check', () => {
     Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${host}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${host}:sub`]: 'repo:acme/*' } } }],
   });
 
+  /** The claims of the token a FAIL line shows (on the line after it). */
+  function failToken(stdout: string, rule: string): Record<string, string> {
+    const line = new RegExp(`^FAIL: Statement\\[\\d+\\] accepts a token the rule ${rule.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} refuses:\\n {2}(.*)$`, 'm').exec(stdout)?.[1] ?? '';
+    return Object.fromEntries([...line.matchAll(/([\w.\/-]+)="([^"]*)"/g)].map((match) => [match[1], match[2]]));
+  }
+
   it('fails a repo:acme/* policy against rules that pin repository_id, with a token that proves it', async () => {
     const rules = file('rules.yml', RULES);
     const result = await cli(['trust-policy', ...ISSUER_FLAGS(), '--check', file('policy.json', JSON.stringify(loose(issuer.host))), '--rules-file', rules]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAIL: accepts any repository_id: the policy never checks .*:repository_id/);
     // The counterexample is real: STS accepts it under that policy, and the rules refuse it.
-    const line = /e\.g\. a token with (.*)$/m.exec(result.stdout.split('FAIL: accepts any repository_id')[1] ?? '')?.[1] ?? '';
-    const claims = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]));
+    const claims = failToken(result.stdout, `repository_id="${REPO_ID}"`);
+    expect(claims.repository_id).toBeDefined();
     expect(claims.repository_id).not.toBe(REPO_ID);
-    expect(await stsAccepts(loose(issuer.host), claims)).toBe(true);
+    expect(await stsAccepts(loose(issuer.host), { ...claims, repository_owner_id: OWNER_ID })).toBe(true);
+    expect(result.stdout).toMatch(/^FAIL: each FAIL above comes with a token \(or a request\) that STS would accept \(exit 1\)\.$/m);
+  });
+
+  it('fails a second statement and another principal, and cannot verify a key the token does not set', async () => {
+    const rules = file('rules.yml', RULES);
+    const good = (compileOutput: object) => (compileOutput as { Statement: object[] }).Statement[0] as object;
+    const { policy } = await compile(['--rules-file', rules]);
+    const provider = `arn:aws:iam::${ACCOUNT}:oidc-provider/${issuer.host}`;
+    const env = { Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${issuer.host}:aud`]: 'sts.amazonaws.com', [`${issuer.host}:repository_id`]: REPO_ID, [`${issuer.host}:repository_owner_id`]: OWNER_ID }, StringLike: { [`${issuer.host}:sub`]: '*:environment:*' } } };
+    const second = await cli(['trust-policy', ...ISSUER_FLAGS(), '--check', file('p2.json', JSON.stringify({ Version: '2012-10-17', Statement: [good(policy), env] })), '--rules-file', rules]);
+    expect(second.code).toBe(1);
+    const claims = failToken(second.stdout, 'ref=["refs/heads/main","refs/tags/v*"]');
+    expect(await stsAccepts({ Version: '2012-10-17', Statement: [good(policy), env] }, claims)).toBe(true);
+    const root = { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' };
+    const aws = await cli(['trust-policy', ...ISSUER_FLAGS(), '--check', file('p3.json', JSON.stringify({ Version: '2012-10-17', Statement: [good(policy), root] })), '--rules-file', rules]);
+    expect(aws.code).toBe(1);
+    expect(aws.stdout).toMatch(/^FAIL: Statement\[1\] lets the AWS principal arn:aws:iam::111122223333:root assume the role with sts:AssumeRole unconditionally/m);
+    const session = { ...env, Condition: { ...env.Condition, StringEquals: { ...env.Condition.StringEquals, 'sts:RoleSessionName': 'ci' } } };
+    const unseen = await cli(['trust-policy', ...ISSUER_FLAGS(), '--check', file('p4.json', JSON.stringify({ Version: '2012-10-17', Statement: [good(policy), session] })), '--rules-file', rules]);
+    expect(unseen.stdout).toMatch(/^CANNOT VERIFY: whether Statement\[1\] accepts a token that breaks ref=.*: it turns on what claimcheck cannot see — Statement\[1\]: the key sts:RoleSessionName/m);
+    expect(unseen.code).toBe(3);
+  });
+
+  it('refuses a policy file with a key written twice', async () => {
+    const text = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Effect":"Deny","Principal":"*","Action":"sts:*"}]}`;
+    const result = await cli(['trust-policy', ...ISSUER_FLAGS(), '--check', file('dup.json', text), '--rules-file', file('rules.yml', RULES)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^INPUT_INVALID: .*dup\.json is not a trust policy: Statement\[0\]: the key Effect appears twice/m);
   });
 
   it('passes the policy compiled from the same rules, read from aws iam get-role output', async () => {
@@ -170,7 +212,7 @@ describe('trust-policy --check', () => {
 
 describe('explain --trust-policy', () => {
   it('names the statement that accepts a token, or the condition that refuses it with hints', async () => {
-    const { policy } = await compile(['--platform', 'github', '--repository', 'acme/api', '--branch', 'main', '--sub-format', 'legacy']);
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${issuer.host}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${issuer.host}:aud`]: 'sts.amazonaws.com', [`${issuer.host}:sub`]: 'repo:acme/api:ref:refs/heads/main' } } }] };
     const policyPath = file('policy.json', JSON.stringify(policy));
     const explain = async (claims: Record<string, unknown>) => {
       const token = file('token', await issuer.sign(githubClaims(claims)));
@@ -187,5 +229,59 @@ describe('explain --trust-policy', () => {
     expect(refused.stdout).toMatch(/Subject format: GitHub's immutable format/);
     const inEnvironment = await explain({ ...legacy('environment:prod'), environment: 'prod' });
     expect(inEnvironment.stdout).toMatch(/hint: This job uses the environment "prod"/);
+  });
+
+  it('says a key claimcheck cannot see decides, as --check does, and exits 3', async () => {
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${issuer.host}` }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { [`${issuer.host}:aud`]: 'sts.amazonaws.com', 'sts:RoleSessionName': 'deploy' } } }] };
+    const token = file('token', await issuer.sign(githubClaims({})));
+    const result = await cli(['explain', '--token-file', token, '--issuer', issuer.url, '--audience', 'sts.amazonaws.com', '--condition-keys', 'github', '--trust-policy', file('p.json', JSON.stringify(policy))]);
+    expect(result.stdout).toMatch(/CANNOT VERIFY: whether Statement\[0\] \(sts:RoleSessionName\) accepts it is decided by a key claimcheck cannot see/);
+    expect(result.stdout).not.toMatch(/hint:/);
+    expect(result.code).toBe(3);
+  });
+});
+
+describe('inert output', () => {
+  it('trust-policy --token-file writes no control, bidi or zero-width character raw', async () => {
+    const sub = 'repo:acme/api:environment:prod\u0085\u009b2J\u202e\u200b\u2066x';
+    const token = file('token', await issuer.sign(githubClaims({ sub })));
+    for (const format of ['json', 'terraform']) {
+      const result = await cli(['trust-policy', '--account-id', ACCOUNT, '--token-file', token, '--format', format]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(/[\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/u);
+      if (format === 'json') expect((JSON.parse(result.stdout) as { Statement: Array<{ Condition: { StringEquals: Record<string, string> } }> }).Statement[0]?.Condition.StringEquals[`${issuer.host}:sub`]).toBe(sub);
+    }
+  });
+});
+
+describe('claimcheck audit', () => {
+  it('gives each OIDC role its verdict, reads URL-encoded documents, skips the rest, and exits 1 for an open role', async () => {
+    const provider = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+    const trust = (condition: object) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition }] });
+    const aud = { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' };
+    const details = {
+      RoleDetailList: [
+        { RoleName: 'open', Arn: `arn:aws:iam::${ACCOUNT}:role/open`, AssumeRolePolicyDocument: trust({ StringEquals: aud }) },
+        { RoleName: 'names', Arn: `arn:aws:iam::${ACCOUNT}:role/names`, AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust({ StringEquals: aud, StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:acme/api:*' } }))) },
+        { RoleName: 'pinned', Arn: `arn:aws:iam::${ACCOUNT}:role/pinned`, AssumeRolePolicyDocument: trust({ StringEquals: { ...aud, 'token.actions.githubusercontent.com:repository_id': REPO_ID } }) },
+        { RoleName: 'unseen', Arn: `arn:aws:iam::${ACCOUNT}:role/unseen`, AssumeRolePolicyDocument: trust({ StringEquals: { ...aud, 'sts:RoleSessionName': 'x' } }) },
+        { RoleName: 'lambda', Arn: `arn:aws:iam::${ACCOUNT}:role/lambda`, AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] } },
+      ],
+    };
+    const path = file('account.json', JSON.stringify(details));
+    const json = await cli(['audit', path, '--format', 'json']);
+    expect(json.code).toBe(1);
+    const rows = JSON.parse(json.stdout) as Array<{ role: string; issuer: string; verdict: string; reasons: string[] }>;
+    expect(rows.map(({ role, verdict }) => [role, verdict])).toEqual([['open', 'open'], ['unseen', 'cannot-verify'], ['names', 'names-only'], ['pinned', 'pinned']]);
+    expect(rows[0]).toMatchObject({ issuer: 'https://token.actions.githubusercontent.com', reasons: [expect.stringMatching(/^a stranger \(a new name, new ids\) is accepted, e\.g\. sub="repo:someone-else\/api/)] });
+    expect(json.stderr).toMatch(/1 role skipped \(no OIDC provider\)/);
+    const text = await cli(['audit', path]);
+    expect(text.stdout).toMatch(/^open {11}open {2,}token\.actions\.githubusercontent\.com$/m);
+    expect(text.stdout).toMatch(/^4 roles trust an OIDC provider: 1 open, 1 names-only, 1 pinned, 1 cannot-verify; 1 skipped \(no OIDC provider\)\.$/m);
+    const safe = await cli(['audit', file('safe.json', JSON.stringify({ Roles: details.RoleDetailList.slice(2, 3) }))]);
+    expect(safe.code).toBe(0);
+    const dup = await cli(['audit', file('dup.json', '{"Roles":[],"Roles":[]}')]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/^INPUT_INVALID: .*dup\.json is not an account's roles: top level: the key Roles appears twice/m);
   });
 });

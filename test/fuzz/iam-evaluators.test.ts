@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { runs } from './budget.ts';
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 import { evaluateTrustPolicy } from '../harness/trust-policy.ts';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/issuer.example';

@@ -1,16 +1,22 @@
 // The trust-policy compiler against the rule matcher: for random glob rules and claim values,
 // the compiled policy accepts exactly what the rules accept (and where the compiler says its
 // form is narrower, never more), read both by claimcheck's IAM evaluator and by the STS
-// double's, which stands in for AWS.
+// double's, which stands in for AWS; and the one compiler (compileTrust) on every issuer,
+// subjects included, writes nothing the double reads wider than the rules it binds.
 import fc from 'fast-check';
-import { runs } from './budget.ts';
+import { runs, runsFactor } from './budget.ts';
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { issuerKeys, requestContext } from '../../src/core/trust/aws/iam/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { compileRules } from '../../src/core/trust/aws/compile.js';
-import { webIdentityRequest } from '../harness/sts-context.ts';
+import { webIdentityRequest, type ConditionKeyFamily } from '../harness/sts-context.ts';
+import { ClaimcheckError } from '../../src/core/errors.js';
+import { compileTrust } from '../../src/core/trust/aws/compile-trust.js';
+import type { Platform } from '../../src/core/rules/rules-file.js';
+import { GHES_ISSUER, GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
+import { PLATFORM_CASES, platformRules } from './trust-platforms.ts';
 import { evaluateTrustPolicy } from '../harness/trust-policy.ts';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -41,6 +47,44 @@ function policyAccepts(document: object, claims: Record<string, unknown>): boole
   return ours;
 }
 
+/** Every compiled policy, read by the STS double, accepts no token a bound rule refuses (any issuer, keyed or not). */
+function compiledIsSound(issuer: { url: string; prefix: string; family: ConditionKeyFamily | undefined }, platform: Platform, lines: ReadonlyArray<{ claim: string; value: string }>, tokens: ReadonlyArray<Record<string, string>>): boolean {
+  const rules = lines.map(({ claim, value }) => parseClaimRules(`${claim}=${value}`)[0] as ClaimRule);
+  const principal = `arn:aws:iam::123456789012:oidc-provider/${issuer.prefix}`;
+  let compiled;
+  try {
+    compiled = compileTrust({ rules, issuer: issuer.url, keys: issuerKeys(issuer.url, issuer.family ?? 'none'), audience: 'sts.amazonaws.com', principal, platform, where: 'The rules' });
+  } catch (error) {
+    if (error instanceof ClaimcheckError) return false; // refused, with its reason: never written wide
+    throw error;
+  }
+  const bound = compiled.bindings.filter((binding) => binding.where !== 'claimcheck').map((binding) => binding.rule);
+  for (const claims of tokens) {
+    const request = webIdentityRequest(issuer.prefix, claims, { accountId: '123456789012', ...(issuer.family ? { conditionKeys: issuer.family } : {}) });
+    if (evaluateTrustPolicy(compiled.document, request).allowed) expect(checkClaimRules(bound, claims).every((result) => result.held), JSON.stringify({ lines, claims, policy: compiled.document })).toBe(true);
+  }
+  return true;
+}
+
+describe('compileTrust on every issuer', () => {
+  it('writes no policy the STS double reads wider than the rules it binds', () => {
+    const github = { url: 'https://token.actions.githubusercontent.com', prefix: 'token.actions.githubusercontent.com', family: 'github' as const };
+    const ghes = { url: 'https://ghes.example.com/_services/token', prefix: 'ghes.example.com/_services/token', family: undefined };
+    let written = 0;
+    for (const [issuer, tokens, platform] of [[github, githubToken(GITHUB_ISSUER), 'github'], [ghes, githubToken(GHES_ISSUER), 'github']] as const) {
+      fc.assert(fc.property(ruleLines.map((lines) => lines.filter((line) => !line.regex)), fc.array(tokens, { minLength: 5, maxLength: 15 }), (lines, sample) => {
+        if (compiledIsSound(issuer, platform, lines, sample)) written++;
+      }), runs(issuer === github ? 60 : 40));
+    }
+    for (const platform of PLATFORM_CASES) {
+      fc.assert(fc.property(platformRules(platform), fc.array(platform.token, { minLength: 5, maxLength: 15 }), (lines, sample) => {
+        if (compiledIsSound(platform, platform.name, lines, sample)) written++;
+      }), runs(25));
+    }
+    expect(written).toBeGreaterThan(60);
+  }, 30_000 * runsFactor());
+});
+
 describe('the compiled trust policy', () => {
   it('accepts exactly what the rules accept (narrower only where it says so)', () => {
     fc.assert(
@@ -64,7 +108,7 @@ describe('the compiled trust policy', () => {
       }),
       runs(1500),
     );
-  });
+  }, 30_000 * runsFactor());
 
   it('accepts values built to match each alternative (the check above is not vacuous)', () => {
     const rules = parseClaimRules('repository_id=1\nref=a*b|**:b\nenvironment=*');

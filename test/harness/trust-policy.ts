@@ -28,10 +28,15 @@ export interface TrustPolicy {
   Statement: TrustStatement | TrustStatement[];
 }
 
-/** Who is asking: a federated OIDC provider (AssumeRoleWithWebIdentity) or an AWS session (AssumeRole). */
+/**
+ * Who is asking: a federated identity provider (AssumeRoleWithWebIdentity, AssumeRoleWithSAML),
+ * an AWS session (AssumeRole), or an AWS service (AssumeRole on its behalf, named by its service
+ * principal, e.g. lambda.amazonaws.com).
+ */
 export type TrustPrincipal =
   | { kind: 'Federated'; arn: string }
-  | { kind: 'AWS'; roleArn: string; sessionArn: string; accountId: string; partition: string };
+  | { kind: 'AWS'; roleArn: string; sessionArn: string; accountId: string; partition: string }
+  | { kind: 'Service'; service: string };
 
 /** Values of a request's condition key: one string for a single-valued key, a list for a multivalued one. */
 export type ContextValues = string | string[];
@@ -194,6 +199,8 @@ function statementVerdict(statement: ParsedStatement, request: TrustRequest, con
 function principalMatches(principals: ParsedPrincipal['principals'], who: TrustPrincipal): boolean {
   if (principals === '*') return true;
   if (who.kind === 'Federated') return (principals.get('Federated') ?? []).includes(who.arn);
+  // A service principal is named whole ("Service": "lambda.amazonaws.com"); no wildcard is documented.
+  if (who.kind === 'Service') return (principals.get('Service') ?? []).includes(who.service);
   const root = `arn:${who.partition}:iam::${who.accountId}:root`;
   return (principals.get('AWS') ?? []).some(
     (p) => p === '*' || p === who.roleArn || p === who.sessionArn || p === root || p === who.accountId,

@@ -21,6 +21,8 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
   'claimcheck-audit': 'the prefix of the audit line in the log',
   'python3-boto3': 'a Debian package',
   'python3-google-auth': 'a Debian package',
+  'names-only': "a verdict of claimcheck audit",
+  'cannot-verify': "a verdict of claimcheck audit and trust-policy --check",
   'client-id': "azure/login's input",
   'tenant-id': "azure/login's input",
   'subscription-id': "azure/login's input",

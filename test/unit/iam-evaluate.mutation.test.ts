@@ -3,8 +3,8 @@
 // empty ones, Null, Principal and Action as IAM reads them, the Effect, and the results it
 // gives for what it cannot read (the decision, the deciding statement, each condition).
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy, type Evaluation } from '../../src/core/trust/aws/evaluate.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy, type Evaluation } from '../../src/core/trust/aws/iam/evaluate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/host';
 const ACTION = 'sts:AssumeRoleWithWebIdentity';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { parseTrustPolicyText, readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { parseTrustPolicyText, readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/host';
 

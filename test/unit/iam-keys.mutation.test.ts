@@ -2,7 +2,7 @@
 // (anchored: a look-alike host or path is no provider AWS knows), the key a claim gets or
 // none, and the request context built from a token's claims.
 import { describe, expect, it } from 'vitest';
-import { claimValues, conditionKeyFor, issuerKeys, KEY_FAMILIES, keyedClaims, keyFamilyOf, requestContext, type KeyFamily } from '../../src/core/trust/aws/keys.js';
+import { claimValues, conditionKeyFor, issuerKeys, KEY_FAMILIES, keyedClaims, keyFamilyOf, requestContext, type KeyFamily } from '../../src/core/trust/aws/iam/keys.js';
 
 describe('keyFamilyOf', () => {
   it.each<[string, KeyFamily]>([

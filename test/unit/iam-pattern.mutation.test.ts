@@ -2,7 +2,7 @@
 // three escapes only in policy version 2012-10-17, any other variable left unresolved (or
 // refused when IAM would not take it), and the text claimcheck writes into a policy.
 import { describe, expect, it } from 'vitest';
-import { exactValue, hasWildcard, likeLiteral, matchesIam, parseIamValue, variableProblem } from '../../src/core/trust/aws/pattern.js';
+import { exactValue, hasWildcard, likeLiteral, matchesIam, parseIamValue, variableProblem } from '../../src/core/trust/aws/iam/pattern.js';
 
 describe('parseIamValue', () => {
   it('reads * and ? as wildcards only where wildcards are on', () => {

@@ -4,7 +4,7 @@
 // here with the element at fault named.
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { parseTrustPolicyText, readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { parseTrustPolicyText, readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 
 const statement = { Effect: 'Allow', Principal: { Federated: 'arn:aws:iam::111122223333:oidc-provider/host' }, Action: 'sts:AssumeRoleWithWebIdentity' };
 

@@ -1,22 +1,24 @@
 // The platform presets' pure parts: session names within STS's limits that keep the run,
 // the defaults a preset fills in (and the flags that win over them), claim names per
-// platform, the job's facts, and the trust builders for GitLab, Buildkite and Bitbucket read
-// by both IAM evaluators (claimcheck's and the STS double's), with a property for the
-// Buildkite ref exclusion.
+// platform, the job's facts, and the trust policies --platform flags compile to for GitLab,
+// Buildkite and Bitbucket, read by both IAM evaluators (claimcheck's and the STS double's),
+// with a property for Buildkite branches and steps that try to fake a ref.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UsageError, type ParsedFlags } from '../../src/cli/args.js';
+import { parseFlags, UsageError, type ParsedFlags } from '../../src/cli/args.js';
+import { TRUST_POLICY_FLAGS } from '../../src/cli/trust/trust-policy.js';
+import { rulesFromFlags } from '../../src/cli/trust/flags.js';
+import { compileTrust } from '../../src/core/trust/aws/compile-trust.js';
+import type { Platform } from '../../src/core/rules/rules-file.js';
 import { checkPlatformClaims, presetOf, tokenOrigin, withPreset } from '../../src/cli/platform.js';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { issuerKeys, requestContext, type KeyFamily } from '../../src/core/trust/aws/keys.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { issuerKeys, requestContext, type KeyFamily } from '../../src/core/trust/aws/iam/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 import { parseClaimRules } from '../../src/core/rules/rules.js';
 import { unknownClaimReason } from '../../src/core/rules/rules-file.js';
 import { isSessionName } from '../../src/core/aws/session-name.js';
-import { bitbucketUuid, bitbucketTrustPolicy } from '../../src/core/trust/aws/platforms/bitbucket.js';
-import { buildkiteTrustPolicy } from '../../src/core/trust/aws/platforms/buildkite.js';
-import { gitlabTrustPolicy } from '../../src/core/trust/aws/platforms/gitlab.js';
-import { simulateToken } from '../../src/core/trust/aws/simulate.js';
+import { bitbucketUuid } from '../../src/core/trust/aws/platforms/bitbucket.js';
+import { simulateToken } from '../../src/core/trust/aws/check/simulate.js';
 import { bitbucketIssuer, bitbucketJobFacts, bitbucketSessionName } from '../../src/platform/bitbucket/claims.js';
 import { buildkiteJobFacts, buildkiteSessionName, buildkiteTokenCommand } from '../../src/platform/buildkite/claims.js';
 import { gitlabJobFacts, gitlabSessionName } from '../../src/platform/gitlab/claims.js';
@@ -154,28 +156,35 @@ function accepts(document: object, issuer: string, family: KeyFamily, claims: Re
   return ours;
 }
 
-describe('trust builders', () => {
+/** The policy --platform flags compile to (through the one compiler), for the issuer and keys given. */
+function compiledFlags(platform: Platform, args: string[], family?: KeyFamily): object {
+  const built = rulesFromFlags(parseFlags(args, TRUST_POLICY_FLAGS), platform);
+  const keys = issuerKeys(built.issuer, family);
+  return compileTrust({ rules: built.rules, issuer: built.issuer, keys, audience: 'sts.amazonaws.com', principal: PRINCIPAL(keys.prefix), platform, where: 'The flags' }).document;
+}
+
+describe('policies from --platform flags', () => {
   it('GitLab: the project by id, the refs by subject, ${ never a variable', () => {
-    const keys = issuerKeys('https://gitlab.com');
-    const document = gitlabTrustPolicy(
-      { projectPath: 'acme/api', projectId: '42', namespaceId: undefined, branches: ['main', 'x${aws:username}*'], tags: [], protectedRefs: true },
-      { principal: PRINCIPAL(keys.prefix), keys, audience: 'sts.amazonaws.com' },
-    );
-    expect(JSON.stringify(document)).toContain('project_path:acme/api:ref_type:branch:ref:x${$}{aws:username}*');
+    const document = compiledFlags('gitlab', ['--project-path', 'acme/api', '--project-id', '42', '--branch', 'main', '--branch', 'x${aws-username}*', '--protected']);
+    expect(JSON.stringify(document)).toContain('project_path:acme/api:ref_type:branch:ref:x${$}{aws-username}*');
     const main = { sub: 'project_path:acme/api:ref_type:branch:ref:main', project_id: '42', ref_protected: 'true' };
     expect(accepts(document, 'https://gitlab.com', 'gitlab', main)).toBe(true);
     expect(accepts(document, 'https://gitlab.com', 'gitlab', { ...main, ref_protected: 'false' })).toBe(false);
-    expect(accepts(document, 'https://gitlab.com', 'gitlab', { ...main, sub: 'project_path:acme/api:ref_type:branch:ref:x${aws:username}-1' })).toBe(true);
+    expect(accepts(document, 'https://gitlab.com', 'gitlab', { ...main, sub: 'project_path:acme/api:ref_type:branch:ref:x${aws-username}-1' })).toBe(true);
+    // A tag named main is another ref than the branch main.
+    expect(accepts(document, 'https://gitlab.com', 'gitlab', { ...main, sub: 'project_path:acme/api:ref_type:tag:ref:main' })).toBe(false);
   });
 
   it('Bitbucket: UUIDs as the token writes them, environments in the subject', () => {
     expect(bitbucketUuid('9A8B7C6D-1111-4222-8333-444455556666', '--repository-uuid')).toBe('{9a8b7c6d-1111-4222-8333-444455556666}');
     expect(() => bitbucketUuid('{nope}', '--repository-uuid')).toThrow(/is not a UUID/);
+    const r = '{9a8b7c6d-1111-4222-8333-444455556666}';
+    const e = '{9a8b7c6d-1111-4222-8333-444455556667}';
+    const s = '{9a8b7c6d-1111-4222-8333-444455556668}';
+    const document = compiledFlags('bitbucket', ['--workspace', 'acme', '--repository-uuid', r, '--environment-uuid', e]);
     const issuer = bitbucketIssuer('acme');
-    const keys = issuerKeys(issuer);
-    const document = bitbucketTrustPolicy({ repositoryUuid: '{r}', environmentUuids: ['{e}'] }, { principal: PRINCIPAL(keys.prefix), keys, audience: 'sts.amazonaws.com' });
-    expect(accepts(document, issuer, 'none', { sub: '{r}:{e}:{s}' })).toBe(true);
-    expect(accepts(document, issuer, 'none', { sub: '{r}:{s}' })).toBe(false);
+    expect(accepts(document, issuer, 'none', { sub: `${r}:${e}:${s}` })).toBe(true);
+    expect(accepts(document, issuer, 'none', { sub: `${r}:${s}` })).toBe(false);
   });
 
   const BRANCH = fc.array(fc.constantFrom('m', 'a', 'i', 'n', 'v', ':', '/', '*', 'commit', ':commit:', 'step', ':step:', 'refs/heads/'), { maxLength: 6 }).map((parts) => parts.join(''));
@@ -183,31 +192,34 @@ describe('trust builders', () => {
 
   it.each(['buildkite', 'none'] as const)('Buildkite (%s keys): a build is accepted only on the trusted branch, whatever its branch, commit and step say', (family) => {
     const issuer = family === 'buildkite' ? 'https://agent.buildkite.com' : 'https://buildkite.example.com';
-    const keys = issuerKeys(issuer, family);
-    const trust = { organization: 'acme', pipeline: 'deploy', organizationId: undefined, pipelineId: undefined, branches: ['main'], tags: ['v*'] };
-    const document = buildkiteTrustPolicy(trust, { principal: PRINCIPAL(keys.prefix), keys, audience: 'sts.amazonaws.com' });
-    const token = (ref: string, step: string) => ({ sub: `organization:acme:pipeline:deploy:ref:${ref}:commit:9f31:step:${step}`, organization_slug: 'acme', pipeline_slug: 'deploy' });
+    // Where AWS has no build_branch key, a tag build's subject cannot carry its branch: branches only.
+    const refs = family === 'buildkite' ? ['--branch', 'main', '--tag', 'v*'] : ['--branch', 'main'];
+    const document = compiledFlags('buildkite', ['--issuer', issuer, '--organization', 'acme', '--pipeline', 'deploy', ...(family === 'buildkite' ? ['--organization-id', '0191f956-0000-4000-8000-000000000001'] : []), ...refs], family);
+    // A tag push's build carries the tag as its branch (build_branch), as Buildkite sets it.
+    const token = (ref: string, step: string, name: string) => ({ sub: `organization:acme:pipeline:deploy:ref:${ref}:commit:9f31:step:${step}`, organization_slug: 'acme', pipeline_slug: 'deploy', organization_id: '0191f956-0000-4000-8000-000000000001', build_branch: name });
     fc.assert(
       fc.property(BRANCH, STEP, fc.boolean(), (name, step, tag) => {
         const ref = `refs/${tag ? 'tags' : 'heads'}/${name}`;
-        const trusted = tag ? name.startsWith('v') : name === 'main';
-        const accepted = accepts(document, issuer, family, token(ref, step));
-        // Never wider than the trust; exact for every ref git can name (no `:`) and steps without `:commit:`.
+        const trusted = tag ? family === 'buildkite' && name.startsWith('v') && !name.includes('/') : name === 'main';
+        const accepted = accepts(document, issuer, family, token(ref, step, name));
+        // Never wider than the trust; exact for every ref git can name (no `:`), and with the
+        // build_branch key whatever the step key (any text) holds.
         if (accepted) expect(trusted && !name.includes(':'), `${ref} / ${step}`).toBe(true);
-        if (trusted && !name.includes(':') && !step.includes(':commit:')) expect(accepted, `${ref} / ${step}`).toBe(true);
+        const plainStep = family === 'buildkite' || !step.includes(':');
+        if (trusted && !name.includes(':') && !name.includes('*') && plainStep) expect(accepted, `${ref} / ${step}`).toBe(true);
       }),
       runs(300),
     );
+  });
+
+  it('Buildkite: --branch with --tag is refused where AWS sees only the subject', () => {
+    expect(() => compiledFlags('buildkite', ['--issuer', 'https://buildkite.example.com', '--organization', 'acme', '--pipeline', 'deploy', '--branch', 'main', '--tag', 'v*'])).toThrow(/--branch with --tag cannot bind for https:\/\/buildkite\.example\.com: AWS evaluates only the subject there/);
   });
 });
 
 describe('explain --trust-policy on other platforms', () => {
   it("gives GitHub's environment-subject hint only for GitHub subjects (GitLab's subject has :ref: and no environment)", () => {
-    const keys = issuerKeys('https://gitlab.com');
-    const document = gitlabTrustPolicy(
-      { projectPath: 'acme/api', projectId: undefined, namespaceId: undefined, branches: ['release'], tags: [], protectedRefs: false },
-      { principal: PRINCIPAL(keys.prefix), keys, audience: 'sts.amazonaws.com' },
-    );
+    const document = compiledFlags('gitlab', ['--project-path', 'acme/api', '--branch', 'release']);
     const claims = { sub: 'project_path:acme/api:ref_type:branch:ref:main', aud: 'sts.amazonaws.com', environment: 'production' };
     const simulation = simulateToken({ policy: readPolicyDocument(document), claims, issuer: 'https://gitlab.com' });
     expect(simulation.allowed).toBe(false);

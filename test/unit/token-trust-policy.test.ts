@@ -4,10 +4,10 @@
 // taken as text: claim characters IAM reads as syntax (`*`, `?`, `${`) must not widen it to
 // other subjects or turn it into a policy variable.
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 import { exactTrustCondition, oidcProviderArn, tokenTrustCondition, tokenTrustPolicyDocument } from '../../src/core/trust/aws/token-policy.js';
-import { conditionKeyFor, issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
+import { conditionKeyFor, issuerKeys, requestContext } from '../../src/core/trust/aws/iam/keys.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';

@@ -4,9 +4,9 @@
 // rules that contradict each other).
 import { describe, expect, it } from 'vitest';
 import { ClaimcheckError } from '../../src/core/errors.js';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { issuerKeys, requestContext } from '../../src/core/trust/aws/iam/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { compileRules, ruleBindings } from '../../src/core/trust/aws/compile.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy } from '../../src/core/trust/aws/evaluate.js';
-import { issuerKeys, requestContext } from '../../src/core/trust/aws/keys.js';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
+import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
+import { issuerKeys, requestContext } from '../../src/core/trust/aws/iam/keys.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
 import { parseClaimRules, checkClaimRules } from '../../src/core/rules/rules.js';
 import { compileRules } from '../../src/core/trust/aws/compile.js';
 

@@ -1,19 +1,9 @@
-// src/core/trust/aws/token-policy.ts: the condition keys and provider ARN named after the issuer, the
-// condition that accepts given subjects, the subjects GitHub and CircleCI give, and the same
-// policies as Terraform, with untrusted strings kept inert for HCL.
+// src/core/trust/aws/token-policy.ts: the condition keys and provider ARN named after the issuer,
+// and policies as Terraform, with untrusted strings kept inert for HCL (no interpolation, no
+// control, bidi or zero-width character raw).
 import { describe, expect, it } from 'vitest';
-import {
-  circleciSubjects,
-  githubSubjects,
-  hclString,
-  issuerKeyPrefix,
-  oidcProviderArn,
-  terraformFor,
-  terraformForRoles,
-  terraformLabel,
-  trustConditionFor,
-  trustPolicyDocument,
-} from '../../src/core/trust/aws/token-policy.js';
+import { hclString } from '../../src/core/text/hcl.js';
+import { issuerKeyPrefix, oidcProviderArn, terraformForRoles, terraformLabel } from '../../src/core/trust/aws/token-policy.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 
@@ -32,68 +22,17 @@ describe('issuerKeyPrefix and oidcProviderArn', () => {
   });
 });
 
-describe('trustConditionFor', () => {
-  it('puts literal subjects in StringEquals beside the audience', () => {
-    expect(trustConditionFor(`${GITHUB}/`, 'sts.amazonaws.com', 'repo:a/b:ref:refs/heads/main')).toEqual({
-      StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:a/b:ref:refs/heads/main' },
-    });
-    expect(trustConditionFor(GITHUB, 'aud', ['s1'])).toEqual({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'aud', 'token.actions.githubusercontent.com:sub': 's1' } });
-    expect(trustConditionFor(GITHUB, 'aud', ['s1', 's2'])).toEqual({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'aud', 'token.actions.githubusercontent.com:sub': ['s1', 's2'] } });
-  });
-
-  it('moves every subject to StringLike when any has * or ?', () => {
-    const question = { StringEquals: { 'i.example:aud': 'a' }, StringLike: { 'i.example:sub': ['s1', 'repo:x?'] } };
-    expect(trustConditionFor('https://i.example', 'a', ['s1', 'repo:x?'])).toEqual(question);
-    expect(trustConditionFor('https://i.example', 'a', ['repo:*', 's1'])).toEqual({ StringEquals: { 'i.example:aud': 'a' }, StringLike: { 'i.example:sub': ['repo:*', 's1'] } });
-    expect(trustConditionFor('https://i.example', 'a', 'repo:*')).toEqual({ StringEquals: { 'i.example:aud': 'a' }, StringLike: { 'i.example:sub': 'repo:*' } });
-  });
-});
-
-describe('trustPolicyDocument', () => {
-  it('is one Allow statement for the issuer\'s provider', () => {
-    const spec = { partition: 'aws', accountId: '123456789012', issuer: GITHUB, audience: 'sts.amazonaws.com', subjects: ['repo:a/b:pull_request'] };
-    expect(trustPolicyDocument(spec)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com' },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:a/b:pull_request' } },
-        },
-      ],
-    });
-    expect(trustPolicyDocument(spec, 'arn:other')).toMatchObject({ Statement: [{ Principal: { Federated: 'arn:other' } }] });
-  });
-});
-
-describe('subjects', () => {
-  it('of GitHub: branches, tags, environments, then pull requests', () => {
-    expect(githubSubjects({ repository: 'acme/api', branches: ['main', 'rel/*'], tags: ['v*'], environments: ['prod'], pullRequests: true })).toEqual([
-      'repo:acme/api:ref:refs/heads/main',
-      'repo:acme/api:ref:refs/heads/rel/*',
-      'repo:acme/api:ref:refs/tags/v*',
-      'repo:acme/api:environment:prod',
-      'repo:acme/api:pull_request',
-    ]);
-    expect(githubSubjects({ repository: 'acme/api', branches: [], tags: [], environments: [], pullRequests: false })).toEqual([]);
-  });
-
-  it('of CircleCI: any user of each project', () => {
-    expect(circleciSubjects('org-1', ['p1', 'p2'])).toEqual(['org/org-1/project/p1/user/*', 'org/org-1/project/p2/user/*']);
-  });
-});
-
 describe('hclString', () => {
   it('quotes and escapes quotes and backslashes', () => {
     expect(hclString('a"b\\c')).toBe('"a\\"b\\\\c"');
     expect(hclString('')).toBe('""');
   });
 
-  it('escapes control characters and line separators, and nothing printable', () => {
-    const escaped = [0x00, 0x01, 0x0a, 0x1f, 0x7f, 0x80, 0x9f, 0x2028, 0x2029];
-    for (const code of escaped) expect(hclString(String.fromCodePoint(code)), code.toString(16)).toBe(`"\\u${code.toString(16).padStart(4, '0')}"`);
-    for (const text of [' ', '~', '\u00a0', 'é', '\u2027', '\u202a', '😀', "'", '$', '%', '{', '}']) expect(hclString(text), text).toBe(`"${text}"`);
+  it('escapes control, bidi, zero-width and line-separator characters, and nothing printable', () => {
+    const escaped = [0x00, 0x01, 0x0a, 0x1f, 0x7f, 0x80, 0x85, 0x9f, 0xad, 0x200b, 0x200e, 0x202a, 0x202e, 0x2066, 0x2028, 0x2029, 0xfeff, 0xd800];
+    for (const code of escaped) expect(hclString(String.fromCharCode(code)), code.toString(16)).toBe(`"\\u${code.toString(16).padStart(4, '0')}"`);
+    expect(hclString('\u{e0001}')).toBe('"\\U000e0001"');
+    for (const text of [' ', '~', '\u00a0', 'é', '\u2027', '😀', "'", '$', '%', '{', '}']) expect(hclString(text), text).toBe(`"${text}"`);
   });
 
   it('keeps ${ and %{ from starting an interpolation or a directive', () => {
@@ -117,8 +56,12 @@ describe('terraformLabel', () => {
 
 describe('terraformForRoles', () => {
   it('writes the provider once and a role per entry, the principal as the provider resource', () => {
-    const spec = { partition: 'aws', accountId: '123456789012', issuer: GITHUB, audience: 'sts.amazonaws.com', subjects: ['repo:acme/api:ref:refs/heads/main', 'repo:acme/api:environment:*'] };
-    expect(terraformFor(spec, 'deploy')).toBe(
+    const principal = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+    const document = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Federated: principal }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' }, StringLike: { 'token.actions.githubusercontent.com:sub': ['repo:acme/api:ref:refs/heads/main', 'repo:acme/api:environment:*'] } } }],
+    };
+    expect(terraformForRoles(GITHUB, 'sts.amazonaws.com', [{ label: 'ci', roleName: 'deploy', principal, document }])).toBe(
       [
         '# The IAM OIDC provider: once per account and issuer.',
         'resource "aws_iam_openid_connect_provider" "ci" {',

@@ -3,8 +3,8 @@
 // near misses people hit (case, GitHub's two subject forms, an environment job's subject, the
 // audience, another provider's keys).
 import { describe, expect, it } from 'vitest';
-import { readPolicyDocument } from '../../src/core/trust/aws/policy.js';
-import { simulateToken } from '../../src/core/trust/aws/simulate.js';
+import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
+import { simulateToken } from '../../src/core/trust/aws/check/simulate.js';
 
 const P = 'token.actions.githubusercontent.com';
 const ISSUER = `https://${P}`;
@@ -141,8 +141,9 @@ describe('a refused token', () => {
     expect(simulate(undefined, TOKEN, { Principal: { Federated: 'arn:aws:iam::1:oidc-provider/gitlab.com' } }).lines[2]).toBe(
       `  - its Principal "arn:aws:iam::1:oidc-provider/gitlab.com" is not the IAM OIDC provider of this token's issuer (…:oidc-provider/${P})`,
     );
-    expect(simulate(undefined, TOKEN, { Principal: null }).lines[2]).toMatch(/^ {2}- its Principal null is not/);
-    expect(simulate(undefined, TOKEN, { Principal: 'arn:x' }).lines[2]).toMatch(/^ {2}- its Principal "arn:x" is not/);
+    // A Principal IAM would not take has no verdict at all.
+    expect(simulate(undefined, TOKEN, { Principal: null }).lines[0]).toMatch(/^CANNOT VERIFY: the policy is not one IAM would take: Statement\[0\]: its Principal is neither/);
+    expect(simulate(undefined, TOKEN, { Principal: 'arn:x' }).lines[0]).toMatch(/^CANNOT VERIFY: the policy is not one IAM would take: Statement\[0\]: its Principal is neither/);
   });
 
   it('explains every Allow statement and says when there is none', () => {
@@ -181,30 +182,41 @@ describe('a refused token', () => {
   });
 });
 
-describe('a policy claimcheck cannot read', () => {
-  it('refuses the whole policy and names what it cannot evaluate', () => {
-    expect(simulate({ StringEquals: { [`${P}:aud`]: 'sts.amazonaws.com' } }, TOKEN, { NotAction: 'iam:*' }).lines).toEqual([
-      'REFUSED: claimcheck cannot evaluate Statement[0], so it refuses the whole policy.',
+describe('what claimcheck cannot see or read', () => {
+  it('says an answer is decided by a key claimcheck cannot see, not a wrong hint', () => {
+    const session = simulate({ StringEquals: { [`${P}:aud`]: 'sts.amazonaws.com', 'sts:RoleSessionName': 'ci' } });
+    expect(session).toEqual({ allowed: false, undecided: true, lines: [`CANNOT VERIFY: whether Statement[0] (sts:RoleSessionName) accepts it is decided by a key claimcheck cannot see; every condition claimcheck can see holds.`, KEYS_LINE] });
+    const operator = simulate({ StringEquals: { [`${P}:aud`]: 'sts.amazonaws.com' }, DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' } });
+    expect(operator.undecided).toBe(true);
+    // A known condition that fails still refuses: the unseen one is named, with no hint.
+    const refused = simulate({ StringEquals: { [`${P}:repository_id`]: '35', 'sts:RoleSessionName': 'ci' } });
+    expect(refused.allowed).toBe(false);
+    expect(refused.undecided).toBeUndefined();
+    expect(refused.lines.slice(0, 4)).toEqual([
+      'REFUSED: no statement allows this token.',
       'Statement[0] refuses it:',
-      '  - it uses NotAction, which claimcheck does not evaluate',
-      KEYS_LINE,
+      `  - StringEquals ${P}:repository_id "35" does not hold: the token has "34"`,
+      '  - StringEquals on sts:RoleSessionName: decided by a key claimcheck cannot see (the caller or the request sets it, or a policy variable or an operator claimcheck does not model)',
     ]);
-    const operator = simulate({ StringEquals: { [`${P}:aud`]: 'sts.amazonaws.com' }, DateGreaterThan: { [`${P}:ref`]: 'x' } });
-    expect(operator.allowed).toBe(false);
-    expect(operator.lines.slice(0, 3)).toEqual([
-      'REFUSED: claimcheck cannot evaluate Statement[0], so it refuses the whole policy.',
-      'Statement[0] refuses it:',
-      `  - DateGreaterThan on ${P}:ref cannot be evaluated here (the operator DateGreaterThan); claimcheck treats it as failing`,
-    ]);
+  });
+
+  it('reads NotAction, and has no verdict for a policy IAM would not take', () => {
+    const notAction = readPolicyDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: ARN }, NotAction: 'iam:*', Condition: { StringEquals: { [`${P}:aud`]: 'sts.amazonaws.com' } } }] });
+    expect(simulateToken({ policy: notAction, claims: TOKEN, issuer: ISSUER }).allowed).toBe(true);
     const value = simulate({ StringEquals: { [`${P}:sub`]: { nested: 1 } } });
-    expect(value.lines.slice(0, 3)).toEqual([
-      'REFUSED: claimcheck cannot evaluate Statement[0], so it refuses the whole policy.',
-      'Statement[0] refuses it:',
-      `  - StringEquals on ${P}:sub cannot be evaluated here (a value that is not a string, number or boolean); claimcheck treats it as failing`,
-    ]);
-    expect(value.lines.join('\n')).not.toContain('hint:');
-    // The condition that holds is not listed.
-    expect(operator.lines.join('\n')).not.toContain(`${P}:aud`.concat(' "'));
+    expect(value).toEqual({ allowed: false, undecided: true, lines: ['CANNOT VERIFY: the policy is not one IAM would take: Statement[0]: StringEquals on token.actions.githubusercontent.com:sub has a value that is not a string, number or boolean.', KEYS_LINE] });
+  });
+
+  it('is not sure of an accepted token that a Deny on an unseen key may refuse', () => {
+    const document = readPolicyDocument({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Federated: ARN }, Action: 'sts:AssumeRoleWithWebIdentity' },
+        { Effect: 'Deny', Principal: '*', Action: 'sts:*', Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+      ],
+    });
+    const result = simulateToken({ policy: document, claims: TOKEN, issuer: ISSUER });
+    expect(result.lines[0]).toBe('CANNOT VERIFY: Statement[0] accepts it, but whether Statement[1] (aws:SourceIp) denies it is decided by a key claimcheck cannot see.');
   });
 });
 
@@ -216,8 +228,15 @@ describe('near misses, in detail', () => {
   });
 
   it('give no case hint for a policy variable claimcheck does not resolve', () => {
-    const result = simulate({ StringEquals: { [`${P}:ref`]: '${aws:username}' } });
-    expect(result.lines).toEqual(['REFUSED: no statement allows this token.', 'Statement[0] refuses it:', `  - StringEquals ${P}:ref "\${aws:username}" does not hold: the token has "refs/heads/main"`, KEYS_LINE]);
+    const result = simulate({ StringEquals: { [`${P}:ref`]: '${aws:username}', [`${P}:aud`]: 'x' } });
+    expect(result.lines).toEqual([
+      'REFUSED: no statement allows this token.',
+      'Statement[0] refuses it:',
+      `  - StringEquals on ${P}:ref: decided by a key claimcheck cannot see (the caller or the request sets it, or a policy variable or an operator claimcheck does not model)`,
+      `  - StringEquals ${P}:aud "x" does not hold: the token has "sts.amazonaws.com"`,
+      "    hint: The token's audience is \"sts.amazonaws.com\": request the token for an audience the policy lists (the audience input), and list it as a client ID of the IAM OIDC provider.",
+      KEYS_LINE,
+    ]);
   });
 
   it('give the subject-form hints for the subject only', () => {

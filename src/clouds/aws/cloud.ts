@@ -3,7 +3,7 @@
 import type { AwsSettings } from '../../core/aws/settings.js';
 import type { Settings } from '../../core/config/settings.js';
 import { reachOf } from '../../core/trust/aws/binding.js';
-import { issuerKeys } from '../../core/trust/aws/keys.js';
+import { issuerKeys } from '../../core/trust/aws/iam/keys.js';
 import { VERSION } from '../../core/version.generated.js';
 import type { CloudSession, CloudTarget } from '../../flow/cloud.js';
 import { assumedFacts, assumeRole, precheckAccounts, type AwsAssumed } from './exchange.js';

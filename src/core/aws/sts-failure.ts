@@ -3,7 +3,7 @@
 import { roleOfAssumedRole, type RoleArn } from './arn.js';
 import { ClaimcheckError } from '../errors.js';
 import { describeClaim } from '../rules/rules.js';
-import { conditionKeyFor, issuerKeys } from '../trust/aws/keys.js';
+import { conditionKeyFor, issuerKeys } from '../trust/aws/iam/keys.js';
 import { githubSubjectKind, otherSubjectForm } from '../trust/aws/platforms/github.js';
 import { oidcProviderArn, tokenTrustCondition } from '../trust/aws/token-policy.js';
 

@@ -63,6 +63,11 @@ export function inertJson(json: string): string {
   return breakLegacyCommands(json.replace(UNSAFE, unicodeEscape));
 }
 
+/** A value as indented JSON (JSON.stringify's two spaces), each line inert and the whole still the same JSON. */
+export function inertJsonDocument(value: unknown): string {
+  return (JSON.stringify(value, null, 2) ?? 'null').split('\n').map(inertJson).join('\n');
+}
+
 /** A value as an inert JSON string literal: `"refs/heads/x\u001b[2J"`; JSON.parse gives it back. */
 export function quoted(value: string): string {
   return inertJson(JSON.stringify(value));

@@ -1,7 +1,7 @@
 // Where one claim rule can bind: on the condition key AWS evaluates for the claim, or, when
 // AWS cannot see the claim or the rule has no IAM form (a regular expression), only in
 // claimcheck's own check. The compiler, the step summary and the audit line all ask here.
-import { conditionKeyFor, type IssuerKeys } from './keys.js';
+import { conditionKeyFor, type IssuerKeys } from './iam/keys.js';
 import type { ClaimRule } from '../../rules/rules.js';
 
 export type Reach = { readonly key: string } | { readonly reason: string };

@@ -11,18 +11,18 @@
 // Rules AWS cannot check (a claim without a condition key, a regular expression) are not
 // widened or dropped in silence: the result lists them as checked by claimcheck only.
 import { ClaimcheckError } from '../../errors.js';
-import type { IssuerKeys } from './keys.js';
-import { exactValue, likeLiteral } from './pattern.js';
+import type { IssuerKeys } from './iam/keys.js';
+import { exactValue, likeLiteral } from './iam/pattern.js';
 import type { Alternative, ClaimRule, PatternToken } from '../../rules/rules.js';
 import { reachOf } from './binding.js';
 
 export type RuleBinding =
-  | { readonly rule: ClaimRule; readonly where: 'aws'; readonly key: string }
+  | { readonly rule: ClaimRule; readonly where: 'aws'; readonly key: string; readonly note?: string }
   | { readonly rule: ClaimRule; readonly where: 'aws-narrower'; readonly key: string; readonly note: string }
   | { readonly rule: ClaimRule; readonly where: 'claimcheck'; readonly reason: string };
 
 /** A rule's share of one statement: the values a key must take, and those it must not. */
-interface Fragment {
+export interface Fragment {
   readonly key: string;
   readonly equals: readonly string[] | undefined;
   readonly like: readonly string[] | undefined;
@@ -137,11 +137,21 @@ function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
+/** Rules carried inside the subject (compile-subject.ts), and the subject's conditions for them: one per statement. */
+export interface SubjectPart {
+  readonly rules: readonly ClaimRule[];
+  readonly fragments: readonly Fragment[];
+}
+
 /** Where each rule binds, and the fragments of those AWS can check. */
-function classify(rules: readonly ClaimRule[], keys: IssuerKeys): { bindings: RuleBinding[]; fragments: Fragment[][] } {
+function classify(rules: readonly ClaimRule[], keys: IssuerKeys, subject?: SubjectPart): { bindings: RuleBinding[]; fragments: Fragment[][] } {
   const bindings: RuleBinding[] = [];
-  const fragments: Fragment[][] = [];
+  const fragments: Fragment[][] = subject ? [[...subject.fragments]] : [];
   for (const rule of rules) {
+    if (subject?.rules.includes(rule)) {
+      bindings.push({ rule, where: 'aws', key: `${keys.prefix}:sub`, note: 'inside the subject' });
+      continue;
+    }
     const reach = reachOf(rule, keys);
     if ('reason' in reach) {
       bindings.push({ rule, where: 'claimcheck', reason: reach.reason });
@@ -208,8 +218,8 @@ function collapse(block: Record<string, string[]>): Record<string, string[]> {
 }
 
 /** The trust policy that accepts exactly the tokens the rules accept, on the claims AWS sees. */
-export function compileRules(rules: readonly ClaimRule[], target: TrustTarget): CompiledTrust {
-  const { bindings, fragments } = classify(rules, target.keys);
+export function compileRules(rules: readonly ClaimRule[], target: TrustTarget, subject?: SubjectPart): CompiledTrust {
+  const { bindings, fragments } = classify(rules, target.keys, subject);
   const audienceKey = `${target.keys.prefix}:aud`;
   const total = fragments.reduce((product, options) => product * options.length, 1);
   if (total > MAX_STATEMENTS) {

@@ -1,11 +1,11 @@
-// IAM trust policies for OIDC-federated roles: the condition and the policy document that
-// accept given subjects of one issuer and audience, and the same as Terraform. The
-// AccessDenied explanation, `explain` and `claimcheck trust-policy --token-file` all take the
-// condition for one token from here: it pins the token's job by what stays the same from run
-// to run (ids where AWS has a key for them), never by what changes every run (Buildkite's
-// commit, Bitbucket's step), and never by a name alone where the token carries its id.
+// IAM trust policies for OIDC-federated roles as text: provider ARNs, the condition that
+// accepts the jobs one token stands for (for the AccessDenied explanation and explain: pinned
+// by what stays the same from run to run, ids where AWS has a key for them, never by what
+// changes every run), and the Terraform for the provider and roles. The policies
+// `trust-policy` writes come from compile-trust.ts.
 
-import { exactValue, likeLiteral } from './pattern.js';
+import { hclString } from '../../text/hcl.js';
+import { exactValue, likeLiteral } from './iam/pattern.js';
 
 /** IAM names OIDC condition keys and provider ARNs by the issuer URL without its scheme. */
 export function issuerKeyPrefix(issuer: string): string {
@@ -16,35 +16,13 @@ export function oidcProviderArn(partition: string, accountId: string, issuer: st
   return `arn:${partition}:iam::${accountId}:oidc-provider/${issuerKeyPrefix(issuer)}`;
 }
 
-export type TrustCondition = Readonly<Record<'StringEquals' | 'StringLike', Readonly<Record<string, string | readonly string[]>>>>;
-
-/**
- * Exact `aud`, and `sub` among the subjects: StringEquals when they are all literal,
- * StringLike when any has an IAM wildcard (`*` or `?`, which cross `/` and `:`). One
- * operator for `sub`, because two in one statement would both have to hold.
- */
-export function trustConditionFor(issuer: string, audience: string, subjects: string | readonly string[]): Partial<TrustCondition> {
-  const prefix = issuerKeyPrefix(issuer);
-  const list = typeof subjects === 'string' ? [subjects] : subjects;
-  const sub = list.length === 1 ? (list[0] as string) : list;
-  const aud = { [`${prefix}:aud`]: audience };
-  if (list.some((subject) => /[*?]/.test(subject))) return { StringEquals: aud, StringLike: { [`${prefix}:sub`]: sub } };
-  return { StringEquals: { ...aud, [`${prefix}:sub`]: sub } };
-}
-
-export interface TrustSpec {
-  readonly partition: string;
-  readonly accountId: string;
-  readonly issuer: string;
-  readonly audience: string;
-  readonly subjects: readonly string[];
-}
+export type TrustCondition = Readonly<Record<'StringEquals', Readonly<Record<string, string>>>>;
 
 /**
  * The condition that accepts one token's own `aud` and `sub` as text: a claim's `*`, `?` or
  * `${` (a branch may be named `a${b}`) must not become an IAM wildcard or policy variable.
  */
-export function exactTrustCondition(issuer: string, audience: string, subject: string): Partial<TrustCondition> {
+export function exactTrustCondition(issuer: string, audience: string, subject: string): TrustCondition {
   const prefix = issuerKeyPrefix(issuer);
   return { StringEquals: { [`${prefix}:aud`]: exactValue(audience), [`${prefix}:sub`]: exactValue(subject) } };
 }
@@ -146,10 +124,6 @@ export function tokenTrustCondition(issuer: string, audience: string, claims: To
   return { condition: { StringEquals: { [`${prefix}:aud`]: exactValue(audience), [`${prefix}:sub`]: exactValue(sub) } }, bySubject: true };
 }
 
-export function trustPolicyDocument(spec: TrustSpec, principal: string = oidcProviderArn(spec.partition, spec.accountId, spec.issuer)): object {
-  return webIdentityPolicy(principal, trustConditionFor(spec.issuer, spec.audience, spec.subjects));
-}
-
 /** The policy that accepts the jobs one token stands for (tokenTrustCondition). */
 export function tokenTrustPolicyDocument(partition: string, accountId: string, issuer: string, audience: string, claims: TokenClaims, keyFor: (claim: string) => string | undefined): object {
   return webIdentityPolicy(oidcProviderArn(partition, accountId, issuer), tokenTrustCondition(issuer, audience, claims, keyFor).condition);
@@ -162,51 +136,7 @@ function webIdentityPolicy(principal: string, condition: object): object {
   };
 }
 
-export interface GitHubTrust {
-  readonly repository: string;
-  readonly branches: readonly string[];
-  readonly tags: readonly string[];
-  readonly environments: readonly string[];
-  readonly pullRequests: boolean;
-}
-
-/** GitHub's default `sub` forms for a repository's branches, tags, environments and pull requests. */
-export function githubSubjects(trust: GitHubTrust): string[] {
-  const repo = `repo:${trust.repository}`;
-  return [
-    ...trust.branches.map((branch) => `${repo}:ref:refs/heads/${branch}`),
-    ...trust.tags.map((tag) => `${repo}:ref:refs/tags/${tag}`),
-    ...trust.environments.map((environment) => `${repo}:environment:${environment}`),
-    ...(trust.pullRequests ? [`${repo}:pull_request`] : []),
-  ];
-}
-
-/** CircleCI's `sub` for any user's jobs in the given projects. */
-export function circleciSubjects(organizationId: string, projectIds: readonly string[]): string[] {
-  return projectIds.map((project) => `org/${organizationId}/project/${project}/user/*`);
-}
-
 const PROVIDER_REFERENCE = 'aws_iam_openid_connect_provider.ci.arn';
-
-/**
- * A string as an HCL literal. Claim values are untrusted: `${` and `%{` would start a
- * Terraform interpolation or directive (a branch named `fix-${var.db_password}` would put a
- * secret into the policy), so they are written `$${` and `%%{`; quotes, backslashes and
- * control characters are escaped as HCL reads them.
- */
-export function hclString(text: string): string {
-  const body = Array.from(text)
-    .map((char) => {
-      if (char === '"' || char === '\\') return `\\${char}`;
-      const code = char.codePointAt(0) as number;
-      if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || code === 0x2028 || code === 0x2029) return `\\u${code.toString(16).padStart(4, '0')}`;
-      return char;
-    })
-    .join('')
-    .replaceAll('${', () => '$${')
-    .replaceAll('%{', () => '%%{');
-  return `"${body}"`;
-}
 
 /** A JSON value as an HCL expression (objects and lists in JSON syntax, strings via hclString). */
 function hclValue(value: unknown, indent: string): string {
@@ -251,10 +181,4 @@ export function terraformForRoles(issuer: string, audience: string, roles: reado
     lines.push('', `resource "aws_iam_role" ${hclString(role.label)} {`, `  name = ${hclString(role.roleName)}`, `  assume_role_policy = jsonencode(${policy})`, '}');
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** One role from a token or flags, as before: the spec's policy under the label ci. */
-export function terraformFor(spec: TrustSpec, roleName: string): string {
-  const principal = oidcProviderArn(spec.partition, spec.accountId, spec.issuer);
-  return terraformForRoles(spec.issuer, spec.audience, [{ label: 'ci', roleName, document: trustPolicyDocument(spec, principal), principal }]);
 }

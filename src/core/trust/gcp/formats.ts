@@ -3,6 +3,7 @@
 // create it and grant its members (shell-quoted), and Terraform. Every string from a rule or
 // claim is quoted for its reader: JSON.stringify, shellQuote, hclString.
 import { shellQuote } from '../../text/shell.js';
+import { hclString } from '../../text/hcl.js';
 import type { ProviderName } from '../../gcp/provider.js';
 import type { GcpProviderConfig } from './compile.js';
 
@@ -51,15 +52,6 @@ export function gcloudCommands(config: GcpProviderConfig, provider: ProviderName
   return `${lines.join('\n\n')}\n`;
 }
 
-/** A string as an HCL literal: quotes, backslashes and controls escaped, ${ and %{ doubled (no interpolation). */
-export function hclString(text: string): string {
-  const body = Array.from(text, (char) => {
-    if (char === '"' || char === '\\') return `\\${char}`;
-    const code = char.codePointAt(0) as number;
-    return code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) || code === 0x2028 || code === 0x2029 ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }).join('');
-  return `"${body.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{')}"`;
-}
 
 /** A Terraform label: letters, digits, _ and -, starting with a letter. */
 function label(text: string): string {

@@ -3,7 +3,7 @@
 // for a literal `*`, `?` and `$` (policy version 2012-10-17). Matching walks the pattern as an
 // automaton, so a hostile policy value costs time linear in its length times the claim's.
 
-import { matchesWildcards } from '../../rules/wildcard-match.js';
+import { matchesWildcards } from '../../../rules/wildcard-match.js';
 
 export type IamToken = { readonly literal: string } | { readonly any: true } | { readonly one: true };
 

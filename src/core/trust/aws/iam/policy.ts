@@ -1,7 +1,10 @@
 // IAM policy documents as data: a trust policy read from JSON as people hand it over (the
 // document itself, `aws iam get-role` output, or the URL-encoded form the IAM API returns),
-// normalised into statements and one condition per operator and key.
-import { ClaimcheckError } from '../../errors.js';
+// normalised into statements and one condition per operator and key. A key written twice in
+// one object is refused, as in rules files: JSON readers disagree on which value wins.
+import { ClaimcheckError } from '../../../errors.js';
+import { describeDuplicateKey, duplicateJsonKey } from '../../../text/duplicate-keys.js';
+import { policyProblems } from './policy-shape.js';
 
 export interface PolicyCondition {
   /** The operator as written: `StringLike`, `ForAnyValue:StringEquals`, `StringEqualsIfExists`, … */
@@ -17,6 +20,8 @@ export interface PolicyStatement {
   readonly effect: unknown;
   readonly principal: unknown;
   readonly action: unknown;
+  readonly notPrincipal: unknown;
+  readonly notAction: unknown;
   /** Elements this evaluator does not take (NotPrincipal, NotAction): such a statement fails closed. */
   readonly unsupported: readonly string[];
   readonly conditions: readonly PolicyCondition[];
@@ -25,6 +30,8 @@ export interface PolicyStatement {
 export interface PolicyDocument {
   readonly version: string | undefined;
   readonly statements: readonly PolicyStatement[];
+  /** What IAM would refuse in this document (policy-shape.ts); empty for a well-formed policy. */
+  readonly problems: readonly string[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -61,18 +68,28 @@ export function readPolicyDocument(document: unknown): PolicyDocument {
       effect: statement.Effect,
       principal: statement.Principal,
       action: statement.Action,
+      notPrincipal: statement.NotPrincipal,
+      notAction: statement.NotAction,
       unsupported: ['NotPrincipal', 'NotAction', 'NotResource'].filter((name) => statement[name] !== undefined),
       conditions: conditionsOf(statement.Condition, where),
     };
   });
-  return { version: typeof document.Version === 'string' ? document.Version : undefined, statements };
+  return { version: typeof document.Version === 'string' ? document.Version : undefined, statements, problems: policyProblems(document) };
+}
+
+/** JSON text as a value; a key written twice in one object is refused. */
+export function parseStrictJson(text: string): unknown {
+  const value = JSON.parse(text) as unknown;
+  const duplicate = duplicateJsonKey(text);
+  if (duplicate) throw new PolicyFormatError(`${describeDuplicateKey(duplicate)} (JSON readers disagree on which value wins)`);
+  return value;
 }
 
 function decodedDocument(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const text = value.trim();
   // JSON never starts with "%"; the URL-encoded form of a document always does.
-  return JSON.parse(text.startsWith('%') ? decodeURIComponent(text) : text) as unknown;
+  return parseStrictJson(text.startsWith('%') ? decodeURIComponent(text) : text);
 }
 
 /**

@@ -4,7 +4,7 @@
 // STS, AssumeRoleWithWebIdentity: all single-valued strings, trust policies only). Every OIDC
 // provider also has `:sub` and `:aud`. Nothing here is guessed: a claim missing from these
 // lists is one AWS cannot see, and a rule on it binds only claimcheck.
-import { issuerKeyPrefix } from './token-policy.js';
+import { issuerKeyPrefix } from '../token-policy.js';
 
 export type KeyFamily = 'github' | 'circleci' | 'gitlab' | 'buildkite' | 'none';
 
