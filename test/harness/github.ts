@@ -100,9 +100,9 @@ export function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** action.yml's inputs with their defaults, as the runner fills INPUT_* from them. */
-function declaredInputs(): Record<string, string> {
-  const action = parse(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+/** An action.yml's inputs with their defaults, as the runner fills INPUT_* from them. */
+function declaredInputs(actionYml = join(REPO_ROOT, 'action.yml')): Record<string, string> {
+  const action = parse(readFileSync(actionYml, 'utf8')) as { inputs: Record<string, { default?: string }> };
   return Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, String(spec.default ?? '')]));
 }
 
@@ -129,6 +129,8 @@ export interface StepOptions {
   /** STATE_* values (from the main step) for a post step. */
   readonly state?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** The action.yml whose inputs' defaults fill INPUT_* (another action's, for the bench); claimcheck's by default. */
+  readonly actionYml?: string;
 }
 
 export async function runStep(options: StepOptions): Promise<StepRun> {
@@ -136,7 +138,7 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
   const files = { GITHUB_ENV: 'env', GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_PATH: 'path' };
   const fileEnv = Object.fromEntries(Object.entries(files).map(([name, file]) => [name, join(dir, file)]));
   for (const path of Object.values(fileEnv)) writeFileSync(path, '');
-  const inputs = { ...declaredInputs(), ...options.inputs };
+  const inputs = { ...declaredInputs(options.actionYml), ...options.inputs };
   const env: Record<string, string> = {
     PATH: '/usr/bin:/bin',
     HOME: dir,
