@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { REPO_ROOT, run } from '../test/harness/github.ts';
 import { nodeRuntimes, type Runtime } from '../test/harness/runtimes.ts';
-import { CHILD_ENV, claimcheckCases, cleanupFixtures, extraEnv, floorCase, node20Cases, referenceCase, type BuildFixtures, type Case } from './bench/cases.ts';
+import { CHILD_ENV, claimcheckCases, extraEnv, floorCase, node20Cases, referenceCase, resetFixtures, type BuildFixtures, type Case } from './bench/cases.ts';
 import { GNU_TIME, installProbes, sample, type Sample } from './bench/measure.ts';
 import { latencyTable, summarize, verdicts, type LatencyResult } from './bench/report.ts';
 import { startServices } from './bench/services.ts';
@@ -86,11 +86,12 @@ function readSettings(): Settings {
 // --- cases -------------------------------------------------------------------------------------
 function allCases(settings: Settings, fixtures: BuildFixtures[], dir: string): Case[] {
   const [node24, node20] = nodeRuntimes() as [Runtime, Runtime];
-  const ours: BuildFixtures = { tokenDir: mkdtempSync(join(dir, 'cli-')) };
+  const fixturesIn = (name: string): BuildFixtures => ({ tokenDir: mkdtempSync(join(dir, `${name}-cli-`)), jobTemp: mkdtempSync(join(dir, `${name}-job-`)) });
+  const ours = fixturesIn('dist');
   fixtures.push(ours);
   const cases = [floorCase(node24, '24'), ...claimcheckCases(node24, join(REPO_ROOT, 'dist'), ours)];
   if (settings.baseline) {
-    const theirs: BuildFixtures = { tokenDir: mkdtempSync(join(dir, 'cli-')) };
+    const theirs = fixturesIn('baseline');
     fixtures.push(theirs);
     cases.push(...claimcheckCases(node24, settings.baseline, theirs, 'baseline'));
   }
@@ -112,7 +113,8 @@ function progress(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
 }
 
-async function measureAt(latencyMs: number, cases: readonly Case[], settings: Settings, dir: string): Promise<LatencyResult> {
+async function measureAt(latencyMs: number, cases: readonly Case[], settings: Settings, dir: string, fixtures: readonly BuildFixtures[]): Promise<LatencyResult> {
+  await Promise.all(fixtures.map(resetFixtures));
   const services = await startServices(latencyMs);
   const samples = new Map<string, Sample[]>(cases.map((c) => [c.id, []]));
   const usageFile = join(dir, 'usage');
@@ -206,9 +208,9 @@ async function main(): Promise<void> {
   const results: LatencyResult[] = [];
   try {
     const cases = allCases(settings, fixtures, dir);
-    for (const latencyMs of settings.latencies) results.push(await measureAt(latencyMs, cases, settings, dir));
+    for (const latencyMs of settings.latencies) results.push(await measureAt(latencyMs, cases, settings, dir, fixtures));
   } finally {
-    fixtures.forEach(cleanupFixtures);
+    await Promise.all(fixtures.map(resetFixtures));
     rmSync(dir, { recursive: true, force: true });
   }
   const sizes = BUNDLES.map(bundleSize);

@@ -1,17 +1,29 @@
-// The claimcheck command line (package.json "bin" → bin/claimcheck.js → this bundle).
-import { text } from 'node:stream/consumers';
+// The claimcheck command line (package.json "bin" → bin/claimcheck.js → this bundle). A
+// credential_process that its cache answers loads nothing more than this file; each command
+// loads its own chunks (cli/main.ts). No compile cache here: the only folders that outlive a
+// CLI run are in the home folder, which CI caches restore from other jobs (see
+// docs/reliability.md#performance); NODE_COMPILE_CACHE turns Node's on where that is safe.
 import { fileURLToPath } from 'node:url';
-import { runCli } from './cli/main.js';
+import { answerFromCache } from './clouds/aws/credential-cache.js';
 
-// The AWS SDK warns on every run under Node < 22 that its releases from 2027 will need Node 22;
-// this bundle pins its SDK, so that is claimcheck's to act on, not the user's (the orb sets the same).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const code = await runCli(process.argv.slice(2), {
-  stdout: (chunk) => process.stdout.write(chunk),
-  stderr: (chunk) => process.stderr.write(chunk),
-  env: process.env,
-  readStdin: () => text(process.stdin),
-}, { node: process.execPath, script: fileURLToPath(import.meta.url) });
+const argv = process.argv.slice(2);
+const [command, configPath] = argv;
+const cached = command === 'credential-process' && argv.length === 2 && configPath && !configPath.startsWith('-') ? answerFromCache(configPath, Date.now()) : undefined;
+let code = 0;
+if (cached !== undefined) {
+  process.stdout.write(cached);
+} else {
+  // The AWS SDK warns on every run under Node < 22 that its releases from 2027 will need Node 22;
+  // this bundle pins its SDK, so that is claimcheck's to act on, not the user's (the orb sets the same).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { runCli } = await import('./cli/main.js');
+  const { text } = await import('node:stream/consumers');
+  code = await runCli(argv, {
+    stdout: (chunk) => process.stdout.write(chunk),
+    stderr: (chunk) => process.stderr.write(chunk),
+    env: process.env,
+    readStdin: () => text(process.stdin),
+  }, { node: process.execPath, script: fileURLToPath(import.meta.url) });
+}
 // A request abandoned at its deadline may still hold a socket open; the work is done.
 process.exit(code);

@@ -3,7 +3,7 @@
 // so a fast failure is never timed as a success. claimcheck's cases run a given build (dist/,
 // or --baseline's copy of another); configure-aws-credentials runs from its checkout
 // (--compare-with) in the same simulated runner, with the same services.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runStep, type StepRun } from '../../test/harness/github.ts';
 import type { Runtime } from '../../test/harness/runtimes.ts';
@@ -39,13 +39,21 @@ function expect(ok: boolean, what: string, output: { code: number | null; stdout
   if (!ok) throw new Error(`${what} failed (exit ${output.code}):\n${output.stdout}\n${output.stderr}`);
 }
 
-async function step(runtime: Runtime, script: string, inputs: Record<string, string>, services: Services, options: { state?: Record<string, string>; actionYml?: string } = {}): Promise<StepRun> {
+interface StepExtras {
+  readonly state?: Record<string, string>;
+  readonly actionYml?: string;
+  /** A runner temp folder that outlives the step (a later step of the same job), instead of its own fresh one. */
+  readonly runnerTemp?: string;
+}
+
+async function step(runtime: Runtime, script: string, inputs: Record<string, string>, services: Services, extras: StepExtras = {}): Promise<StepRun> {
+  const { runnerTemp, ...options } = extras;
   return runStep({
     node: runtime.node,
     script,
     tokenEndpoint: services.endpoint,
     inputs,
-    env: { ...CHILD_ENV, ...RUNNER_ENV, ...extraEnv },
+    env: { ...CHILD_ENV, ...RUNNER_ENV, ...(runnerTemp ? { RUNNER_TEMP: runnerTemp } : {}), ...extraEnv },
     timeoutMs: TIMEOUT_MS,
     ...options,
   });
@@ -96,23 +104,38 @@ async function renewingProfile(runtime: Runtime, dist: string, services: Service
   return { argv: shellWords(line), dir: done.dir };
 }
 
-/** What claimcheck's cases of one build need beyond the services: made on first use, removed by cleanup. */
+/**
+ * What claimcheck's cases of one build need beyond the services, made on first use and kept
+ * for one latency (they name its services): a renewing profile, the main step's state for the
+ * post step, a runner temp folder that lasts (a later step of the same job).
+ */
 export interface BuildFixtures {
-  profile?: Promise<RenewingProfile>;
-  state?: Promise<Record<string, string>>;
+  profile?: Promise<RenewingProfile> | undefined;
+  state?: Promise<Record<string, string>> | undefined;
   readonly tokenDir: string;
+  readonly jobTemp: string;
 }
 
-export function cleanupFixtures(fixtures: BuildFixtures): void {
-  void fixtures.profile?.then((profile) => rmSync(profile.dir, { recursive: true, force: true }), () => {});
+export async function resetFixtures(fixtures: BuildFixtures): Promise<void> {
+  const profile = fixtures.profile;
+  fixtures.profile = undefined;
+  fixtures.state = undefined;
+  rmSync(fixtures.jobTemp, { recursive: true, force: true });
+  mkdirSync(fixtures.jobTemp);
+  await profile?.then((made) => rmSync(made.dir, { recursive: true, force: true }), () => {});
 }
 
-async function credentialProcess(runtime: Runtime, dist: string, services: Services, fixtures: BuildFixtures): Promise<void> {
+/**
+ * The profile's credential_process as an AWS client runs it, in the job's environment (its
+ * runner temp folder too); `expired` removes the cache first, so that it renews at STS.
+ */
+async function credentialProcess(runtime: Runtime, dist: string, services: Services, fixtures: BuildFixtures, expired: boolean): Promise<void> {
   const profile = await (fixtures.profile ??= renewingProfile(runtime, dist, services));
   const [, ...args] = profile.argv;
+  if (expired) rmSync(join(args.at(-1) as string, '..', 'credentials.json'), { force: true });
   // The profile names the Node that wrote it: this runtime.
-  const result = await run(runtime.node, args, { ...CHILD_ENV, HOME: profile.dir, ...extraEnv }, TIMEOUT_MS);
-  expect(result.code === 0 && result.stdout.includes('"SessionToken"'), 'credential_process from its cache', result);
+  const result = await run(runtime.node, args, { ...CHILD_ENV, HOME: profile.dir, RUNNER_TEMP: profile.dir, ...extraEnv }, TIMEOUT_MS);
+  expect(result.code === 0 && result.stdout.includes('"SessionToken"'), `credential_process${expired ? ', renewing' : ' from its cache'}`, result);
 }
 
 async function cliAssume(runtime: Runtime, dist: string, services: Services, dir: string): Promise<void> {
@@ -138,12 +161,14 @@ export function claimcheckCases(node24: Runtime, dist: string, fixtures: BuildFi
   const state = (services: Services) => (fixtures.state ??= stepOnce('main step', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services)).then((done) => done.state));
   return [
     { ...common, id: id('main'), label: label('Action main, AWS'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (AWS)', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services))) },
+    { ...common, id: id('main-again'), label: label('Action main, AWS, a later step of the job'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (AWS), again', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services, { runnerTemp: fixtures.jobTemp }))) },
     { ...common, id: id('gcp'), label: label('Action main, Google (service account)'), roundTrips: 3, once: async (services) => void (await stepOnce('main step (Google, impersonated)', exported('GOOGLE_APPLICATION_CREDENTIALS'), step(node24, main, googleInputs(services, true), services))) },
     { ...common, id: id('gcp-direct'), label: label('Action main, Google (direct)'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (Google, direct)', exported('GOOGLE_APPLICATION_CREDENTIALS'), step(node24, main, googleInputs(services, false), services))) },
     // Azure: add its case here once test/harness has its doubles (Entra's token endpoint over
     // TLS): the main step with its inputs, roundTrips 2 (the token beside the issuer's keys, then Entra).
     { ...common, id: id('cli'), label: label('CLI assume --format json'), roundTrips: 2, once: (services) => cliAssume(node24, dist, services, fixtures.tokenDir) },
-    { ...common, id: id('credential-process'), label: label('credential_process, from cache'), roundTrips: 0, allowanceMs: 25, once: (services) => credentialProcess(node24, dist, services, fixtures) },
+    { ...common, id: id('credential-process'), label: label('credential_process, from cache'), roundTrips: 0, allowanceMs: 25, once: (services) => credentialProcess(node24, dist, services, fixtures, false) },
+    { ...common, id: id('credential-process-renew'), label: label('credential_process, renewing'), roundTrips: 2, once: (services) => credentialProcess(node24, dist, services, fixtures, true) },
     { ...common, id: id('post'), label: label('Action post'), once: async (services) => void (await stepOnce('post step', () => true, step(node24, join(dist, 'post/index.js'), {}, services, { state: await state(services) }))) },
   ];
 }

@@ -30,6 +30,8 @@ export interface TokenEndpoint {
   readonly issued: string[];
   readonly faults: TokenEndpointFault[];
   readonly requests: Array<{ audience: string | null; authorized: boolean }>;
+  /** Date.now() when each of `requests` arrived, in the same order. */
+  readonly arrivals: number[];
   close(): Promise<void>;
 }
 
@@ -45,14 +47,19 @@ export async function startTokenEndpoint(issuer: TestIssuer, options: { readonly
     issued: [] as string[],
     faults: [] as TokenEndpointFault[],
     requests: [] as Array<{ audience: string | null; authorized: boolean }>,
+    arrivals: [] as number[],
     close: async () => {},
   };
-  const server = createServer((request, response) => later(options.latencyMs, () => answer(request, response)));
-  const answer = (request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer((request, response) => {
+    const at = Date.now();
+    later(options.latencyMs, () => answer(request, response, at));
+  });
+  const answer = (request: IncomingMessage, response: ServerResponse, at: number) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const authorized = request.headers.authorization === `Bearer ${bearer}`;
     const audience = url.searchParams.get('audience');
     endpoint.requests.push({ audience, authorized });
+    endpoint.arrivals.push(at);
     const fault = endpoint.faults.shift();
     const reply = (status: number, body: object) => {
       response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });

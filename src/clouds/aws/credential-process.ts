@@ -3,60 +3,20 @@
 // OIDC token and assumes the role again with the same verification and rules. Its output is
 // the documented {"Version":1,…} document; errors go to standard error, which the AWS CLI shows.
 import { join } from 'node:path';
-import { INPUTS } from '../../core/config/inputs.generated.js';
-import { parseInteger } from '../../core/config/input-values.js';
 import { parseSettings, type InputSource, type Settings } from '../../core/config/settings.js';
 import { asClaimcheckError, formatError } from '../../core/errors.js';
 import { Secrets } from '../../core/secrets.js';
-import { readPrivateFile, writePrivateFile } from '../../files/private-file.js';
+import { writePrivateFile } from '../../files/private-file.js';
 import { OWN_FILE } from '../../files/private-folder.js';
 import { preloadRulesFile } from '../../files/rules-file.js';
 import type { Log, TokenSpec } from '../../flow/cloud.js';
 import { exchange } from '../../flow/exchange.js';
 import { flowDeps, type FrontDoor } from '../../flow/wiring.js';
 import { awsTarget, type AwsSession } from './cloud.js';
-import { CACHE, cacheOf, type CachedCredentials, type RefreshConfig } from './refresh.js';
+import { CACHE, freshCachedCredentials, processOutput, readRefreshConfig } from './credential-cache.js';
+import { cacheOf } from './refresh.js';
 
-/**
- * boto3 and the AWS CLI (botocore) refresh credentials that have less than 15 minutes left,
- * running credential_process again on every call until they get some with more (10 minutes
- * is their mandatory window). Renewing once fewer than 15 minutes remain hands them
- * credentials outside that window, so a renewal is one STS call, not a node process per
- * API call; the JS SDK, which refreshes at 5 minutes, is then outside its window too.
- */
-export const CLIENT_REFRESH_WINDOW_MS = 15 * 60_000;
-
-/**
- * The JS SDK's window. A session of at most 15 minutes (role-duration-seconds 900) starts
- * inside botocore's window, so no renewal could leave it; renewing there would call STS on
- * every boto3 call. Such sessions are renewed at 5 minutes, once per session.
- */
-const SHORT_SESSION_RENEW_MS = 5 * 60_000;
-
-/** Answer from the cache while the session has at least this long left. */
-export function renewBeforeMs(sessionSeconds: number): number {
-  return sessionSeconds * 1000 > CLIENT_REFRESH_WINDOW_MS ? CLIENT_REFRESH_WINDOW_MS : SHORT_SESSION_RENEW_MS;
-}
-
-/** The session length the config asks for; the default when it holds none it can read. */
-function sessionSeconds(config: RefreshConfig): number {
-  const fallback = INPUTS['role-duration-seconds'].default;
-  return parseInteger(config.inputs['role-duration-seconds']?.trim() || fallback, 900, 43200) ?? Number(fallback);
-}
-
-function processOutput(credentials: CachedCredentials): string {
-  const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials;
-  return `${JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: expiration })}\n`;
-}
-
-function readCache(dir: string): CachedCredentials | undefined {
-  try {
-    const cached = JSON.parse(readPrivateFile(join(dir, CACHE), OWN_FILE)) as CachedCredentials;
-    return typeof cached.sessionToken === 'string' && typeof cached.expiration === 'string' ? cached : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { CLIENT_REFRESH_WINDOW_MS, renewBeforeMs } from './credential-cache.js';
 
 export interface CredentialProcessIo {
   readonly stdout: (text: string) => void;
@@ -72,9 +32,9 @@ export async function runCredentialProcess(configPath: string, door: CredentialP
   const secrets = new Secrets(() => {});
   try {
     const dir = join(configPath, '..');
-    const config = JSON.parse(readPrivateFile(configPath, OWN_FILE)) as RefreshConfig;
-    const cached = readCache(dir);
-    if (cached && Date.parse(cached.expiration) - io.now() > renewBeforeMs(sessionSeconds(config))) {
+    const config = readRefreshConfig(configPath);
+    const cached = freshCachedCredentials(configPath, config, io.now());
+    if (cached) {
       io.stdout(processOutput(cached));
       return 0;
     }

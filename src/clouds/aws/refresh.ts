@@ -13,19 +13,9 @@ import { credentialProcessLine } from '../../core/text/command-line.js';
 import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
 import type { AwsSettings } from '../../core/aws/settings.js';
 import type { SelfCommand, TokenSpec } from '../../flow/cloud.js';
+import { CACHE, type CachedCredentials, type RefreshConfig } from './credential-cache.js';
 
-export interface RefreshConfig {
-  readonly version: 1;
-  readonly inputs: Readonly<Record<string, string>>;
-  readonly token: TokenSpec;
-}
-
-export interface CachedCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string;
-  readonly expiration: string;
-}
+export { CACHE, type CachedCredentials, type RefreshConfig } from './credential-cache.js';
 
 /** Where a renewing profile's files go: known, and recorded, before anything is written. */
 export interface RefreshSetup {
@@ -35,8 +25,6 @@ export interface RefreshSetup {
 }
 
 const CONFIG = 'config.json';
-/** The credentials the process last got, beside its config. */
-export const CACHE = 'credentials.json';
 
 /** The inputs the credential process re-reads: as given, with what depended on the moment pinned, and AWS's alone. */
 export function pinnedInputs(given: Readonly<Record<string, string>>, aws: AwsSettings): Record<string, string> {
