@@ -102,7 +102,7 @@ describe('the Action', () => {
     expect(loadedFiles(recorder.loaded())).not.toContain(sdkChunk('post'));
   });
 
-  it('answers a credential_process from its fresh cache with its entry file alone, and no HTTP client', async () => {
+  it('answers a credential_process from its fresh cache with its entry file alone: no HTTP client, no crypto', async () => {
     const main = await mainStep(loadRecorder(tempDir('loads')), { ...awsInputs(), refresh: 'true' });
     expect(main.code, visibleOutput(main)).toBe(0);
     const config = readFileSync(join(main.dir, '.aws', 'config'), 'utf8');
@@ -113,7 +113,7 @@ describe('the Action', () => {
     expect(JSON.parse(answer.stdout)).toMatchObject({ Version: 1, AccessKeyId: main.exported.AWS_ACCESS_KEY_ID ?? expect.any(String) });
     const loads = recorder.loaded();
     expect(loadedFiles(loads)).toEqual([join(REPO_ROOT, 'dist/main/index.js')]);
-    expect(loadedBuiltins(loads).filter((name) => HTTP_MODULES.includes(name))).toEqual([]);
+    expect(loadedBuiltins(loads).filter((name) => [...HTTP_MODULES, 'crypto'].includes(name))).toEqual([]);
   });
 });
 
