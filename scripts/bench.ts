@@ -4,7 +4,7 @@
 // in this process, and each measured process is a child timed from spawn to exit under GNU
 // time (CPU time, peak RSS): a bare `node -e 0` (the floor), the Action's main step for AWS and
 // for Google (with and without a service account), the CLI, a credential_process answered from
-// its cache, the post step; with --compare-with <checkout>, configure-aws-credentials' main
+// its cache and one that renews at STS, the post step; with --compare-with <checkout>, configure-aws-credentials' main
 // step from that checkout (build it there yourself; nothing of it is kept here); with
 // --baseline <dist folder>, claimcheck's cases again on another build (a copy of main's dist/),
 // for before/after. The cases run round-robin, one run each per round, so drift and the
@@ -86,7 +86,7 @@ function readSettings(): Settings {
 // --- cases -------------------------------------------------------------------------------------
 function allCases(settings: Settings, fixtures: BuildFixtures[], dir: string): Case[] {
   const [node24, node20] = nodeRuntimes() as [Runtime, Runtime];
-  const fixturesIn = (name: string): BuildFixtures => ({ tokenDir: mkdtempSync(join(dir, `${name}-cli-`)), jobTemp: mkdtempSync(join(dir, `${name}-job-`)) });
+  const fixturesIn = (name: string): BuildFixtures => ({ tokenDir: mkdtempSync(join(dir, `${name}-cli-`)) });
   const ours = fixturesIn('dist');
   fixtures.push(ours);
   const cases = [floorCase(node24, '24'), ...claimcheckCases(node24, join(REPO_ROOT, 'dist'), ours)];

@@ -1,19 +1,22 @@
 // GitHub Action, main step; `credential-process <config>` for the refresh profile, and
 // `google-subject-token <config>` for Google's credentials file. A credential_process that its
 // cache answers loads nothing more than this file; everything else is a chunk loaded once the
-// command is known (and compiled once per job, with the compile cache in RUNNER_TEMP).
+// command is known. The renewals, which clients run again and again in a job, are compiled once
+// per job (the compile cache in RUNNER_TEMP); the main step is not, as a step that reads the
+// cache peaks about 1 MiB higher, at the edge of its memory budget (docs/reliability.md).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answerFromCache } from './clouds/aws/credential-cache.js';
 import { startCompileCache } from './platform/shared/compile-cache.js';
 
 const [command, configPath] = process.argv.slice(2);
+const renewal = Boolean(configPath) && (command === 'credential-process' || command === 'google-subject-token');
 const cached = command === 'credential-process' && configPath ? answerFromCache(configPath, Date.now()) : undefined;
 if (cached !== undefined) {
   process.stdout.write(cached);
 } else {
   const temp = process.env.RUNNER_TEMP;
-  startCompileCache(temp ? join(temp, '.claimcheck-compile-cache') : undefined);
+  if (renewal && temp) startCompileCache(join(temp, '.claimcheck-compile-cache'));
   const action = await import('./platform/github/action.js');
   if (command === 'credential-process' && configPath) {
     process.exitCode = await action.runCredentialProcessCommand(configPath);

@@ -3,7 +3,7 @@
 // so a fast failure is never timed as a success. claimcheck's cases run a given build (dist/,
 // or --baseline's copy of another); configure-aws-credentials runs from its checkout
 // (--compare-with) in the same simulated runner, with the same services.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, runStep, type StepRun } from '../../test/harness/github.ts';
 import type { Runtime } from '../../test/harness/runtimes.ts';
@@ -39,21 +39,13 @@ function expect(ok: boolean, what: string, output: { code: number | null; stdout
   if (!ok) throw new Error(`${what} failed (exit ${output.code}):\n${output.stdout}\n${output.stderr}`);
 }
 
-interface StepExtras {
-  readonly state?: Record<string, string>;
-  readonly actionYml?: string;
-  /** A runner temp folder that outlives the step (a later step of the same job), instead of its own fresh one. */
-  readonly runnerTemp?: string;
-}
-
-async function step(runtime: Runtime, script: string, inputs: Record<string, string>, services: Services, extras: StepExtras = {}): Promise<StepRun> {
-  const { runnerTemp, ...options } = extras;
+async function step(runtime: Runtime, script: string, inputs: Record<string, string>, services: Services, options: { state?: Record<string, string>; actionYml?: string } = {}): Promise<StepRun> {
   return runStep({
     node: runtime.node,
     script,
     tokenEndpoint: services.endpoint,
     inputs,
-    env: { ...CHILD_ENV, ...RUNNER_ENV, ...(runnerTemp ? { RUNNER_TEMP: runnerTemp } : {}), ...extraEnv },
+    env: { ...CHILD_ENV, ...RUNNER_ENV, ...extraEnv },
     timeoutMs: TIMEOUT_MS,
     ...options,
   });
@@ -106,22 +98,19 @@ async function renewingProfile(runtime: Runtime, dist: string, services: Service
 
 /**
  * What claimcheck's cases of one build need beyond the services, made on first use and kept
- * for one latency (they name its services): a renewing profile, the main step's state for the
- * post step, a runner temp folder that lasts (a later step of the same job).
+ * for one latency (they name its services): a renewing profile (its folder is the runner temp
+ * folder of the job its renewals run in), the main step's state for the post step.
  */
 export interface BuildFixtures {
   profile?: Promise<RenewingProfile> | undefined;
   state?: Promise<Record<string, string>> | undefined;
   readonly tokenDir: string;
-  readonly jobTemp: string;
 }
 
 export async function resetFixtures(fixtures: BuildFixtures): Promise<void> {
   const profile = fixtures.profile;
   fixtures.profile = undefined;
   fixtures.state = undefined;
-  rmSync(fixtures.jobTemp, { recursive: true, force: true });
-  mkdirSync(fixtures.jobTemp);
   await profile?.then((made) => rmSync(made.dir, { recursive: true, force: true }), () => {});
 }
 
@@ -161,7 +150,6 @@ export function claimcheckCases(node24: Runtime, dist: string, fixtures: BuildFi
   const state = (services: Services) => (fixtures.state ??= stepOnce('main step', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services)).then((done) => done.state));
   return [
     { ...common, id: id('main'), label: label('Action main, AWS'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (AWS)', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services))) },
-    { ...common, id: id('main-again'), label: label('Action main, AWS, a later step of the job'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (AWS), again', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services, { runnerTemp: fixtures.jobTemp }))) },
     { ...common, id: id('gcp'), label: label('Action main, Google (service account)'), roundTrips: 3, once: async (services) => void (await stepOnce('main step (Google, impersonated)', exported('GOOGLE_APPLICATION_CREDENTIALS'), step(node24, main, googleInputs(services, true), services))) },
     { ...common, id: id('gcp-direct'), label: label('Action main, Google (direct)'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (Google, direct)', exported('GOOGLE_APPLICATION_CREDENTIALS'), step(node24, main, googleInputs(services, false), services))) },
     // Azure: add its case here once test/harness has its doubles (Entra's token endpoint over

@@ -3,7 +3,7 @@
 // answer; paths that need no STS never load it (a step refused for
 // its inputs, Google Cloud, the post step, the CLI's offline commands); a credential_process
 // that its cache answers loads its entry file and nothing else, not even an HTTP client.
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,32 +118,46 @@ describe('the Action', () => {
 });
 
 describe("the Action's compile cache", () => {
-  /** A main step in the runner temp folder `temp`, with Node's compile cache telling what it does. */
-  const stepIn = (temp: string) =>
+  /** A main step with a renewing profile, in the runner temp folder `temp`. */
+  const refreshStep = (temp: string) =>
     runStep({
       node: node24!.node,
       script: join(REPO_ROOT, 'dist/main/index.js'),
       tokenEndpoint: endpoint,
-      inputs: { issuer: issuer.url, ...awsInputs() },
+      inputs: { issuer: issuer.url, ...awsInputs(), refresh: 'true' },
       env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', RUNNER_TEMP: temp, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
     });
 
-  it('is written by one step and read back by the next in the same runner temp folder', async () => {
+  /** The profile's credential_process after its cache ran out, as a client in the job runs it; Node says what its compile cache does. */
+  async function renewal(temp: string, home: string) {
+    const config = readFileSync(join(home, '.aws', 'config'), 'utf8');
+    const [, script, ...args] = /^credential_process = (.*)$/m.exec(config)![1]!.split(' ');
+    rmSync(join(args.at(-1)!, '..', 'credentials.json'));
+    const env = { PATH: '/usr/bin:/bin', HOME: home, RUNNER_TEMP: temp, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_DEBUG_NATIVE: 'COMPILE_CACHE' };
+    const result = await run(node24!.node, [script!, ...args], env, 60_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ Version: 1 });
+    return result;
+  }
+
+  it('is written by one renewal and read back by the next in the same runner temp folder, not by the main step', async () => {
     const temp = tempDir('runner-temp');
-    const first = await stepIn(temp);
-    expect(first.code, visibleOutput(first)).toBe(0);
+    const step = await refreshStep(temp);
+    expect(step.code, visibleOutput(step)).toBe(0);
+    expect(step.stderr).not.toContain('[compile cache]');
+    await renewal(temp, step.dir);
     expect(lstatSync(join(temp, '.claimcheck-compile-cache')).mode & 0o777).toBe(0o700);
-    const second = await stepIn(temp);
-    expect(second.code, visibleOutput(second)).toBe(0);
+    const second = await renewal(temp, step.dir);
     expect(second.stderr).toMatch(/\[compile cache\] .*\/dist\/main\/\d+\.index\.js was accepted/);
   });
 
   it('is not used where others can write to the runner temp folder', async () => {
     const temp = tempDir('runner-temp');
-    chmodSync(temp, 0o777);
-    const step = await stepIn(temp);
+    const step = await refreshStep(temp);
     expect(step.code, visibleOutput(step)).toBe(0);
-    expect(step.stderr).not.toContain('[compile cache]');
+    chmodSync(temp, 0o777);
+    const renewed = await renewal(temp, step.dir);
+    expect(renewed.stderr).not.toContain('[compile cache]');
     expect(existsSync(join(temp, '.claimcheck-compile-cache'))).toBe(false);
   });
 });
