@@ -2,7 +2,7 @@
 // latency: GitHub's (an issuer serving its keys where GitHub's does, so that claimcheck's
 // prediction of the key set's URL holds as it does against GitHub, and the job's token
 // endpoint), AWS STS, and Google's STS and IAM Credentials. Azure joins here once its doubles
-// are in test/harness (see azureServices).
+// are in test/harness (Entra's token endpoint, over TLS), with its case in cases.ts.
 import { startTokenEndpoint, type TokenEndpoint } from '../../test/harness/github.ts';
 import { startGoogle, type GoogleDouble } from '../../test/harness/google.ts';
 import { startIssuer, type TestIssuer } from '../../test/harness/issuer.ts';
