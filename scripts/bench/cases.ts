@@ -72,6 +72,27 @@ function googleInputs(services: Services, impersonate: boolean): Record<string, 
   };
 }
 
+/**
+ * The Action's main step, once per cloud (and way to it): its inputs against the bench's
+ * services, the variable its hand-over exports, and the requests one after another on its
+ * critical path. Azure: one more entry here once its doubles are in test/harness (and started
+ * in services.ts): its inputs, AZURE_FEDERATED_TOKEN_FILE, roundTrips 2 (the token beside the
+ * issuer's keys, then Entra's token endpoint).
+ */
+interface MainStep {
+  readonly id: string;
+  readonly label: string;
+  readonly inputs: (services: Services) => Record<string, string>;
+  readonly exports: string;
+  readonly roundTrips: number;
+}
+
+const MAIN_STEPS: readonly MainStep[] = [
+  { id: 'main', label: 'Action main, AWS', inputs: awsInputs, exports: 'AWS_SESSION_TOKEN', roundTrips: 2 },
+  { id: 'gcp', label: 'Action main, Google (service account)', inputs: (services) => googleInputs(services, true), exports: 'GOOGLE_APPLICATION_CREDENTIALS', roundTrips: 3 },
+  { id: 'gcp-direct', label: 'Action main, Google (direct)', inputs: (services) => googleInputs(services, false), exports: 'GOOGLE_APPLICATION_CREDENTIALS', roundTrips: 2 },
+];
+
 /** Splits a credential_process line as sh does for what claimcheck writes: bare words, '…' and \x. */
 export function shellWords(line: string): string[] {
   const words: string[] = [];
@@ -149,11 +170,13 @@ export function claimcheckCases(node24: Runtime, dist: string, fixtures: BuildFi
   const exported = (name: string) => (done: StepRun) => done.exported[name] !== undefined;
   const state = (services: Services) => (fixtures.state ??= stepOnce('main step', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services)).then((done) => done.state));
   return [
-    { ...common, id: id('main'), label: label('Action main, AWS'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (AWS)', exported('AWS_SESSION_TOKEN'), step(node24, main, awsInputs(services), services))) },
-    { ...common, id: id('gcp'), label: label('Action main, Google (service account)'), roundTrips: 3, once: async (services) => void (await stepOnce('main step (Google, impersonated)', exported('GOOGLE_APPLICATION_CREDENTIALS'), step(node24, main, googleInputs(services, true), services))) },
-    { ...common, id: id('gcp-direct'), label: label('Action main, Google (direct)'), roundTrips: 2, once: async (services) => void (await stepOnce('main step (Google, direct)', exported('GOOGLE_APPLICATION_CREDENTIALS'), step(node24, main, googleInputs(services, false), services))) },
-    // Azure: add its case here once test/harness has its doubles (Entra's token endpoint over
-    // TLS): the main step with its inputs, roundTrips 2 (the token beside the issuer's keys, then Entra).
+    ...MAIN_STEPS.map((cloud): Case => ({
+      ...common,
+      id: id(cloud.id),
+      label: label(cloud.label),
+      roundTrips: cloud.roundTrips,
+      once: async (services) => void (await stepOnce(cloud.label, exported(cloud.exports), step(node24, main, cloud.inputs(services), services))),
+    })),
     { ...common, id: id('cli'), label: label('CLI assume --format json'), roundTrips: 2, once: (services) => cliAssume(node24, dist, services, fixtures.tokenDir) },
     { ...common, id: id('credential-process'), label: label('credential_process, from cache'), roundTrips: 0, allowanceMs: 25, once: (services) => credentialProcess(node24, dist, services, fixtures, false) },
     { ...common, id: id('credential-process-renew'), label: label('credential_process, renewing'), roundTrips: 2, once: (services) => credentialProcess(node24, dist, services, fixtures, true) },
