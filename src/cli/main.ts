@@ -1,8 +1,10 @@
 // The claimcheck command line: dispatch, help, version, and the one place that turns a
 // failure into output: a ClaimcheckError exits 1 with its two lines, a usage error exits
 // 2 with one. Standard output carries only results; logs go to standard error. Each command's
-// code is a chunk of its own, loaded when the command runs or shows its help: trust-policy
-// loads no HTTP client, `--help` nothing but this file.
+// code is loaded when the command runs or shows its help, in one of two chunks (webpackChunkName
+// groups each chunk's imports; every import() site would otherwise make more chunks, each a file
+// to load): "network" for the commands that fetch keys or call a cloud, "offline" for
+// trust-policy, which loads no HTTP client; `--help` loads nothing but this file.
 import { asClaimcheckError, formatError } from '../core/errors.js';
 import { Secrets } from '../core/secrets.js';
 import { VERSION } from '../core/version.generated.js';
@@ -26,7 +28,7 @@ interface Command {
 
 /** How the renewals (credential-process, google-subject-token) read a token: as the config that assume wrote says. */
 async function renewalDoor(io: CliIo) {
-  const [{ jsonGetter }, { renewalTokenReader }, { cliRunLabel, cliSessionName }] = await Promise.all([import('../flow/wiring.js'), import('./token-source.js'), import('../platform/presets.js')]);
+  const [{ jsonGetter }, { renewalTokenReader }, { cliRunLabel, cliSessionName }] = await Promise.all([import(/* webpackChunkName: "network" */ '../flow/wiring.js'), import(/* webpackChunkName: "network" */ './token-source.js'), import(/* webpackChunkName: "network" */ '../platform/presets.js')]);
   return (token: TokenSpec) => ({
     get: jsonGetter(),
     requestToken: renewalTokenReader(token, io.env),
@@ -40,7 +42,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Verify a CI job\'s OIDC token, check its claims, assume an IAM role and hand over the credentials.',
     example: 'creds="$(claimcheck assume --platform gitlab --role-to-assume arn:aws:iam::123456789012:role/deploy --aws-region us-east-1 \\\n    --claims \'project_id=42\')" && eval "$creds"',
     load: async () => {
-      const { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } = await import('./assume.js');
+      const { ASSUME_FLAGS, ASSUME_USAGE, assumeCommand } = await import(/* webpackChunkName: "network" */ './assume.js');
       return { usage: ASSUME_USAGE, flags: ASSUME_FLAGS, run: async (argv, io, log, secrets, self) => (await assumeCommand(argv, io, log, secrets, self), 0) };
     },
   },
@@ -48,7 +50,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Show a token\'s claims, which rules hold, which role map entry it gets, and the trust-policy condition that accepts it.',
     example: 'claimcheck explain --token-env ACTIONS_TOKEN --issuer https://token.actions.githubusercontent.com --audience sts.amazonaws.com --rules-file claimcheck.yml',
     load: async () => {
-      const { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } = await import('./explain.js');
+      const { EXPLAIN_FLAGS, EXPLAIN_USAGE, explainCommand } = await import(/* webpackChunkName: "network" */ './explain.js');
       return { usage: EXPLAIN_USAGE, flags: EXPLAIN_FLAGS, run: (argv, io, log) => explainCommand(argv, io, log) };
     },
   },
@@ -56,7 +58,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Print the IAM role trust policy (JSON, or Terraform) that accepts a token, a rules file, or a repository, project or pipeline (GitHub, CircleCI, GitLab, Buildkite, Bitbucket); --cloud gcp: the Google provider condition.',
     example: 'claimcheck trust-policy --account-id 123456789012 --platform github --repository acme/api --branch main --environment prod --format terraform',
     load: async () => {
-      const [{ TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand }, { GCP_TRUST_POLICY_USAGE }] = await Promise.all([import('./trust-policy.js'), import('./trust-policy-gcp.js')]);
+      const [{ TRUST_POLICY_FLAGS, TRUST_POLICY_USAGE, trustPolicyCommand }, { GCP_TRUST_POLICY_USAGE }] = await Promise.all([import(/* webpackChunkName: "offline" */ './trust-policy.js'), import(/* webpackChunkName: "offline" */ './trust-policy-gcp.js')]);
       return { usage: `${TRUST_POLICY_USAGE}\n       ${GCP_TRUST_POLICY_USAGE}`, flags: TRUST_POLICY_FLAGS, run: (argv, io) => trustPolicyCommand(argv, io) };
     },
   },
@@ -64,7 +66,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "Print a fresh, checked CI token for a Google client's credentials file; written by assume, not typed by hand.",
     example: '"credential_source": {"executable": {"command": "node /path/to/claimcheck/dist/cli/index.js google-subject-token ~/.claimcheck/gcp-…/renewal.json"}}',
     load: async () => {
-      const { runGoogleSubjectToken } = await import('../clouds/gcp/subject-token.js');
+      const { runGoogleSubjectToken } = await import(/* webpackChunkName: "network" */ '../clouds/gcp/subject-token.js');
       return {
         usage: 'claimcheck google-subject-token <renewal config written by assume --workload-identity-provider>',
         flags: {},
@@ -79,7 +81,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Print credentials for an AWS profile\'s credential_process; written by assume --refresh, not typed by hand.',
     example: 'credential_process = node /path/to/claimcheck/dist/cli/index.js credential-process ~/.claimcheck/refresh-claimcheck/config.json',
     load: async () => {
-      const { runCredentialProcess } = await import('../clouds/aws/credential-process.js');
+      const { runCredentialProcess } = await import(/* webpackChunkName: "network" */ '../clouds/aws/credential-process.js');
       return {
         usage: 'claimcheck credential-process <config written by assume --refresh>',
         flags: {},
