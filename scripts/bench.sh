@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --runs N --warmup N --rss-runs N --json]: installs what it needs (setup.sh,
+# npm run bench [-- --runs N --latency 0,50 --compare-with DIR --baseline DIR --json]: installs what it needs (setup.sh,
 # and GNU time for peak RSS), then runs scripts/bench.ts on Node 24. See scripts/bench.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -23,7 +23,8 @@ import { assertExportTarget, dataJson, documentOf, githubEnvEntries, OUTPUT_FORM
 import type { CliIo } from './io.js';
 import { checkPlatformClaims, cliTokenReader, PLATFORM_FLAG, presetOf, presetRequest, reportRun, soleCloudAudience, tokenReadFrom, withPreset } from './platform.js';
 import { TOKEN_FLAGS } from './token-source.js';
-import { jobOf, runRecorder, type RunRecorder } from './cleanup/records.js';
+import { jobOf } from '../core/config/ci-job.js';
+import { runRecorder, type RunRecorder } from './cleanup/records.js';
 
 /** Inputs that mean nothing outside a GitHub step; the CLI reads token files with --token-file. */
 const NOT_CLI: readonly InputName[] = ['output-credentials', 'web-identity-token-file'];

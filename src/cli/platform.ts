@@ -10,7 +10,7 @@ import type { ClaimRule } from '../core/rules/rules.js';
 import { unknownClaimReason, type Platform } from '../core/rules/rules-file.js';
 import type { Settings } from '../core/config/settings.js';
 import type { CloudSession, Log } from '../flow/cloud.js';
-import { runReport } from '../flow/wiring.js';
+import { runReport } from '../flow/run-report.js';
 import { isPresetName, PRESET_NAMES, PRESETS, type Preset, type PresetRequest, type PresetServices } from '../platform/presets.js';
 import { tokenSource } from './token-source.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';

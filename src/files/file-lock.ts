@@ -5,7 +5,7 @@
 // only while it reads, edits and renames in place: synchronous code, so no JavaScript signal
 // handler runs part-way; a signal that kills the process outright leaves a lock whose owner is
 // gone, which the next writer takes over.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';

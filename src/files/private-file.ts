@@ -2,7 +2,7 @@
 // FIFO, and used only when they are regular files; written whole to a temporary 0600 file
 // and renamed into place, so a planted symlink is replaced, never written through, and no
 // reader sees half a file.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { closeSync, constants, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ClaimcheckError } from '../core/errors.js';

@@ -1,9 +1,7 @@
 // The parts every front door assembles the same way: retries for network calls, the
 // issuer's keys and token verification, and the run report. A front door
 // brings only what is its own: how it gets a token, logs, masks and names sessions.
-import { inertLines } from '../core/text/inert-text.js';
 import { systemClock, type RetryPolicy } from '../core/retry.js';
-import type { RunReport } from '../core/report/report.js';
 import { githubRunLabel } from '../core/report/run-label.js';
 import { predictedJwksUri } from '../oidc/jwks-location.js';
 import type { Settings } from '../core/config/settings.js';
@@ -12,8 +10,13 @@ import { createActionsJsonGetter, createActionsPoster } from '../net/actions-htt
 import { formPosterOf, type FormPoster, type JsonGetter, type Poster, type RetryContext } from '../net/http.js';
 import { issuerJsonFetcher, issuerKeySource } from '../oidc/keys.js';
 import { verifyToken } from '../oidc/verify.js';
-import type { CloudSession, JobNaming, Log } from './cloud.js';
+import type { JobNaming, Log } from './cloud.js';
 import type { FlowDeps } from './exchange.js';
+
+// Also here for the front doors that take them with the rest; the CLI's dispatch and its
+// offline commands import them from their own modules, which load no HTTP client.
+export { lineLog } from './line-log.js';
+export { runReport } from './run-report.js';
 
 export const USER_AGENT = `claimcheck/${VERSION}`;
 
@@ -36,22 +39,6 @@ export function formPoster(): FormPoster {
 export function stsEndpointFromEnvironment(env: Readonly<Record<string, string | undefined>>): { variable: string; value: string } | undefined {
   const variable = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'].find((name) => env[name]);
   return variable ? { variable, value: env[variable] ?? '' } : undefined;
-}
-
-/**
- * A Log for platforms that print plain lines (the orb, the CLI): every line redacted and
- * inert (no control or escape sequence for a terminal, no workflow command for a GitHub
- * runner, which also reads the CLI's output there), debug lines only when CLAIMCHECK_DEBUG
- * is 1 or true.
- */
-export function lineLog(print: (line: string) => void, redact: (text: string) => string, env: Readonly<Record<string, string | undefined>>): Log {
-  const debug = env.CLAIMCHECK_DEBUG === '1' || env.CLAIMCHECK_DEBUG === 'true';
-  const shown = (text: string) => inertLines(redact(text));
-  return {
-    info: (text) => print(shown(text)),
-    warning: (text) => print(shown(`Warning: ${text}`)),
-    debug: (text) => (debug ? print(shown(`[debug] ${text}`)) : undefined),
-  };
 }
 
 export function networkRetry(maxAttempts: number, log: Log): RetryContext {
@@ -95,23 +82,3 @@ export function flowDeps(settings: Settings, door: FrontDoor): FlowDeps {
     naming: { sessionName: door.defaultSessionName, runLabel: door.runLabel ?? githubRunLabel },
   };
 }
-
-/** The report of a run that made `sessions`: the job's facts, each cloud's session, and where each rule binds. */
-export function runReport(settings: Settings, sessions: readonly CloudSession[], job: RunReport['job']): RunReport {
-  const first = sessions[0];
-  if (first === undefined) throw new Error('a run report needs a session');
-  const { claims } = first.token.verified;
-  const rules = [...first.token.rules, ...sessions.flatMap((session) => session.rules)];
-  return {
-    version: VERSION,
-    job,
-    issuer: settings.issuer,
-    subject: typeof claims.sub === 'string' ? claims.sub : '',
-    clouds: sessions.map((session) => session.facts),
-    rules: rules.map((result) => ({ rule: result.rule.source, held: result.held, binds: sessions.flatMap((session) => {
-      const key = session.enforces(result.rule);
-      return key === undefined ? [] : [{ cloud: session.cloud, key }];
-    }) })),
-  };
-}
-

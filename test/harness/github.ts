@@ -30,6 +30,8 @@ export interface TokenEndpoint {
   readonly issued: string[];
   readonly faults: TokenEndpointFault[];
   readonly requests: Array<{ audience: string | null; authorized: boolean }>;
+  /** Date.now() when each of `requests` arrived, in the same order. */
+  readonly arrivals: number[];
   close(): Promise<void>;
 }
 
@@ -45,14 +47,19 @@ export async function startTokenEndpoint(issuer: TestIssuer, options: { readonly
     issued: [] as string[],
     faults: [] as TokenEndpointFault[],
     requests: [] as Array<{ audience: string | null; authorized: boolean }>,
+    arrivals: [] as number[],
     close: async () => {},
   };
-  const server = createServer((request, response) => later(options.latencyMs, () => answer(request, response)));
-  const answer = (request: IncomingMessage, response: ServerResponse) => {
+  const server = createServer((request, response) => {
+    const at = Date.now();
+    later(options.latencyMs, () => answer(request, response, at));
+  });
+  const answer = (request: IncomingMessage, response: ServerResponse, at: number) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const authorized = request.headers.authorization === `Bearer ${bearer}`;
     const audience = url.searchParams.get('audience');
     endpoint.requests.push({ audience, authorized });
+    endpoint.arrivals.push(at);
     const fault = endpoint.faults.shift();
     const reply = (status: number, body: object) => {
       response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -100,9 +107,9 @@ export function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** action.yml's inputs with their defaults, as the runner fills INPUT_* from them. */
-function declaredInputs(): Record<string, string> {
-  const action = parse(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+/** An action.yml's inputs with their defaults, as the runner fills INPUT_* from them. */
+function declaredInputs(actionYml = join(REPO_ROOT, 'action.yml')): Record<string, string> {
+  const action = parse(readFileSync(actionYml, 'utf8')) as { inputs: Record<string, { default?: string }> };
   return Object.fromEntries(Object.entries(action.inputs).map(([name, spec]) => [name, String(spec.default ?? '')]));
 }
 
@@ -129,6 +136,8 @@ export interface StepOptions {
   /** STATE_* values (from the main step) for a post step. */
   readonly state?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** The action.yml whose inputs' defaults fill INPUT_* (another action's, for the bench); claimcheck's by default. */
+  readonly actionYml?: string;
 }
 
 export async function runStep(options: StepOptions): Promise<StepRun> {
@@ -136,7 +145,7 @@ export async function runStep(options: StepOptions): Promise<StepRun> {
   const files = { GITHUB_ENV: 'env', GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary', GITHUB_PATH: 'path' };
   const fileEnv = Object.fromEntries(Object.entries(files).map(([name, file]) => [name, join(dir, file)]));
   for (const path of Object.values(fileEnv)) writeFileSync(path, '');
-  const inputs = { ...declaredInputs(), ...options.inputs };
+  const inputs = { ...declaredInputs(options.actionYml), ...options.inputs };
   const env: Record<string, string> = {
     PATH: '/usr/bin:/bin',
     HOME: dir,

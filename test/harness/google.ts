@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { admit, type ProviderRules } from './cel.ts';
 import { close, listen, port } from './github.ts';
+import { later } from './issuer.ts';
 
 export interface GoogleProvider extends ProviderRules {
   /** projects/N/locations/global/workloadIdentityPools/P/providers/X */
@@ -36,6 +37,10 @@ export interface GoogleOptions {
   readonly maxLifetimeSeconds?: number;
   /** Projects the resource API knows. */
   readonly projects?: readonly string[];
+  /** Delay before each answer, as a network would add (the bench's --latency). */
+  readonly latencyMs?: number;
+  /** Where the providers' issuers serve their key sets (the bench's issuer serves GitHub's path). Default /jwks. */
+  readonly jwksPath?: string;
 }
 
 export interface IssuedToken {
@@ -97,7 +102,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleDouble>
   const faults = { sts: [] as Array<{ status: number; body: string }>, iamcredentials: [] as Array<{ status: number; body: string }> };
   const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   const keysOf = (issuer: string) => {
-    if (!keySets.has(issuer)) keySets.set(issuer, createRemoteJWKSet(new URL(`${issuer}/jwks`)));
+    if (!keySets.has(issuer)) keySets.set(issuer, createRemoteJWKSet(new URL(`${issuer}${options.jwksPath ?? '/jwks'}`)));
     return keySets.get(issuer) as ReturnType<typeof createRemoteJWKSet>;
   };
   const live = (token: string | undefined, kind: IssuedToken['kind'] | 'any') => issued.find((entry) => entry.token === token && (kind === 'any' || entry.kind === kind) && entry.expiresAt > Date.now());
@@ -184,7 +189,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleDouble>
   }
 
   const servers: Server[] = [sts, iam, resource].map((handler) => createServer((request, response) => {
-    handler(request, response).catch((error: unknown) => apiError(response, 500, 'INTERNAL', String(error)));
+    later(options.latencyMs, () => void handler(request, response).catch((error: unknown) => apiError(response, 500, 'INTERNAL', String(error))));
   }));
   await Promise.all(servers.map(listen));
   const url = (server: Server) => `http://127.0.0.1:${port(server)}`;

@@ -15,7 +15,8 @@ import { appendToEnvFile, takeBackLines } from '../../platform/shared/env-file.j
 import { parseFlags, type Flags } from '../args.js';
 import { githubEnvEntries } from '../formats.js';
 import type { CliIo } from '../io.js';
-import { jobOf, readRuns, updateRuns, type CliRun } from './records.js';
+import { jobOf } from '../../core/config/ci-job.js';
+import { readRuns, updateRuns, type CliRun } from './records.js';
 
 export const CLEANUP_FLAGS: Flags = {
   'aws-profile': { kind: 'string', value: 'name', description: 'Undo only what was written for this named profile (where assume wrote several).' },

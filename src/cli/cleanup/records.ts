@@ -5,6 +5,7 @@
 // job's and a renewing profile serves only the job that wrote it. With --format circleci the
 // run is recorded in the orb's own state of the job instead, so the orb's cleanup undoes it.
 import { randomBytes } from 'node:crypto';
+import { jobOf, sameJob } from '../../core/config/ci-job.js';
 import { join } from 'node:path';
 import { readUndoRecord } from '../../clouds/registry.js';
 import { ClaimcheckError } from '../../core/errors.js';
@@ -28,24 +29,6 @@ export interface CliRun {
   readonly printed: readonly string[];
   /** Variables appended to $GITHUB_ENV: cleanup blanks the keys among them. */
   readonly githubEnv: readonly string[];
-}
-
-/** Each CI's own name for a job, in the order they are looked for; CLAIMCHECK_JOB names it anywhere else. */
-const JOB_VARIABLES: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['job', ['CLAIMCHECK_JOB']],
-  ['github', ['GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_JOB']],
-  ['circleci', ['CIRCLE_WORKFLOW_JOB_ID']],
-  ['gitlab', ['CI_JOB_ID']],
-  ['buildkite', ['BUILDKITE_JOB_ID']],
-  ['bitbucket', ['BITBUCKET_STEP_UUID']],
-];
-
-/** The job this process runs in, as its CI names it; '' when no known variable says. */
-export function jobOf(env: Environment): string {
-  for (const [label, names] of JOB_VARIABLES) {
-    if (env[names[0] as string]) return `${label}:${names.map((name) => env[name] ?? '').join('/')}`;
-  }
-  return '';
 }
 
 const recordsFile = (home: string) => join(claimcheckFolder(home), 'cli-records.json');
@@ -105,8 +88,8 @@ export function renewalOfOtherJob(configPath: string, env: Environment): Claimch
   } catch {
     return undefined;
   }
+  if (sameJob(job, env)) return undefined;
   const current = jobOf(env);
-  if (typeof job !== 'string' || job === '' || job === current) return undefined;
   return new ClaimcheckError(
     'REFRESH_OTHER_JOB',
     `This renewing profile was written by another job (${job}), not this one (${current || 'a job no CI variable names'}); its credentials are not handed over.`,

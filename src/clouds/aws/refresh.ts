@@ -14,20 +14,9 @@ import { INPUTS, type InputName } from '../../core/config/inputs.generated.js';
 import type { AwsSettings } from '../../core/aws/settings.js';
 import type { SelfCommand, TokenSpec } from '../../flow/cloud.js';
 
-export interface RefreshConfig {
-  readonly version: 1;
-  readonly inputs: Readonly<Record<string, string>>;
-  readonly token: TokenSpec;
-}
+import { CACHE, type CachedCredentials, type RefreshConfig } from './credential-cache.js';
 
-export interface CachedCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string;
-  readonly expiration: string;
-  /** How long claimcheck asked STS for the session (the role's or role map entry's duration): when to renew depends on it. */
-  readonly sessionSeconds?: number;
-}
+export { CACHE, type CachedCredentials, type RefreshConfig };
 
 /** Where a renewing profile's files go: known, and recorded, before anything is written. */
 export interface RefreshSetup {
@@ -37,8 +26,6 @@ export interface RefreshSetup {
 }
 
 const CONFIG = 'config.json';
-/** The credentials the process last got, beside its config. */
-export const CACHE = 'credentials.json';
 
 /** The inputs the credential process re-reads: as given, with what depended on the moment pinned, and AWS's alone. */
 export function pinnedInputs(given: Readonly<Record<string, string>>, aws: AwsSettings): Record<string, string> {
