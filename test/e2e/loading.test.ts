@@ -93,13 +93,19 @@ describe('the Action', () => {
     expect(loadedFiles(recorder.loaded())).not.toContain(sdkChunk('main'));
   });
 
+  it('carries no AWS SDK in the post step\'s bundle at all', () => {
+    expect(bundleFilesWith('post', 'class STSClient')).toEqual([]);
+    expect(bundleFilesWith('main', 'class STSClient')).toHaveLength(1);
+  });
+
   it('loads no AWS SDK in the post step', async () => {
     const main = await mainStep(loadRecorder(tempDir('loads')), { ...awsInputs(), refresh: 'true' });
     expect(main.code, visibleOutput(main)).toBe(0);
     const recorder = loadRecorder(tempDir('loads'));
     const post = await runStep({ node: node24!.node, script: join(REPO_ROOT, 'dist/post/index.js'), state: main.state, env: { HOME: main.dir, ...recorder.env } });
     expect(post.code, visibleOutput(post)).toBe(0);
-    expect(loadedFiles(recorder.loaded())).not.toContain(sdkChunk('post'));
+    expect(loadedFiles(recorder.loaded())).not.toContain(sdkChunk('main').replace('/main/', '/post/'));
+    expect(loadedFiles(recorder.loaded()).some((file) => file.includes('/dist/post/'))).toBe(true);
   });
 
   it('answers a credential_process from its fresh cache with its entry file alone: no HTTP client, no crypto', async () => {

@@ -5,7 +5,7 @@
 // or by --format circleci). Variables printed for eval are unset by what it prints:
 // `eval "$(claimcheck cleanup)"`. Every part is tried; the first failure is reported.
 import { homedir } from 'node:os';
-import { undoHandOver } from '../../clouds/registry.js';
+import { undoHandOver } from '../../clouds/records.js';
 import { STATIC_KEY_VARIABLES } from '../../core/aws/exported-variables.js';
 import { asClaimcheckError } from '../../core/errors.js';
 import { unsetLine } from '../../core/text/shell.js';

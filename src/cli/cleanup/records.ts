@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { jobOf, sameJob } from '../../core/config/ci-job.js';
 import { join } from 'node:path';
-import { readUndoRecord } from '../../clouds/registry.js';
+import { readUndoRecord } from '../../clouds/records.js';
 import { ClaimcheckError } from '../../core/errors.js';
 import { VARIABLE_NAME } from '../../core/text/shell.js';
 import { readPrivateFile, updatePrivateFile } from '../../files/private-file.js';

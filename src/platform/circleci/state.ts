@@ -8,7 +8,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { readUndoRecord } from '../../clouds/registry.js';
+import { readUndoRecord } from '../../clouds/records.js';
 import { asClaimcheckError, ClaimcheckError } from '../../core/errors.js';
 import { VARIABLE_NAME } from '../../core/text/shell.js';
 import { currentUid, readPrivateFile, writePrivateFile } from '../../files/private-file.js';

@@ -6,7 +6,7 @@
 // profile name that must stay a profile). Then each cloud removes the files its hand-over
 // recorded. Each part is tried on its own: one that fails does not keep the others in place.
 import * as core from '@actions/core';
-import { readUndoRecord, undoHandOver } from '../../clouds/registry.js';
+import { readUndoRecord, undoHandOver } from '../../clouds/records.js';
 import { HANDOVER_STATE, VARIABLES_STATE } from './state.js';
 
 /** A list kept in the state as JSON; empty when absent. */
