@@ -1,0 +1,166 @@
+// `trust-policy --cloud gcp --check`: does a live Workload Identity Federation provider admit a
+// token the issuer could issue and the rules refuse? Decided, not sampled: the condition is
+// read into ways through it over the issuer's grammar (problem.ts), and the neutral solver
+// answers, for each rule, whether a token gets through one of them and breaks the rule. Two
+// readings of what claimcheck cannot decide (aws/check/accepted.ts): possibly admitted (each
+// unknown part taken as true) and surely admitted (taken as false; the token must also carry
+// the claims the mapping reads). Every token a FAIL shows is then run through Google's
+// semantics by a CEL evaluator (`admits`, given by the caller): a FAIL that it does not
+// confirm becomes "cannot verify", never OK.
+// - FAIL: a gap; another issuer; another audience admitted, or the step's refused; the
+//   provider disabled; no repository or project of the issuer pinned (without
+//   --allow-unpinned); no token the rules allow admitted.
+// - cannot verify: the answer turns on a part of the condition or mapping claimcheck does not
+//   read, a claim it does not model, or a condition that does not parse.
+import { TooComplex } from '../../lang/nfa.js';
+import { ANY_TEXT } from '../../lang/lang.js';
+import { checkClaimRules, type ClaimRule } from '../../../rules/rules.js';
+import { notPreds, type Pred } from '../../aws/iam/condition-pred.js';
+import { acceptedByPolicy, acceptedThrough, OutOfBudget } from '../../aws/check/accepted.js';
+import { narrowerToken } from '../../aws/check/narrower.js';
+import type { GrammarPlatform } from '../../grammar/choose.js';
+import type { Parsed } from './cel-node.js';
+import { TooManyDisjuncts } from './formula.js';
+import type { Witness } from '../../solve.js';
+import { confirmed, UNCONFIRMED } from './confirm.js';
+import type { StatementView } from '../../aws/iam/statement-view.js';
+import { gcpProblem, type GcpProblem } from './problem.js';
+import { pinFindings } from './pins.js';
+import type { GcpProvider } from './provider.js';
+import { audienceFindings, type Claims, type GcpFinding, type GcpVerdict } from './findings.js';
+
+export { type Claims, type GcpFinding, type GcpVerdict } from './findings.js';
+
+export interface GcpCheckInput {
+  readonly provider: GcpProvider;
+  /** The parsed attribute condition; undefined when the provider has none. */
+  readonly condition: Parsed | undefined;
+  readonly mapping: Readonly<Record<string, Parsed>>;
+  readonly rules: readonly ClaimRule[];
+  /** The issuer the rules are for, and the audience the step's tokens carry. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly platform?: GrammarPlatform | undefined;
+  readonly allowUnpinned?: boolean;
+  /** Whether Google admits a token with these claims (mapping, google.subject's limit, condition). */
+  readonly admits: (claims: Claims) => boolean;
+}
+
+export interface GcpCheckResult {
+  readonly verdict: GcpVerdict;
+  readonly findings: readonly GcpFinding[];
+  /** A token the rules allow that the provider admits, when one was found. */
+  readonly witness: Claims | undefined;
+  readonly platform: string | undefined;
+}
+
+const FAILING = new Set<GcpFinding['kind']>(['issuer', 'audience', 'audience-refused', 'disabled', 'gap', 'unpinned', 'unusable']);
+
+export function verdictOf(findings: readonly GcpFinding[]): GcpVerdict {
+  if (findings.some((finding) => FAILING.has(finding.kind))) return 'fail';
+  if (findings.some((finding) => finding.kind === 'undecided' || finding.kind === 'unreadable')) return 'cannot-verify';
+  return 'ok';
+}
+
+function unknownsOf(problem: GcpProblem, label?: string): string[] {
+  return [...new Set(problem.views.filter((view) => label === undefined || view.label === label).flatMap((view) => view.unknown))];
+}
+
+function through(problem: GcpProblem, allow: StatementView, extra: ReadonlyArray<readonly [string, Pred]>): Array<() => Witness | undefined> {
+  const mapped = [...extra, ...problem.mapped];
+  return [() => acceptedThrough(problem.policy, allow, mapped, 'definite'), () => acceptedThrough(problem.policy, allow, mapped, 'possible'), () => acceptedThrough(problem.policy, allow, extra, 'possible')];
+}
+
+/** For each rule, a token admitted that breaks it (confirmed), or why that cannot be decided. */
+function gaps(problem: GcpProblem, admits: GcpCheckInput['admits']): GcpFinding[] {
+  const findings: GcpFinding[] = [];
+  for (const view of problem.rules) {
+    const about = `whether the provider admits a token that breaks ${view.rule.source}`;
+    if (!view.lang || !('lang' in view.lang)) {
+      if (acceptedByPolicy(problem.policy, [], 'possible')) findings.push({ kind: 'undecided', about, why: [`the rule ${view.rule.source}: ${view.lang ? view.lang.unsupported : 'no language'}`] });
+      continue;
+    }
+    const extra = [[view.rule.claim, notPreds({ langs: [view.lang.lang], missing: false })[0] as Pred]] as const;
+    let undecided: GcpFinding | undefined;
+    let gap: GcpFinding | undefined;
+    for (const allow of problem.policy.allows) {
+      const possible = acceptedThrough(problem.policy, allow, extra, 'possible');
+      if (!possible) continue;
+      const token = confirmed(through(problem, allow, extra), admits);
+      if (token) {
+        gap = { kind: 'gap', statement: allow.label, rule: view.rule, token: token.claims };
+        break;
+      }
+      undecided ??= { kind: 'undecided', about, why: [...unknownsOf(problem, allow.label), ...(allow.unknown.length === 0 ? [UNCONFIRMED] : [])], token: possible.claims };
+    }
+    if (gap ?? undecided) findings.push((gap ?? undecided) as GcpFinding);
+  }
+  return findings;
+}
+
+function metPreds(problem: GcpProblem): Array<readonly [string, Pred]> {
+  return problem.rules.flatMap((view) => {
+    if (!view.lang) return [];
+    if ('lang' in view.lang) return [[view.rule.claim, { langs: [view.lang.lang], missing: false }] as const];
+    return problem.grammar.shapes.some((shape) => shape.claims[view.rule.claim]) ? [[view.rule.claim, { langs: [ANY_TEXT], missing: false }] as const] : [];
+  });
+}
+
+/** A token the rules allow that the provider admits; the finding when there is none, or it cannot be told. */
+function usable(problem: GcpProblem, input: GcpCheckInput): { witness: Claims | undefined; finding: GcpFinding | undefined } {
+  const met = metPreds(problem);
+  const allowed = (claims: Claims) => input.admits(claims) && checkClaimRules(input.rules, claims).every((result) => result.held);
+  const found = confirmed([...problem.policy.allows].flatMap((allow) => through(problem, allow, met)), allowed);
+  if (found) return { witness: found.claims, finding: undefined };
+  const possible = acceptedByPolicy(problem.policy, met, 'possible');
+  if (!possible) return { witness: undefined, finding: { kind: 'unusable' } };
+  const unsupported = problem.rules.flatMap((view) => (view.lang && 'unsupported' in view.lang ? [`the rule ${view.rule.source}: ${view.lang.unsupported}`] : []));
+  const why = [...unknownsOf(problem, possible.allow.label), ...unsupported, ...(possible.allow.unknown.length === 0 && unsupported.length === 0 ? [UNCONFIRMED] : [])];
+  return { witness: undefined, finding: { kind: 'undecided', about: 'whether the provider admits any token the rules allow', why, token: possible.token.claims } };
+}
+
+/** The other direction: a token the rules allow that the provider surely refuses. */
+function narrower(problem: GcpProblem, input: GcpCheckInput): GcpFinding[] {
+  const token = narrowerToken(problem, metPreds(problem));
+  if (!token || input.admits(token.claims) || !checkClaimRules(input.rules, token.claims).every((result) => result.held)) return [];
+  return [{ kind: 'narrower', token: token.claims }];
+}
+
+function stateFindings(provider: GcpProvider): GcpFinding[] {
+  if (provider.disabled) return [{ kind: 'disabled', why: 'it is disabled' }];
+  if (provider.state !== undefined && provider.state !== 'ACTIVE') return [{ kind: 'disabled', why: `its state is ${provider.state}` }];
+  return [];
+}
+
+function sameIssuer(a: string, b: string): boolean {
+  return a.replace(/\/$/, '') === b.replace(/\/$/, '');
+}
+
+function decide(input: GcpCheckInput, node: Parsed): Omit<GcpCheckResult, 'platform'> {
+  if ('error' in node) return { verdict: 'cannot-verify', findings: [{ kind: 'unreadable', problems: [`the attribute condition does not parse as CEL: ${node.error}`] }], witness: undefined };
+  const problem = gcpProblem({ issuer: input.issuer, audience: input.audience, platform: input.platform, condition: 'node' in node ? node.node : undefined, mapping: input.mapping, rules: input.rules });
+  const { witness, finding } = usable(problem, input);
+  const findings: GcpFinding[] = [
+    ...gaps(problem, input.admits),
+    ...audienceFindings(input.provider, input.audience, witness, input.admits),
+    ...(input.allowUnpinned ? [] : pinFindings(problem, input.admits)),
+    ...(finding ? [finding] : []),
+  ];
+  findings.push(...narrower(problem, input));
+  return { verdict: verdictOf(findings), findings, witness };
+}
+
+export function checkProvider(input: GcpCheckInput): GcpCheckResult {
+  const platform = input.platform;
+  if (!sameIssuer(input.provider.issuerUri, input.issuer)) return { verdict: 'fail', findings: [{ kind: 'issuer', trusted: input.provider.issuerUri }], witness: undefined, platform };
+  const state = stateFindings(input.provider);
+  try {
+    const decided = decide(input, input.condition ?? { node: { kind: 'const', value: true, text: 'true' } });
+    const findings = [...state, ...decided.findings];
+    return { verdict: verdictOf(findings), findings, witness: decided.witness, platform };
+  } catch (error) {
+    if (!(error instanceof OutOfBudget || error instanceof TooComplex || error instanceof TooManyDisjuncts)) throw error;
+    const findings: GcpFinding[] = [...state, { kind: 'undecided', about: 'the condition', why: ['it has more ways through it, or larger patterns, than claimcheck explores in one check'] }];
+    return { verdict: verdictOf(findings), findings, witness: undefined, platform };
+  }
+}

@@ -1,0 +1,45 @@
+// What a provider check finds, and the audience findings: a provider that admits tokens
+// minted for another audience (a token the issuer gave some other service is taken here,
+// though the step's own check refuses it), or refuses the audience the step's tokens carry.
+import type { ClaimRule } from '../../../rules/rules.js';
+import type { GcpProvider } from './provider.js';
+
+export type Claims = Readonly<Record<string, string>>;
+
+export type GcpVerdict = 'ok' | 'fail' | 'cannot-verify';
+
+export type GcpFinding =
+  | { readonly kind: 'issuer'; readonly trusted: string }
+  | { readonly kind: 'audience'; readonly audience: string; readonly token: Claims }
+  | { readonly kind: 'audience-refused'; readonly audiences: readonly string[] }
+  | { readonly kind: 'disabled'; readonly why: string }
+  | { readonly kind: 'gap'; readonly statement: string; readonly rule: ClaimRule; readonly token: Claims }
+  | { readonly kind: 'unpinned'; readonly noun: string; readonly token: Claims }
+  | { readonly kind: 'unusable' }
+  | { readonly kind: 'unreadable'; readonly problems: readonly string[] }
+  | { readonly kind: 'undecided'; readonly about: string; readonly why: readonly string[]; readonly token?: Claims }
+  | { readonly kind: 'narrower'; readonly token: Claims };
+
+/** The audiences Google takes for the provider: its list, else its own resource name (both forms). */
+export function acceptedAudiences(provider: GcpProvider): readonly string[] | undefined {
+  if (provider.allowedAudiences.length > 0) return provider.allowedAudiences;
+  return provider.name === undefined ? undefined : [`https://iam.googleapis.com/${provider.name}`, `//iam.googleapis.com/${provider.name}`];
+}
+
+/** The default audience of the step for this provider (claimcheck's, Google's first default). */
+export function defaultAudience(provider: GcpProvider): string | undefined {
+  return provider.name === undefined ? undefined : `https://iam.googleapis.com/${provider.name}`;
+}
+
+export function audienceFindings(provider: GcpProvider, audience: string, witness: Claims | undefined, admits: (claims: Claims) => boolean): GcpFinding[] {
+  const accepted = acceptedAudiences(provider);
+  if (accepted === undefined) return [];
+  if (!accepted.includes(audience)) return [{ kind: 'audience-refused', audiences: accepted }];
+  const own = provider.name === undefined ? [] : [`https://iam.googleapis.com/${provider.name}`, `//iam.googleapis.com/${provider.name}`];
+  const others = accepted.filter((item) => item !== audience && !own.includes(item));
+  return others.flatMap((other): GcpFinding[] => {
+    const token = witness && { ...witness, aud: other };
+    if (token && admits(token)) return [{ kind: 'audience', audience: other, token }];
+    return [{ kind: 'undecided', about: `whether the provider admits tokens minted for the audience ${JSON.stringify(other)}`, why: ['claimcheck found no token the rules allow that it admits, to show one'] }];
+  });
+}
