@@ -47,6 +47,7 @@ class Rewriter {
   /** Whether the last thing written can take a quantifier. */
   private quantifiable = false;
 
+
   private readonly chars: readonly string[];
 
   constructor(chars: readonly string[]) {
@@ -198,6 +199,9 @@ function alternativeLang(chars: readonly string[]): Lang {
 /** The values `value.matches(pattern)` is true for, or why claimcheck cannot say. */
 export function re2Lang(pattern: string): Re2Lang {
   try {
+    // RE2 refuses a group name used twice anywhere in the pattern (an escaped "(" may be counted too: refused, never misread).
+    const names = [...pattern.matchAll(/\(\?P?<([^>]*)>/g)].map((match) => match[1]);
+    if (new Set(names).size < names.length) throw new Unsupported('a group name used twice');
     const langs = alternatives(Array.from(pattern)).map(alternativeLang);
     return { lang: or(...langs) };
   } catch (error) {

@@ -1,0 +1,152 @@
+// `trust-policy --cloud gcp --check` against an oracle written apart from it: the Google
+// double's own admission (test/harness/cel.ts: @bufbuild/cel evaluating the mapping and the
+// condition text as Google does), on random providers — conditions from the fragment the
+// checker reads and beyond it — and random rules. Whenever the verdict is OK, no generated
+// GitHub token is admitted by the double and refused by the rules; whenever it is FAIL, every
+// token it shows is admitted by the double (and, for a gap, refused by the rules). And the
+// RE2 patterns the checker reads mean what @bufbuild/cel's matches() (an RE2 port) does.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runs, runsFactor } from './budget.ts';
+import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
+import { compileLinearRegex } from '../../src/core/rules/linear-regex.js';
+import { checkProvider, type GcpCheckResult } from '../../src/core/trust/gcp/check/check.js';
+import type { GcpProvider } from '../../src/core/trust/gcp/check/provider.js';
+import { re2Lang } from '../../src/core/trust/gcp/check/re2-lang.js';
+import { alphabetOf, toDfa } from '../../src/core/trust/lang/lang.js';
+import { accepts } from '../../src/core/trust/lang/dfa.js';
+import { admission, parseCel } from '../../src/cli/trust/gcp-cel.js';
+import { admit, evaluateCel } from '../harness/cel.ts';
+import { GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
+
+const TIMEOUT = 60_000 * runsFactor();
+const NAME = 'projects/123456789012/locations/global/workloadIdentityPools/ci/providers/github';
+const AUDIENCE = `https://iam.googleapis.com/${NAME}`;
+
+type Claims = Readonly<Record<string, string>>;
+
+const CLAIMS = ['sub', 'repository', 'repository_owner', 'repository_id', 'repository_owner_id', 'ref', 'environment', 'actor', 'job_workflow_ref'];
+const VALUES = ['acme/api', 'acme', 'evil', 'api', '1', '2', '10', 'refs/heads/main', 'refs/heads/', 'refs/tags/', 'main', 'prod', 'repo:acme/api:', 'repo:acme/', 'repo:acme/api:ref:refs/heads/main', 'environment:prod', 'pull_request', ':', '/', ''];
+const PATTERNS = [
+  '^refs/heads/(main|dev)$', 'refs/heads/main', '^acme/', 'api$', '^[0-9]+$', '^[12]$', '^repo:acme/[a-z.]+:.*$', '^refs/(heads|tags)/[^/]+$', 'a.i',
+  '^\\d{1,2}$', '\\.x$', '^acme/api|^evil/', '^$', '(?i)^ACME/API$', '\\bapi\\b', '^[[:alpha:]]+/api$', '^\\x{61}cme/\\w+$', 'prod\\s*', '^repo:acme/api:environment:\\S+$',
+];
+
+const quote = (text: string) => JSON.stringify(text);
+const claimRef = fc.constantFrom(...CLAIMS).chain((claim) => fc.constantFrom(`assertion.${claim}`, `assertion[${quote(claim)}]`, ...(claim === 'repository' ? ['attribute.repository'] : claim === 'sub' ? ['google.subject'] : [])));
+const value = fc.constantFrom(...VALUES).map(quote);
+
+/** Conditions: the fragment the checker reads, and parts beyond it. */
+const atom: fc.Arbitrary<string> = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(claimRef, fc.constantFrom('==', '!='), value).map(([ref, op, text]) => `${ref} ${op} ${text}`) },
+  { weight: 2, arbitrary: fc.tuple(claimRef, fc.array(value, { minLength: 1, maxLength: 3 })).map(([ref, items]) => `${ref} in [${items.join(', ')}]`) },
+  { weight: 3, arbitrary: fc.tuple(claimRef, fc.constantFrom('startsWith', 'endsWith', 'contains'), value).map(([ref, fn, text]) => `${ref}.${fn}(${text})`) },
+  { weight: 3, arbitrary: fc.tuple(claimRef, fc.constantFrom(...PATTERNS)).map(([ref, pattern]) => `${ref}.matches(${quote(pattern)})`) },
+  { weight: 1, arbitrary: fc.constantFrom(...CLAIMS).chain((claim) => fc.constantFrom(`has(assertion.${claim})`, `${quote(claim)} in assertion`)) },
+  { weight: 2, arbitrary: fc.constantFrom('size(assertion.sub) > 20', 'assertion.ref.size() < 16', 'assertion.event_name == "push"', 'assertion.repository == assertion.repository_owner + "/api"', 'assertion.actor.lowerAscii() == "octocat"', 'attribute.branch == "refs/heads/main"', 'true', 'false') },
+);
+
+const condition: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { weight: 4, arbitrary: atom },
+    { weight: 2, arbitrary: fc.tuple(tie('node'), tie('node')).map(([a, b]) => `(${a} && ${b})`) },
+    { weight: 1, arbitrary: fc.tuple(tie('node'), tie('node')).map(([a, b]) => `(${a} || ${b})`) },
+    { weight: 1, arbitrary: tie('node').map((a) => `!(${a})`) },
+    { weight: 1, arbitrary: fc.tuple(tie('node'), tie('node'), tie('node')).map(([a, b, c]) => `(${a} ? ${b} : ${c})`) },
+  ),
+})).node;
+
+/** Most providers pin a repository (else nearly every verdict is the unpinned FAIL). */
+const pinned = fc.tuple(fc.constantFrom('', 'assertion.repository_id == "1" && ', 'assertion.repository_id in ["1", "2"] && ', 'attribute.repository == "acme/api" && ', 'assertion.sub.startsWith("repo:acme/api:") && '), condition).map(([pin, rest]) => `${pin}${rest}`);
+
+const mapping = fc.record({
+  environment: fc.boolean(),
+  branch: fc.constantFrom('assertion.ref', 'assertion.ref.lowerAscii()', undefined),
+}).map(({ environment, branch }) => ({
+  'google.subject': 'assertion.sub',
+  'attribute.repository': 'assertion.repository',
+  ...(environment ? { 'attribute.environment': 'assertion.environment' } : {}),
+  ...(branch ? { 'attribute.branch': branch } : {}),
+}));
+
+const regexes = new Map<string, ReturnType<typeof compileLinearRegex>>();
+function rulesOf(lines: ReadonlyArray<{ claim: string; value: string; regex: boolean }>): ClaimRule[] {
+  const regex = (text: string) => regexes.get(text) ?? (regexes.set(text, compileLinearRegex(text)), regexes.get(text) as ReturnType<typeof compileLinearRegex>);
+  return lines.map((line) => (line.regex ? { source: `${line.claim}~${line.value}`, claim: line.claim, alternatives: [{ regex: regex(line.value) }] } : (parseClaimRules(`${line.claim}=${line.value}`)[0] as ClaimRule)));
+}
+
+/** Real GitHub tokens for the provider's audience, with the claims the grammar does not model. */
+const token = fc.tuple(githubToken(GITHUB_ISSUER), fc.constantFrom('push', 'pull_request')).map(([claims, event]) => ({ ...claims, aud: AUDIENCE, event_name: event }));
+
+function holds(condition: boolean, show: () => string): void {
+  if (!condition) expect.fail(show());
+}
+
+function holdsTo(provider: GcpProvider, rules: readonly ClaimRule[], result: GcpCheckResult, tokens: readonly Claims[]): void {
+  const admitted = (claims: Claims) => admit(provider, claims).admitted;
+  const allowed = (claims: Claims) => checkClaimRules(rules, claims).every((outcome) => outcome.held);
+  const show = (claims: unknown) => () => JSON.stringify({ condition: provider.attributeCondition, mapping: provider.attributeMapping, rules: rules.map((rule) => rule.source), claims, findings: result.findings });
+  if (result.witness) holds(admitted(result.witness) && allowed(result.witness), show(result.witness));
+  for (const finding of result.findings) {
+    if (finding.kind === 'gap') holds(admitted(finding.token) && !allowed(finding.token), show(finding.token));
+    if (finding.kind === 'unpinned') holds(admitted(finding.token), show(finding.token));
+    if (finding.kind === 'unusable') for (const claims of tokens) holds(!(admitted(claims) && allowed(claims)), show(claims));
+    if (finding.kind === 'narrower') holds(!admitted(finding.token) && allowed(finding.token), show(finding.token));
+  }
+  const kinds = new Set(result.findings.map((finding) => finding.kind));
+  if (result.verdict === 'ok' || !(kinds.has('undecided') || kinds.has('unreadable') || kinds.has('gap'))) {
+    for (const claims of tokens) holds(!(admitted(claims) && !allowed(claims)), show(claims));
+  }
+}
+
+describe('trust-policy --cloud gcp --check against the Google double', () => {
+  it('keeps its promises on random conditions and rules (github.com tokens)', () => {
+    const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
+    const budget = runs(600);
+    fc.assert(
+      fc.property(pinned, mapping, ruleLines, fc.array(token, { minLength: 10, maxLength: 25 }), (text, attributeMapping, lines, tokens) => {
+        const provider: GcpProvider = { name: NAME, issuerUri: GITHUB_ISSUER.url, allowedAudiences: [], attributeMapping, attributeCondition: text, disabled: false, state: 'ACTIVE' };
+        const rules = rulesOf(lines);
+        const result = checkProvider({
+          provider, condition: parseCel(text), mapping: Object.fromEntries(Object.entries(attributeMapping).map(([key, expression]) => [key, parseCel(expression)])),
+          rules, issuer: GITHUB_ISSUER.url, audience: AUDIENCE, platform: 'github', admits: (claims) => admission(provider, claims).admitted,
+        });
+        tally[result.verdict] = (tally[result.verdict] ?? 0) + 1;
+        holdsTo(provider, rules, result, tokens);
+      }),
+      budget,
+    );
+    console.log(`gcp --check verdicts: ${JSON.stringify(tally)}`);
+    // Every verdict is reached often enough for the property to mean something.
+    expect(tally.ok).toBeGreaterThan(budget.numRuns / 100);
+    expect(tally.fail).toBeGreaterThan(budget.numRuns / 4);
+    expect(tally['cannot-verify']).toBeGreaterThan(budget.numRuns / 30);
+  }, TIMEOUT);
+});
+
+const PIECES = ['a', 'b', '/', '.', ':', '\\.', '.', '\\s', '\\S', '\\d', '\\w', '\\W', '[a-c]', '[^a]', '[a\\-/]', '(a|b)', '(?:ab|/)', '*', '+', '?', '{1,2}', '{2}', '^', '$', '|', '\\x41', '\\x{e9}', '\\n', '(?P<x>a)', 'é', '[\\s]', '\\v', '(', ')', '[', ']', '{', '}', '\\', '-', '{,2}', '[]a]', '[^]a]', '\\b', '(?i)', '[[:alpha:]]', '\\Q', '\\z', '\\pL', '\\_', '\\$', '[$]', '\\^', '[a-]', '[-a]', '[\\d-z]', '[z-a]'];
+const TEXT_CHARS = ['a', 'b', 'c', '/', '.', ':', 'A', '1', ' ', '\n', '\u000b', '\t', '\r', 'é', '-', '\u2028'];
+
+describe("the RE2 patterns the checker reads", () => {
+  it("mean what @bufbuild/cel's matches() does, on every text tried", () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 6 }), fc.array(fc.array(fc.constantFrom(...TEXT_CHARS), { maxLength: 6 }).map((chars) => chars.join('')), { minLength: 5, maxLength: 10 }), (pieces, texts) => {
+        const pattern = pieces.join('');
+        const read = re2Lang(pattern);
+        if (!('lang' in read)) return;
+        const dfa = toDfa(read.lang, alphabetOf([read.lang]));
+        for (const text of texts) {
+          const outcome = evaluateCel(`s.matches(${quote(pattern)})`, { s: text });
+          // A pattern RE2 refuses makes matches() an error; the checker must not have read it as a language.
+          holds('value' in outcome, () => `${quote(pattern)} was read, and matches() says ${JSON.stringify(outcome)}`);
+          holds(accepts(dfa, text) === (outcome as { value: unknown }).value, () => `${quote(pattern)} on ${quote(text)}: checker ${accepts(dfa, text)}, CEL ${JSON.stringify(outcome)}`);
+          compared++;
+        }
+      }),
+      runs(1500),
+    );
+    expect(compared).toBeGreaterThan(2000);
+  }, TIMEOUT);
+});
