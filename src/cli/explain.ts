@@ -34,9 +34,10 @@ export const EXPLAIN_FLAGS: Flags = {
   'clock-tolerance': { kind: 'string', value: 'seconds', description: 'Allowed clock skew for exp, nbf and iat (default 60).' },
   'trust-policy': { kind: 'string', value: 'policy.json', description: 'Judge the token against this role trust policy (a policy document or aws iam get-role output), as STS would; exit 3 when that turns on a key claimcheck cannot see.' },
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
+  'gcp-provider': { kind: 'string', value: 'provider.json', description: 'Judge the token at this Google provider (providers describe --format json), mapping and condition evaluated as CEL; exit 3 when that turns on a function claimcheck cannot evaluate.' },
 };
 
-export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>]`;
+export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>] [--gcp-provider <provider.json>]`;
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -152,6 +153,13 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
     policyOk = simulation.allowed || simulation.undecided === true;
     undecided = simulation.undecided === true;
     lines.push('', `Trust policy ${policyPath}`, ...simulation.lines.map((line) => `  ${line}`));
+  }
+  const gcpPath = flags.strings.get('gcp-provider');
+  if (gcpPath !== undefined) {
+    const gcp = (await import(/* webpackChunkName: "cel" */ './trust/gcp-explain.js')).explainGcpProvider(gcpPath, claims, results);
+    lines.push('', ...gcp.lines);
+    policyOk &&= gcp.admitted || gcp.undecided;
+    undecided ||= gcp.undecided;
   }
   // Every line is inert for a terminal and a CI log alike; claim values inside were escaped where they were placed.
   io.stdout(`${inertLines(lines.join('\n'))}\n`);

@@ -107,3 +107,39 @@ describe('trust-policy --cloud gcp --check', () => {
     expect(saml.stderr).toMatch(/it is a saml provider, which takes no OIDC tokens/);
   });
 });
+
+describe('explain --gcp-provider', () => {
+  async function explain(given: GoogleProvider, claims: Record<string, string>, rules: string) {
+    const aud = `https://iam.googleapis.com/${given.name}`;
+    const tokenPath = join(dir, 'token');
+    writeFileSync(tokenPath, await issuer.sign(githubClaims({ ...claims, aud })));
+    return run(node24!.node, [CLI, 'explain', '--token-file', tokenPath, '--issuer', issuer.url, '--audience', aud, '--claims', rules, '--gcp-provider', describeFile(given)], { PATH: '/usr/bin:/bin', HOME: dir }, 60_000);
+  }
+
+  it('shows the mapped attributes and agrees with the rules and with the double on a token both let in', async () => {
+    const given = provider('gap');
+    const result = await explain(given, {}, RULES);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('    attribute.repository_id = "123456789"');
+    expect(result.stdout).toMatch(/^ {2}Google ADMITS this token\.$/m);
+    expect(result.stdout).toMatch(/^ {2}Agrees with the rules: both let this token in\.$/m);
+    expect(await googleAdmits(given, {})).toBe(true);
+  });
+
+  it('says the provider and the rules disagree (exit 1) on a token the double exchanges and the rules refuse', async () => {
+    const given = provider('gap');
+    const claims = { ref: 'refs/heads/dev', sub: 'repo:acme/api:ref:refs/heads/dev' };
+    const result = await explain(given, claims, RULES);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/^ {2}DISAGREES with the rules: the provider admits a token the rules refuse/m);
+    expect(await googleAdmits(given, claims)).toBe(true);
+  });
+
+  it('is undecided (exit 3) when the condition calls a function claimcheck cannot evaluate', async () => {
+    const given = { ...provider('ok'), attributeCondition: 'assertion.sub.extract("repo:{owner}/") == "acme"' };
+    const result = await explain(given, {}, RULES);
+    expect(result.code, result.stdout + result.stderr).toBe(3);
+    expect(result.stdout).toMatch(/UNDECIDED: .*unbound function: extract/);
+  });
+});
+
