@@ -183,16 +183,61 @@ function singleOf(item: string): number | undefined {
   return match ? Number.parseInt(match[1] as string, 16) : undefined;
 }
 
+/** Whether the text ends with a `$` that is not escaped. */
+function endsAnchored(chars: readonly string[]): boolean {
+  let slashes = 0;
+  while (chars[chars.length - 2 - slashes] === '\\') slashes++;
+  return chars.at(-1) === '$' && slashes % 2 === 0;
+}
+
+/** How long the group opener at the start is: `(`, `(?:`, `(?P<name>`, `(?<name>`; undefined for anything else. */
+function openerLength(chars: readonly string[]): number | undefined {
+  if (chars[0] !== '(') return undefined;
+  if (chars[1] !== '?') return 1;
+  if (chars[2] === ':') return 3;
+  const named = /^\(\?P?<[A-Za-z_][A-Za-z0-9_]*>/.exec(chars.slice(0, 40).join(''));
+  return named ? Array.from(named[0]).length : undefined;
+}
+
+/** Where the group opened at 0 closes (escapes and classes skipped), or -1. */
+function groupEnd(chars: readonly string[]): number {
+  let depth = 0;
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i];
+    if (char === '\\') i++;
+    else if (char === '[') {
+      i += chars[i + 1] === '^' ? 2 : 1;
+      while (i < chars.length && (chars[i] !== ']' || chars[i - 1] === '[' || (chars[i - 1] === '^' && chars[i - 2] === '['))) i += chars[i] === '\\' ? 2 : 1;
+    } else if (char === '(') depth++;
+    else if (char === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Anchors that say nothing more: in `^(?:^a|b$)$`, the inner ones (the position is already
+ * the start or the end of the value). Claimcheck's own compiler writes such patterns.
+ */
+function withoutInnerAnchors(chars: readonly string[], start: boolean, end: boolean): readonly string[] {
+  const open = openerLength(chars);
+  if ((!start && !end) || open === undefined || groupEnd(chars) !== chars.length - 1) return chars;
+  const inner = alternatives(chars.slice(open, -1)).map((alternative) => {
+    let body: readonly string[] = alternative;
+    if (start && body[0] === '^') body = body.slice(1);
+    if (end && endsAnchored(body)) body = body.slice(0, -1);
+    return withoutInnerAnchors(body, start, end);
+  });
+  return ['(', '?', ':', ...inner.flatMap((alternative, index) => (index === 0 ? alternative : ['|', ...alternative])), ')'];
+}
+
 /** One top-level alternative: its anchors, and its body as JavaScript regex syntax. */
 function alternativeLang(chars: readonly string[]): Lang {
-  let body = [...chars];
+  let body: readonly string[] = chars;
   const start = body[0] === '^';
   if (start) body = body.slice(1);
-  let slashes = 0;
-  while (body[body.length - 2 - slashes] === '\\') slashes++;
-  const end = body.at(-1) === '$' && slashes % 2 === 0;
+  const end = endsAnchored(body);
   if (end) body = body.slice(0, -1);
-  const nfa = regexToNfa(new Rewriter(body).run());
+  const nfa = regexToNfa(new Rewriter(withoutInnerAnchors(body, start, end)).run());
   return fromNfa(seq(...(start ? [] : [anything()]), nfa, ...(end ? [] : [anything()])));
 }
 
