@@ -18,6 +18,7 @@ import { accepts } from '../../src/core/trust/lang/dfa.js';
 import { admission, parseCel } from '../../src/cli/trust/gcp-cel.js';
 import { admit, evaluateCel } from '../harness/cel.ts';
 import { GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
+import { PLATFORM_CASES, type PlatformCase } from './trust-platforms.ts';
 import { compileProvider } from '../../src/core/trust/gcp/compile.js';
 import { parseProviderName } from '../../src/core/gcp/provider.js';
 
@@ -27,40 +28,53 @@ const AUDIENCE = `https://iam.googleapis.com/${NAME}`;
 
 type Claims = Readonly<Record<string, string>>;
 
-const CLAIMS = ['sub', 'repository', 'repository_owner', 'repository_id', 'repository_owner_id', 'ref', 'environment', 'actor', 'job_workflow_ref'];
-const VALUES = ['acme/api', 'acme', 'evil', 'api', '1', '2', '10', 'refs/heads/main', 'refs/heads/', 'refs/tags/', 'main', 'prod', 'repo:acme/api:', 'repo:acme/', 'repo:acme/api:ref:refs/heads/main', 'environment:prod', 'pull_request', ':', '/', ''];
-const PATTERNS = [
-  '^refs/heads/(main|dev)$', 'refs/heads/main', '^acme/', 'api$', '^[0-9]+$', '^[12]$', '^repo:acme/[a-z.]+:.*$', '^refs/(heads|tags)/[^/]+$', 'a.i',
-  '^\\d{1,2}$', '\\.x$', '^acme/api|^evil/', '^$', '(?i)^ACME/API$', '\\bapi\\b', '^[[:alpha:]]+/api$', '^\\x{61}cme/\\w+$', 'prod\\s*', '^repo:acme/api:environment:\\S+$',
-];
-
 const quote = (text: string) => JSON.stringify(text);
-const claimRef = fc.constantFrom(...CLAIMS).chain((claim) => fc.constantFrom(`assertion.${claim}`, `assertion[${quote(claim)}]`, ...(claim === 'repository' ? ['attribute.repository'] : claim === 'sub' ? ['google.subject'] : [])));
-const value = fc.constantFrom(...VALUES).map(quote);
+
+interface Vocabulary {
+  readonly claims: readonly string[];
+  readonly values: readonly string[];
+  readonly patterns: readonly string[];
+  /** Conditions that pin a repository or project, put in front of most random ones. */
+  readonly pins: readonly string[];
+}
+
+const ref = (claim: string) => (/^[a-z_]+$/.test(claim) ? `assertion.${claim}` : `assertion[${quote(claim)}]`);
 
 /** Conditions: the fragment the checker reads, and parts beyond it. */
-const atom: fc.Arbitrary<string> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(claimRef, fc.constantFrom('==', '!='), value).map(([ref, op, text]) => `${ref} ${op} ${text}`) },
-  { weight: 2, arbitrary: fc.tuple(claimRef, fc.array(value, { minLength: 1, maxLength: 3 })).map(([ref, items]) => `${ref} in [${items.join(', ')}]`) },
-  { weight: 3, arbitrary: fc.tuple(claimRef, fc.constantFrom('startsWith', 'endsWith', 'contains'), value).map(([ref, fn, text]) => `${ref}.${fn}(${text})`) },
-  { weight: 3, arbitrary: fc.tuple(claimRef, fc.constantFrom(...PATTERNS)).map(([ref, pattern]) => `${ref}.matches(${quote(pattern)})`) },
-  { weight: 1, arbitrary: fc.constantFrom(...CLAIMS).chain((claim) => fc.constantFrom(`has(assertion.${claim})`, `${quote(claim)} in assertion`)) },
-  { weight: 2, arbitrary: fc.constantFrom('size(assertion.sub) > 20', 'assertion.ref.size() < 16', 'assertion.event_name == "push"', 'assertion.repository == assertion.repository_owner + "/api"', 'assertion.actor.lowerAscii() == "octocat"', 'attribute.branch == "refs/heads/main"', 'true', 'false') },
-);
+function conditionOf(words: Vocabulary): fc.Arbitrary<string> {
+  const claimRef = fc.constantFrom(...words.claims).chain((claim) => fc.constantFrom(ref(claim), `assertion[${quote(claim)}]`, ...(claim === 'repository' ? ['attribute.repository'] : claim === 'sub' ? ['google.subject'] : [])));
+  const value = fc.constantFrom(...words.values).map(quote);
+  const atom: fc.Arbitrary<string> = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(claimRef, fc.constantFrom('==', '!='), value).map(([item, op, text]) => `${item} ${op} ${text}`) },
+    { weight: 2, arbitrary: fc.tuple(claimRef, fc.array(value, { minLength: 1, maxLength: 3 })).map(([item, items]) => `${item} in [${items.join(', ')}]`) },
+    { weight: 3, arbitrary: fc.tuple(claimRef, fc.constantFrom('startsWith', 'endsWith', 'contains'), value).map(([item, fn, text]) => `${item}.${fn}(${text})`) },
+    { weight: 3, arbitrary: fc.tuple(claimRef, fc.constantFrom(...words.patterns)).map(([item, pattern]) => `${item}.matches(${quote(pattern)})`) },
+    { weight: 1, arbitrary: fc.constantFrom(...words.claims).chain((claim) => fc.constantFrom(`has(${ref(claim)})`, `${quote(claim)} in assertion`)) },
+    { weight: 2, arbitrary: fc.constantFrom('size(assertion.sub) > 20', 'assertion.sub.size() < 40', 'assertion.event_name == "push"', 'assertion.sub == assertion.aud', 'assertion.sub.lowerAscii() == "x"', 'attribute.branch == "refs/heads/main"', 'true', 'false') },
+  );
+  const node = fc.letrec<{ node: string }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      { weight: 4, arbitrary: atom },
+      { weight: 2, arbitrary: fc.tuple(tie('node'), tie('node')).map(([a, b]) => `(${a} && ${b})`) },
+      { weight: 1, arbitrary: fc.tuple(tie('node'), tie('node')).map(([a, b]) => `(${a} || ${b})`) },
+      { weight: 1, arbitrary: tie('node').map((a) => `!(${a})`) },
+      { weight: 1, arbitrary: fc.tuple(tie('node'), tie('node'), tie('node')).map(([a, b, c]) => `(${a} ? ${b} : ${c})`) },
+    ),
+  })).node;
+  // Most providers pin a repository or project (else nearly every verdict is the unpinned FAIL).
+  return fc.tuple(fc.constantFrom('', ...words.pins.map((pin) => `${pin} && `)), node).map(([pin, rest]) => `${pin}${rest}`);
+}
 
-const condition: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    { weight: 4, arbitrary: atom },
-    { weight: 2, arbitrary: fc.tuple(tie('node'), tie('node')).map(([a, b]) => `(${a} && ${b})`) },
-    { weight: 1, arbitrary: fc.tuple(tie('node'), tie('node')).map(([a, b]) => `(${a} || ${b})`) },
-    { weight: 1, arbitrary: tie('node').map((a) => `!(${a})`) },
-    { weight: 1, arbitrary: fc.tuple(tie('node'), tie('node'), tie('node')).map(([a, b, c]) => `(${a} ? ${b} : ${c})`) },
-  ),
-})).node;
-
-/** Most providers pin a repository (else nearly every verdict is the unpinned FAIL). */
-const pinned = fc.tuple(fc.constantFrom('', 'assertion.repository_id == "1" && ', 'assertion.repository_id in ["1", "2"] && ', 'attribute.repository == "acme/api" && ', 'assertion.sub.startsWith("repo:acme/api:") && '), condition).map(([pin, rest]) => `${pin}${rest}`);
+const GITHUB_WORDS: Vocabulary = {
+  claims: ['sub', 'repository', 'repository_owner', 'repository_id', 'repository_owner_id', 'ref', 'environment', 'actor', 'job_workflow_ref'],
+  values: ['acme/api', 'acme', 'evil', 'api', '1', '2', '10', 'refs/heads/main', 'refs/heads/', 'refs/tags/', 'main', 'prod', 'repo:acme/api:', 'repo:acme/', 'repo:acme/api:ref:refs/heads/main', 'environment:prod', 'pull_request', ':', '/', ''],
+  patterns: [
+    '^refs/heads/(main|dev)$', 'refs/heads/main', '^acme/', 'api$', '^[0-9]+$', '^[12]$', '^repo:acme/[a-z.]+:.*$', '^refs/(heads|tags)/[^/]+$', 'a.i',
+    '^\\d{1,2}$', '\\.x$', '^acme/api|^evil/', '^$', '(?i)^ACME/API$', '\\bapi\\b', '^[[:alpha:]]+/api$', '^\\x{61}cme/\\w+$', 'prod\\s*', '^repo:acme/api:environment:\\S+$', '^(?:^acme/api$)$',
+  ],
+  pins: ['assertion.repository_id == "1"', 'assertion.repository_id in ["1", "2"]', 'attribute.repository == "acme/api"', 'assertion.sub.startsWith("repo:acme/api:")'],
+};
 
 const mapping = fc.record({
   environment: fc.boolean(),
@@ -107,7 +121,7 @@ describe('trust-policy --cloud gcp --check against the Google double', () => {
     const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
     const budget = runs(600);
     fc.assert(
-      fc.property(pinned, mapping, ruleLines, fc.array(token, { minLength: 10, maxLength: 25 }), (text, attributeMapping, lines, tokens) => {
+      fc.property(conditionOf(GITHUB_WORDS), mapping, ruleLines, fc.array(token, { minLength: 10, maxLength: 25 }), (text, attributeMapping, lines, tokens) => {
         const provider: GcpProvider = { name: NAME, issuerUri: GITHUB_ISSUER.url, allowedAudiences: [], attributeMapping, attributeCondition: text, disabled: false, state: 'ACTIVE' };
         const rules = rulesOf(lines);
         const result = checkProvider({
@@ -124,6 +138,50 @@ describe('trust-policy --cloud gcp --check against the Google double', () => {
     expect(tally.ok).toBeGreaterThan(budget.numRuns / 100);
     expect(tally.fail).toBeGreaterThan(budget.numRuns / 4);
     expect(tally['cannot-verify']).toBeGreaterThan(budget.numRuns / 30);
+  }, TIMEOUT);
+});
+
+/** A pin of each platform's project or repository, by id where it has one. */
+const PLATFORM_PINS: Readonly<Record<PlatformCase['name'], readonly string[]>> = {
+  gitlab: ['assertion.project_id == "42"', 'assertion.namespace_id == "7"'],
+  circleci: ['assertion["oidc.circleci.com/project-id"] == "3f1c0c2e-0000-4000-8000-000000000001"'],
+  buildkite: ['assertion.organization_id == "3f1c0c2e-0000-4000-8000-000000000005"', 'assertion.sub.startsWith("organization:acme:pipeline:deploy:")'],
+  bitbucket: ['assertion.repositoryUuid == "{5d6b0e4a-0000-4000-8000-000000000001}"', 'assertion.sub.startsWith("{5d6b0e4a-0000-4000-8000-000000000001}:")'],
+};
+
+function platformWords(platform: PlatformCase): Vocabulary {
+  const ruleValues = Object.values(platform.rules).flat();
+  return {
+    claims: [...new Set(['sub', ...Object.keys(platform.rules), ...platform.keyed])],
+    values: [...new Set([...platform.values, ...ruleValues].map((text) => text.replace(/\*+/g, '')))],
+    patterns: ['^acme', 'main$', '^project_path:acme/api:', ':ref:refs/heads/main:', '^refs/heads/', '^[0-9]+$', '^\\{[0-9a-f-]+\\}', '^3f1c0c2e-', '(?i)acme', '.'],
+    pins: PLATFORM_PINS[platform.name],
+  };
+}
+
+const platformRules = (platform: PlatformCase) => fc.array(fc.constantFrom(...Object.entries(platform.rules).flatMap(([claim, patterns]) => patterns.map((pattern) => `${claim}=${pattern}`))), { minLength: 1, maxLength: 3 });
+
+describe.each(PLATFORM_CASES.map((platform) => [platform.name, platform] as const))('trust-policy --cloud gcp --check on %s tokens', (_, platform) => {
+  it('keeps its promises against the Google double', () => {
+    const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
+    const budget = runs(150);
+    const audience = `https://iam.googleapis.com/${NAME}`;
+    fc.assert(
+      fc.property(conditionOf(platformWords(platform)), platformRules(platform), fc.array(platform.token.map((claims) => ({ ...claims, aud: audience })), { minLength: 10, maxLength: 20 }), (text, lines, tokens) => {
+        const provider: GcpProvider = { name: NAME, issuerUri: platform.url, allowedAudiences: [], attributeMapping: { 'google.subject': 'assertion.sub' }, attributeCondition: text, disabled: false, state: 'ACTIVE' };
+        const rules = parseClaimRules(lines.join('\n'));
+        const result = checkProvider({
+          provider, condition: parseCel(text), mapping: { 'google.subject': parseCel('assertion.sub') },
+          rules, issuer: platform.url, audience, platform: platform.name, admits: (claims) => admission(provider, claims).admitted,
+        });
+        tally[result.verdict] = (tally[result.verdict] ?? 0) + 1;
+        holdsTo(provider, rules, result, tokens);
+      }),
+      budget,
+    );
+    console.log(`gcp --check verdicts on ${platform.name}: ${JSON.stringify(tally)}`);
+    expect(tally.fail).toBeGreaterThan(budget.numRuns / 5);
+    expect((tally.ok ?? 0) + (tally['cannot-verify'] ?? 0)).toBeGreaterThan(budget.numRuns / 30);
   }, TIMEOUT);
 });
 
