@@ -21,6 +21,7 @@ import { GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
 import { PLATFORM_CASES, type PlatformCase } from './trust-platforms.ts';
 import { compileProvider } from '../../src/core/trust/gcp/compile.js';
 import { parseProviderName } from '../../src/core/gcp/provider.js';
+import type { RoleEntry } from '../../src/core/rules/rules-file.js';
 
 const TIMEOUT = 60_000 * runsFactor();
 const NAME = 'projects/123456789012/locations/global/workloadIdentityPools/ci/providers/github';
@@ -99,19 +100,20 @@ function holds(condition: boolean, show: () => string): void {
   if (!condition) expect.fail(show());
 }
 
-function holdsTo(provider: GcpProvider, rules: readonly ClaimRule[], result: GcpCheckResult, tokens: readonly Claims[]): void {
+function holdsTo(provider: GcpProvider, rules: readonly ClaimRule[], result: GcpCheckResult, tokens: readonly Claims[], entries: ReadonlyArray<readonly ClaimRule[]> = []): void {
   const admitted = (claims: Claims) => admit(provider, claims).admitted;
-  const allowed = (claims: Claims) => checkClaimRules(rules, claims).every((outcome) => outcome.held);
+  const meets = (list: readonly ClaimRule[], claims: Claims) => checkClaimRules(list, claims).every((outcome) => outcome.held);
+  const allowed = (claims: Claims) => meets(rules, claims) && (entries.length === 0 || entries.some((entry) => meets(entry, claims)));
   const show = (claims: unknown) => () => JSON.stringify({ condition: provider.attributeCondition, mapping: provider.attributeMapping, rules: rules.map((rule) => rule.source), claims, findings: result.findings });
   if (result.witness) holds(admitted(result.witness) && allowed(result.witness), show(result.witness));
   for (const finding of result.findings) {
-    if (finding.kind === 'gap') holds(admitted(finding.token) && !allowed(finding.token), show(finding.token));
+    if (finding.kind === 'gap' || finding.kind === 'no-entry') holds(admitted(finding.token) && !allowed(finding.token), show(finding.token));
     if (finding.kind === 'unpinned') holds(admitted(finding.token), show(finding.token));
     if (finding.kind === 'unusable') for (const claims of tokens) holds(!(admitted(claims) && allowed(claims)), show(claims));
     if (finding.kind === 'narrower') holds(!admitted(finding.token) && allowed(finding.token), show(finding.token));
   }
   const kinds = new Set(result.findings.map((finding) => finding.kind));
-  if (result.verdict === 'ok' || !(kinds.has('undecided') || kinds.has('unreadable') || kinds.has('gap'))) {
+  if (result.verdict === 'ok' || !(kinds.has('undecided') || kinds.has('unreadable') || kinds.has('gap') || kinds.has('no-entry'))) {
     for (const claims of tokens) holds(!(admitted(claims) && !allowed(claims)), show(claims));
   }
 }
@@ -189,17 +191,18 @@ describe('a provider claimcheck compiles from the rules', () => {
   it('passes its own check: no gap, whatever the rules', () => {
     const kinds: Record<string, number> = {};
     fc.assert(
-      fc.property(ruleLines, fc.array(token, { minLength: 5, maxLength: 10 }), (lines, tokens) => {
+      fc.property(ruleLines, fc.array(ruleLines, { maxLength: 3 }), fc.array(token, { minLength: 5, maxLength: 10 }), (lines, roleLines, tokens) => {
         const rules = rulesOf(lines);
-        const compiled = compileProvider({ platform: 'github', rules, roles: [], issuer: GITHUB_ISSUER.url, audiences: [], provider: parseProviderName(NAME), subject: undefined, allowUnpinned: true });
+        const roles = roleLines.map((entry, index) => ({ name: `entry${index}`, rules: rulesOf(entry) }) as unknown as RoleEntry);
+        const compiled = compileProvider({ platform: 'github', rules, roles, issuer: GITHUB_ISSUER.url, audiences: [], provider: parseProviderName(NAME), subject: undefined, allowUnpinned: true });
         const provider: GcpProvider = { name: NAME, issuerUri: GITHUB_ISSUER.url, allowedAudiences: [], attributeMapping: compiled.attributeMapping, attributeCondition: compiled.attributeCondition, disabled: false, state: 'ACTIVE' };
         const result = checkProvider({
           provider, condition: parseCel(compiled.attributeCondition), mapping: Object.fromEntries(Object.entries(compiled.attributeMapping).map(([key, expression]) => [key, parseCel(expression)])),
-          rules, issuer: GITHUB_ISSUER.url, audience: AUDIENCE, platform: 'github', allowUnpinned: true, admits: (claims) => admission(provider, claims).admitted,
+          rules, entries: roles.map((entry) => entry.rules), issuer: GITHUB_ISSUER.url, audience: AUDIENCE, platform: 'github', allowUnpinned: true, admits: (claims) => admission(provider, claims).admitted,
         });
         for (const finding of result.findings) kinds[finding.kind] = (kinds[finding.kind] ?? 0) + 1;
-        holds(!result.findings.some((finding) => finding.kind === 'gap' || finding.kind === 'undecided' && !/event_name/.test(finding.why.join(' '))), () => JSON.stringify({ condition: compiled.attributeCondition, findings: result.findings }));
-        holdsTo(provider, rules, result, tokens);
+        holds(!result.findings.some((finding) => finding.kind === 'gap' || finding.kind === 'no-entry' || finding.kind === 'undecided' && !/event_name/.test(finding.why.join(' '))), () => JSON.stringify({ condition: compiled.attributeCondition, findings: result.findings }));
+        holdsTo(provider, rules, result, tokens, roles.map((entry) => entry.rules));
       }),
       runs(300),
     );

@@ -157,3 +157,22 @@ describe('the other direction', () => {
     expect(check(provider('assertion.repository_id == "100000001" && assertion.ref == "refs/heads/dev"'), RULES).findings.map((finding) => finding.kind)).toContain('unusable');
   });
 });
+
+describe('a role map', () => {
+  const entries = [parseClaimRules('ref=refs/heads/main'), parseClaimRules('environment=prod')];
+
+  it('is OK when the condition admits exactly the tokens of some entry', () => {
+    const given = provider('assertion.repository_id == "100000001" && (assertion.ref == "refs/heads/main" || has(assertion.environment) && assertion.environment == "prod")');
+    expect(check(given, 'repository_id=100000001', { entries }).verdict).toBe('ok');
+  });
+
+  it('FAILs with a token the double admits and no entry allows', () => {
+    const given = provider('assertion.repository_id == "100000001" && (assertion.ref == "refs/heads/main" || has(assertion.environment))');
+    const result = check(given, 'repository_id=100000001', { entries });
+    const finding = result.findings.find((item) => item.kind === 'no-entry');
+    expect(finding && 'token' in finding ? finding.token.environment : undefined).not.toBe('prod');
+    expect(finding && 'token' in finding && admit(given, finding.token).admitted).toBe(true);
+    expect(result.verdict).toBe('fail');
+  });
+});
+

@@ -57,17 +57,14 @@ function audienceOf(flags: ParsedFlags, provider: GcpProvider): string {
   return 'https://iam.googleapis.com/(this provider)';
 }
 
-/** The rules a token must meet: the top-level rules, and with a role map the entry --role names. */
-function rulesOf(flags: ParsedFlags, rules: readonly ClaimRule[], document: RulesDocument | undefined): readonly ClaimRule[] {
+/** The rules a token must meet: the top-level rules and, with a role map, those of one entry (--role names it; else any). */
+function rulesOf(flags: ParsedFlags, rules: readonly ClaimRule[], document: RulesDocument | undefined): { rules: readonly ClaimRule[]; entries: ReadonlyArray<readonly ClaimRule[]> } {
   const roles = document?.roles ?? [];
   const wanted = flags.strings.get('role');
-  if (roles.length === 0) {
-    if (wanted !== undefined) throw new UsageError('--role picks a role map entry, and the rules have no role map');
-    return rules;
-  }
+  if (wanted === undefined) return { rules, entries: roles.map((entry) => entry.rules) };
   const entry = roles.find((item) => item.name === wanted);
-  if (!entry) throw new UsageError(`--role is required to check against a role map, and must name an entry (entries: ${roles.map((item) => item.name).join(', ')})`);
-  return [...rules, ...entry.rules];
+  if (!entry) throw new UsageError(roles.length === 0 ? '--role picks a role map entry, and the rules have no role map' : `--role ${wanted}: the role map has no such entry (entries: ${roles.map((item) => item.name).join(', ')})`);
+  return { rules: [...rules, ...entry.rules], entries: [] };
 }
 
 export interface GcpCheckSource {
@@ -80,7 +77,7 @@ export function gcpCheckCommand(flags: ParsedFlags, io: CliIo, source: GcpCheckS
   const provider = readProviderFile(path);
   const issuer = issuerOf(flags, source.platform, provider);
   const audience = audienceOf(flags, provider);
-  const rules = rulesOf(flags, source.rules, source.document);
+  const { rules, entries } = rulesOf(flags, source.rules, source.document);
   const mapping = Object.fromEntries(Object.entries(provider.attributeMapping).map(([key, expression]) => [key, parseCel(expression)]));
   const platform = (source.platform ?? platformOfIssuer(issuer)) as GrammarPlatform | undefined;
   const result = checkProvider({
@@ -88,13 +85,15 @@ export function gcpCheckCommand(flags: ParsedFlags, io: CliIo, source: GcpCheckS
     condition: provider.attributeCondition ? parseCel(provider.attributeCondition) : undefined,
     mapping,
     rules,
+    entries,
     issuer,
     audience,
     platform,
     allowUnpinned: flags.booleans.has('allow-unpinned'),
     admits: (claims) => admission(provider, claims).admitted,
   });
-  const header = `Checked ${path} against ${flags.strings.has('role') ? `role map entry ${flags.strings.get('role')}` : 'the rules'} (issuer ${issuer}, audience ${audience}; ${platform ?? 'plain'} tokens as the issuer builds them).`;
-  io.stdout(`${inertLines([header, ...gcpCheckReport(result, rules, issuer)].join('\n'))}\n`);
+  const against = flags.strings.has('role') ? `role map entry ${flags.strings.get('role')}` : entries.length > 0 ? 'the rules and their role map (any entry)' : 'the rules';
+  const header = `Checked ${path} against ${against} (issuer ${issuer}, audience ${audience}; ${platform ?? 'plain'} tokens as the issuer builds them).`;
+  io.stdout(`${inertLines([header, ...gcpCheckReport(result, [...rules, ...entries.flat()], issuer)].join('\n'))}\n`);
   return EXIT_CODES[result.verdict];
 }

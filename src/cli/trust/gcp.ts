@@ -31,7 +31,7 @@ export const GCP_TRUST_POLICY_FLAGS: Flags = {
   'allow-unpinned': { kind: 'boolean', description: 'Accept rules that name no repository or project of the issuer (the provider then admits every job the issuer signs).' },
   format: { kind: 'string', value: 'json|gcloud|terraform', description: 'JSON as providers describe prints it (default), the gcloud commands, or Terraform.' },
   check: { kind: 'string', value: 'provider.json', description: 'Decide whether this live provider (providers describe --format json) admits a token the rules refuse: exit 0 OK, 1 FAIL, 3 cannot verify.' },
-  role: { kind: 'string', value: 'name', description: 'With a role map and --check: the entry whose rules the provider is for.' },
+  role: { kind: 'string', value: 'name', description: 'With a role map and --check: the entry whose rules the provider is for (default: any entry, as the compiled condition has it).' },
 };
 
 export const GCP_TRUST_POLICY_USAGE = 'claimcheck trust-policy --cloud gcp (--rules-file <path> | --claims <rules>) [--provider <name>] [--platform <ci>] [--service-account [entry=]email …] [--format json|gcloud|terraform] [--check <provider.json> [--role <entry>] [--allow-unpinned]]';

@@ -17,13 +17,13 @@ import { ANY_TEXT } from '../../lang/lang.js';
 import { checkClaimRules, type ClaimRule } from '../../../rules/rules.js';
 import { notPreds, type Pred } from '../../aws/iam/condition-pred.js';
 import { acceptedByPolicy, acceptedThrough, OutOfBudget } from '../../aws/check/accepted.js';
+import type { RuleView } from '../../aws/check/trust-problem.js';
 import { narrowerToken } from '../../aws/check/narrower.js';
 import type { GrammarPlatform } from '../../grammar/choose.js';
 import type { Parsed } from './cel-node.js';
 import { TooManyDisjuncts } from './formula.js';
-import type { Witness } from '../../solve.js';
-import { confirmed, UNCONFIRMED } from './confirm.js';
-import type { StatementView } from '../../aws/iam/statement-view.js';
+import { confirmed, through, UNCONFIRMED, unknownsOf } from './confirm.js';
+import { entryGaps } from './entries.js';
 import { gcpProblem, type GcpProblem } from './problem.js';
 import { pinFindings } from './pins.js';
 import type { GcpProvider } from './provider.js';
@@ -37,6 +37,8 @@ export interface GcpCheckInput {
   readonly condition: Parsed | undefined;
   readonly mapping: Readonly<Record<string, Parsed>>;
   readonly rules: readonly ClaimRule[];
+  /** A role map's entries: a token must also meet every rule of one of them. */
+  readonly entries?: ReadonlyArray<readonly ClaimRule[]>;
   /** The issuer the rules are for, and the audience the step's tokens carry. */
   readonly issuer: string;
   readonly audience: string;
@@ -54,21 +56,12 @@ export interface GcpCheckResult {
   readonly platform: string | undefined;
 }
 
-const FAILING = new Set<GcpFinding['kind']>(['issuer', 'audience', 'audience-refused', 'disabled', 'gap', 'unpinned', 'unusable']);
+const FAILING = new Set<GcpFinding['kind']>(['issuer', 'audience', 'audience-refused', 'disabled', 'gap', 'no-entry', 'unpinned', 'unusable']);
 
 export function verdictOf(findings: readonly GcpFinding[]): GcpVerdict {
   if (findings.some((finding) => FAILING.has(finding.kind))) return 'fail';
   if (findings.some((finding) => finding.kind === 'undecided' || finding.kind === 'unreadable')) return 'cannot-verify';
   return 'ok';
-}
-
-function unknownsOf(problem: GcpProblem, label?: string): string[] {
-  return [...new Set(problem.views.filter((view) => label === undefined || view.label === label).flatMap((view) => view.unknown))];
-}
-
-function through(problem: GcpProblem, allow: StatementView, extra: ReadonlyArray<readonly [string, Pred]>): Array<() => Witness | undefined> {
-  const mapped = [...extra, ...problem.mapped];
-  return [() => acceptedThrough(problem.policy, allow, mapped, 'definite'), () => acceptedThrough(problem.policy, allow, mapped, 'possible'), () => acceptedThrough(problem.policy, allow, extra, 'possible')];
 }
 
 /** For each rule, a token admitted that breaks it (confirmed), or why that cannot be decided. */
@@ -98,32 +91,49 @@ function gaps(problem: GcpProblem, admits: GcpCheckInput['admits']): GcpFinding[
   return findings;
 }
 
-function metPreds(problem: GcpProblem): Array<readonly [string, Pred]> {
-  return problem.rules.flatMap((view) => {
+function metPreds(problem: GcpProblem, views: readonly RuleView[]): Array<readonly [string, Pred]> {
+  return views.flatMap((view) => {
     if (!view.lang) return [];
     if ('lang' in view.lang) return [[view.rule.claim, { langs: [view.lang.lang], missing: false }] as const];
     return problem.grammar.shapes.some((shape) => shape.claims[view.rule.claim]) ? [[view.rule.claim, { langs: [ANY_TEXT], missing: false }] as const] : [];
   });
 }
 
+/** What a token the rules allow meets: the rules, and with a role map one entry's rules (one set per entry). */
+function metSets(problem: GcpProblem): Array<Array<readonly [string, Pred]>> {
+  const top = metPreds(problem, problem.rules);
+  return problem.entries.length === 0 ? [top] : problem.entries.map((entry) => [...top, ...metPreds(problem, entry)]);
+}
+
+/** Whether the rules allow the token: every rule, and with a role map every rule of some entry. */
+export function allowedBy(input: GcpCheckInput): (claims: Claims) => boolean {
+  const holds = (rules: readonly ClaimRule[], claims: Claims) => checkClaimRules(rules, claims).every((result) => result.held);
+  const entries = input.entries ?? [];
+  return (claims) => holds(input.rules, claims) && (entries.length === 0 || entries.some((entry) => holds(entry, claims)));
+}
+
 /** A token the rules allow that the provider admits; the finding when there is none, or it cannot be told. */
 function usable(problem: GcpProblem, input: GcpCheckInput): { witness: Claims | undefined; finding: GcpFinding | undefined } {
-  const met = metPreds(problem);
-  const allowed = (claims: Claims) => input.admits(claims) && checkClaimRules(input.rules, claims).every((result) => result.held);
-  const found = confirmed([...problem.policy.allows].flatMap((allow) => through(problem, allow, met)), allowed);
+  const sets = metSets(problem);
+  const rulesAllow = allowedBy(input);
+  const allowed = (claims: Claims) => input.admits(claims) && rulesAllow(claims);
+  const found = confirmed(sets.flatMap((met) => problem.policy.allows.flatMap((allow) => through(problem, allow, met))), allowed);
   if (found) return { witness: found.claims, finding: undefined };
-  const possible = acceptedByPolicy(problem.policy, met, 'possible');
+  const possible = sets.map((met) => acceptedByPolicy(problem.policy, met, 'possible')).find((token) => token !== undefined);
   if (!possible) return { witness: undefined, finding: { kind: 'unusable' } };
-  const unsupported = problem.rules.flatMap((view) => (view.lang && 'unsupported' in view.lang ? [`the rule ${view.rule.source}: ${view.lang.unsupported}`] : []));
+  const unsupported = [...problem.rules, ...problem.entries.flat()].flatMap((view) => (view.lang && 'unsupported' in view.lang ? [`the rule ${view.rule.source}: ${view.lang.unsupported}`] : []));
   const why = [...unknownsOf(problem, possible.allow.label), ...unsupported, ...(possible.allow.unknown.length === 0 && unsupported.length === 0 ? [UNCONFIRMED] : [])];
   return { witness: undefined, finding: { kind: 'undecided', about: 'whether the provider admits any token the rules allow', why, token: possible.token.claims } };
 }
 
 /** The other direction: a token the rules allow that the provider surely refuses. */
 function narrower(problem: GcpProblem, input: GcpCheckInput): GcpFinding[] {
-  const token = narrowerToken(problem, metPreds(problem));
-  if (!token || input.admits(token.claims) || !checkClaimRules(input.rules, token.claims).every((result) => result.held)) return [];
-  return [{ kind: 'narrower', token: token.claims }];
+  const rulesAllow = allowedBy(input);
+  for (const met of metSets(problem)) {
+    const token = narrowerToken(problem, met);
+    if (token && !input.admits(token.claims) && rulesAllow(token.claims)) return [{ kind: 'narrower', token: token.claims }];
+  }
+  return [];
 }
 
 function stateFindings(provider: GcpProvider): GcpFinding[] {
@@ -138,10 +148,11 @@ function sameIssuer(a: string, b: string): boolean {
 
 function decide(input: GcpCheckInput, node: Parsed): Omit<GcpCheckResult, 'platform'> {
   if ('error' in node) return { verdict: 'cannot-verify', findings: [{ kind: 'unreadable', problems: [`the attribute condition does not parse as CEL: ${node.error}`] }], witness: undefined };
-  const problem = gcpProblem({ issuer: input.issuer, audience: input.audience, platform: input.platform, condition: 'node' in node ? node.node : undefined, mapping: input.mapping, rules: input.rules });
+  const problem = gcpProblem({ issuer: input.issuer, audience: input.audience, platform: input.platform, condition: 'node' in node ? node.node : undefined, mapping: input.mapping, rules: input.rules, entries: input.entries ?? [] });
   const { witness, finding } = usable(problem, input);
   const findings: GcpFinding[] = [
     ...gaps(problem, input.admits),
+    ...entryGaps(problem, input.admits, allowedBy(input)),
     ...audienceFindings(input.provider, input.audience, witness, input.admits),
     ...(input.allowUnpinned ? [] : pinFindings(problem, input.admits)),
     ...(finding ? [finding] : []),

@@ -14,6 +14,7 @@ export type GcpFinding =
   | { readonly kind: 'audience-refused'; readonly audiences: readonly string[] }
   | { readonly kind: 'disabled'; readonly why: string }
   | { readonly kind: 'gap'; readonly statement: string; readonly rule: ClaimRule; readonly token: Claims }
+  | { readonly kind: 'no-entry'; readonly statement: string; readonly token: Claims }
   | { readonly kind: 'unpinned'; readonly noun: string; readonly token: Claims }
   | { readonly kind: 'unusable' }
   | { readonly kind: 'unreadable'; readonly problems: readonly string[] }

@@ -27,9 +27,12 @@ export interface ProblemInput {
   readonly condition: CelNode | undefined;
   readonly mapping: Readonly<Record<string, Parsed>>;
   readonly rules: readonly ClaimRule[];
+  /** A role map's entries: a token the rules allow meets `rules` and every rule of one entry. */
+  readonly entries?: ReadonlyArray<readonly ClaimRule[]>;
 }
 
 export interface GcpProblem extends TrustProblem {
+  readonly entries: ReadonlyArray<readonly RuleView[]>;
   /** Claims the attribute mapping reads: a token Google maps without an error has them. */
   readonly mapped: ReadonlyArray<readonly [string, Pred]>;
 }
@@ -65,9 +68,11 @@ export function gcpProblem(input: ProblemInput): GcpProblem {
   const ways = disjuncts(input.condition ? condition(input.condition, scope).whenTrue : TRUE);
   const label = (index: number) => (ways.length === 1 ? 'the attribute condition' : `the attribute condition (way ${index + 1} of ${ways.length} through it)`);
   const views: StatementView[] = ways.map((way, index) => ({ statement: statementOf(index), label: label(index), effect: 'Allow', preds: way.preds, unknown: way.unknown, never: false }));
-  const rules: RuleView[] = input.rules.map((rule) => ({ rule, lang: modelled.has(rule.claim) ? ruleLang(rule) : { unsupported: `claimcheck does not model the values the issuer gives ${rule.claim}` } }));
-  const langs: Lang[] = [...views.flatMap((view) => view.preds.flatMap(([, pred]) => pred.langs)), ...rules.flatMap((view) => (view.lang && 'lang' in view.lang ? [view.lang.lang] : []))];
+  const viewOf = (rule: ClaimRule): RuleView => ({ rule, lang: modelled.has(rule.claim) ? ruleLang(rule) : { unsupported: `claimcheck does not model the values the issuer gives ${rule.claim}` } });
+  const rules = input.rules.map(viewOf);
+  const entries = (input.entries ?? []).map((entry) => entry.map(viewOf));
+  const langs: Lang[] = [...views.flatMap((view) => view.preds.flatMap(([, pred]) => pred.langs)), ...[...rules, ...entries.flat()].flatMap((view) => (view.lang && 'lang' in view.lang ? [view.lang.lang] : []))];
   const session = openSession(grammar, alphabetOf(langs, grammarCuts(grammar)));
   const policy: Policy = { session, allows: views, denies: [], budget: SEARCH_BUDGET };
-  return { grammar, views, policy, rules, mapped: mappedClaims(input.mapping, modelled) };
+  return { grammar, views, policy, rules, entries, mapped: mappedClaims(input.mapping, modelled) };
 }

@@ -32,6 +32,8 @@ function findingLines(finding: GcpFinding, rules: readonly ClaimRule[], issuer: 
       return [`FAIL: the provider admits no token now: ${finding.why}.`];
     case 'gap':
       return [`FAIL: ${finding.statement} admits a token the rule ${finding.rule.source} refuses:`, show(finding.token)];
+    case 'no-entry':
+      return [`FAIL: ${finding.statement} admits a token no role map entry allows:`, show(finding.token)];
     case 'unpinned':
       return [`FAIL: the provider pins no ${finding.noun} of ${issuer}: a stranger's token is admitted, e.g.`, show(finding.token), '  (pass --allow-unpinned if that is meant; see docs/trust-verdicts.md)'];
     case 'unusable':
