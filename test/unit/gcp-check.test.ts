@@ -136,8 +136,11 @@ describe('what claimcheck cannot read', () => {
     const pinned = 'assertion.repository_id == "100000001" && ';
     const mapped = provider(`${pinned}attribute.branch == "refs/heads/main"`, { attributeMapping: { 'google.subject': 'assertion.sub', 'attribute.branch': 'assertion.ref.lowerAscii()' } });
     expect(check(mapped, RULES).verdict).toBe('cannot-verify');
-    // Whether any token the rules allow has event_name push is beyond the grammar: not an OK.
-    expect(check(provider(`${pinned}assertion.ref == "refs/heads/main" && assertion.event_name == "push"`), RULES).verdict).toBe('cannot-verify');
+    // A claim the grammar does not model takes any value: no gap turns on it here, and that a job can use
+    // the provider assumes GitHub gives event_name "push", said in a note.
+    const push = check(provider(`${pinned}assertion.ref == "refs/heads/main" && assertion.event_name == "push"`), RULES);
+    expect(push.verdict).toBe('ok');
+    expect(push.findings).toEqual([{ kind: 'assumed', claims: ['event_name'], token: expect.objectContaining({ event_name: 'push' }) as unknown }]);
     expect(check(provider(`${pinned}(assertion.ref == "refs/heads/main" || assertion.event_name == "push")`), RULES).verdict).toBe('cannot-verify');
     expect(check(provider(`${pinned}assertion.ref.matches("(?i)^refs/heads/main$")`), RULES).verdict).toBe('cannot-verify');
     expect(check(provider(`${pinned}assertion.ref ==`), RULES).findings[0]?.kind).toBe('unreadable');

@@ -22,7 +22,7 @@ import { narrowerToken } from '../../aws/check/narrower.js';
 import type { GrammarPlatform } from '../../grammar/choose.js';
 import type { Parsed } from './cel-node.js';
 import { TooManyDisjuncts } from './formula.js';
-import { confirmed, through, UNCONFIRMED, unknownsOf } from './confirm.js';
+import { confirmed, provers, ruleProvers, through, UNCONFIRMED, unprovenWhy } from './confirm.js';
 import { entryGaps } from './entries.js';
 import { gcpProblem, type GcpProblem } from './problem.js';
 import { pinFindings } from './pins.js';
@@ -65,7 +65,7 @@ export function verdictOf(findings: readonly GcpFinding[]): GcpVerdict {
 }
 
 /** For each rule, a token admitted that breaks it (confirmed), or why that cannot be decided. */
-function gaps(problem: GcpProblem, admits: GcpCheckInput['admits']): GcpFinding[] {
+function gaps(problem: GcpProblem, proof: (claims: Claims) => boolean): GcpFinding[] {
   const findings: GcpFinding[] = [];
   for (const view of problem.rules) {
     const about = `whether the provider admits a token that breaks ${view.rule.source}`;
@@ -79,12 +79,12 @@ function gaps(problem: GcpProblem, admits: GcpCheckInput['admits']): GcpFinding[
     for (const allow of problem.policy.allows) {
       const possible = acceptedThrough(problem.policy, allow, extra, 'possible');
       if (!possible) continue;
-      const token = confirmed(through(problem, allow, extra), admits);
+      const token = confirmed(through(problem, allow, extra), proof);
       if (token) {
         gap = { kind: 'gap', statement: allow.label, rule: view.rule, token: token.claims };
         break;
       }
-      undecided ??= { kind: 'undecided', about, why: [...unknownsOf(problem, allow.label), ...(allow.unknown.length === 0 ? [UNCONFIRMED] : [])], token: possible.claims };
+      undecided ??= { kind: 'undecided', about, why: unprovenWhy(problem, allow.label), token: possible.claims };
     }
     if (gap ?? undecided) findings.push((gap ?? undecided) as GcpFinding);
   }
@@ -105,33 +105,23 @@ function metSets(problem: GcpProblem): Array<Array<readonly [string, Pred]>> {
   return problem.entries.length === 0 ? [top] : problem.entries.map((entry) => [...top, ...metPreds(problem, entry)]);
 }
 
-/** Whether the rules allow the token: every rule, and with a role map every rule of some entry. */
-export function allowedBy(input: GcpCheckInput): (claims: Claims) => boolean {
-  const holds = (rules: readonly ClaimRule[], claims: Claims) => checkClaimRules(rules, claims).every((result) => result.held);
-  const entries = input.entries ?? [];
-  return (claims) => holds(input.rules, claims) && (entries.length === 0 || entries.some((entry) => holds(entry, claims)));
-}
-
 /** A token the rules allow that the provider admits; the finding when there is none, or it cannot be told. */
-function usable(problem: GcpProblem, input: GcpCheckInput): { witness: Claims | undefined; finding: GcpFinding | undefined } {
+function usable(problem: GcpProblem, allowed: (claims: Claims) => boolean): { witness: Claims | undefined; finding: GcpFinding | undefined } {
   const sets = metSets(problem);
-  const rulesAllow = allowedBy(input);
-  const allowed = (claims: Claims) => input.admits(claims) && rulesAllow(claims);
   const found = confirmed(sets.flatMap((met) => problem.policy.allows.flatMap((allow) => through(problem, allow, met))), allowed);
   if (found) return { witness: found.claims, finding: undefined };
   const possible = sets.map((met) => acceptedByPolicy(problem.policy, met, 'possible')).find((token) => token !== undefined);
   if (!possible) return { witness: undefined, finding: { kind: 'unusable' } };
   const unsupported = [...problem.rules, ...problem.entries.flat()].flatMap((view) => (view.lang && 'unsupported' in view.lang ? [`the rule ${view.rule.source}: ${view.lang.unsupported}`] : []));
-  const why = [...unknownsOf(problem, possible.allow.label), ...unsupported, ...(possible.allow.unknown.length === 0 && unsupported.length === 0 ? [UNCONFIRMED] : [])];
+  const why = [...unsupported, ...unprovenWhy(problem, possible.allow.label)].filter((item) => unsupported.length === 0 || item !== UNCONFIRMED);
   return { witness: undefined, finding: { kind: 'undecided', about: 'whether the provider admits any token the rules allow', why, token: possible.token.claims } };
 }
 
 /** The other direction: a token the rules allow that the provider surely refuses. */
-function narrower(problem: GcpProblem, input: GcpCheckInput): GcpFinding[] {
-  const rulesAllow = allowedBy(input);
+function narrower(problem: GcpProblem, shown: (claims: Claims) => boolean): GcpFinding[] {
   for (const met of metSets(problem)) {
     const token = narrowerToken(problem, met);
-    if (token && !input.admits(token.claims) && rulesAllow(token.claims)) return [{ kind: 'narrower', token: token.claims }];
+    if (token && shown(token.claims)) return [{ kind: 'narrower', token: token.claims }];
   }
   return [];
 }
@@ -149,15 +139,22 @@ function sameIssuer(a: string, b: string): boolean {
 function decide(input: GcpCheckInput, node: Parsed): Omit<GcpCheckResult, 'platform'> {
   if ('error' in node) return { verdict: 'cannot-verify', findings: [{ kind: 'unreadable', problems: [`the attribute condition does not parse as CEL: ${node.error}`] }], witness: undefined };
   const problem = gcpProblem({ issuer: input.issuer, audience: input.audience, platform: input.platform, condition: 'node' in node ? node.node : undefined, mapping: input.mapping, rules: input.rules, entries: input.entries ?? [] });
-  const { witness, finding } = usable(problem, input);
+  // What proves a token admitted or refused, by the provider and by the rules (confirm.ts).
+  const google = provers(problem, input.admits);
+  const rules = ruleProvers(problem);
+  // Whether any job can use the provider is no security question: a witness may carry claims the
+  // grammar does not model, with the values the condition and rules want (said in a note).
+  const { witness, finding } = usable(problem, (claims) => input.admits(claims) && rules.allowsAll(claims));
+  const assumed = witness ? [...problem.free].filter((claim) => claim in witness) : [];
   const findings: GcpFinding[] = [
-    ...gaps(problem, input.admits),
-    ...entryGaps(problem, input.admits, allowedBy(input)),
-    ...audienceFindings(input.provider, input.audience, witness, input.admits),
-    ...(input.allowUnpinned ? [] : pinFindings(problem, input.admits)),
+    ...gaps(problem, (claims) => google.admitted(claims) && rules.refuses(claims)),
+    ...entryGaps(problem, (claims) => google.admitted(claims) && rules.refuses(claims)),
+    ...audienceFindings(input.provider, input.audience, witness, google.admitted),
+    ...(input.allowUnpinned ? [] : pinFindings(problem, google.admitted)),
     ...(finding ? [finding] : []),
+    ...(witness && assumed.length > 0 ? [{ kind: 'assumed', claims: assumed, token: witness } as const] : []),
   ];
-  findings.push(...narrower(problem, input));
+  findings.push(...narrower(problem, (claims) => google.refused(claims) && rules.allows(claims)));
   return { verdict: verdictOf(findings), findings, witness };
 }
 

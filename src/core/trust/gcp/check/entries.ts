@@ -6,7 +6,7 @@
 import { notPreds, type Pred } from '../../aws/iam/condition-pred.js';
 import { acceptedThrough } from '../../aws/check/accepted.js';
 import type { RuleView } from '../../aws/check/trust-problem.js';
-import { confirmed, through, UNCONFIRMED, unknownsOf } from './confirm.js';
+import { confirmed, through, UNCONFIRMED, unprovenWhy } from './confirm.js';
 import type { Claims, GcpFinding } from './findings.js';
 import type { GcpProblem } from './problem.js';
 
@@ -23,7 +23,8 @@ function brokenPreds(choice: readonly RuleView[]): Array<readonly [string, Pred]
   return choice.flatMap((view) => (view.lang && 'lang' in view.lang ? [[view.rule.claim, notPreds({ langs: [view.lang.lang], missing: false })[0] as Pred] as const] : []));
 }
 
-export function entryGaps(problem: GcpProblem, admits: (claims: Claims) => boolean, allowed: (claims: Claims) => boolean): GcpFinding[] {
+/** `proof`: the token is surely admitted and surely refused by the rules. */
+export function entryGaps(problem: GcpProblem, proof: (claims: Claims) => boolean): GcpFinding[] {
   // An entry without rules takes every token: then some entry always allows it.
   if (problem.entries.length === 0 || problem.entries.some((entry) => entry.length === 0)) return [];
   const about = 'whether the provider admits a token no role map entry allows';
@@ -35,10 +36,10 @@ export function entryGaps(problem: GcpProblem, admits: (claims: Claims) => boole
     for (const allow of problem.policy.allows) {
       const possible = acceptedThrough(problem.policy, allow, extra, 'possible');
       if (!possible) continue;
-      const token = confirmed(through(problem, allow, extra), (claims) => admits(claims) && !allowed(claims));
+      const token = confirmed(through(problem, allow, extra), proof);
       if (token) return [{ kind: 'no-entry', statement: allow.label, token: token.claims }];
       const unread = choice.flatMap((view) => (view.lang && 'unsupported' in view.lang ? [`the rule ${view.rule.source}: ${view.lang.unsupported}`] : []));
-      undecided ??= { kind: 'undecided', about, why: [...unknownsOf(problem, allow.label), ...unread, ...(unread.length === 0 ? [UNCONFIRMED] : [])], token: possible.claims };
+      undecided ??= { kind: 'undecided', about, why: [...unread, ...unprovenWhy(problem, allow.label)].filter((item) => unread.length === 0 || item !== UNCONFIRMED), token: possible.claims };
     }
   }
   return undecided ? [undecided] : [];

@@ -19,7 +19,9 @@ export type GcpFinding =
   | { readonly kind: 'unusable' }
   | { readonly kind: 'unreadable'; readonly problems: readonly string[] }
   | { readonly kind: 'undecided'; readonly about: string; readonly why: readonly string[]; readonly token?: Claims }
-  | { readonly kind: 'narrower'; readonly token: Claims };
+  | { readonly kind: 'narrower'; readonly token: Claims }
+  /** The token showing some job can use the provider needs claims claimcheck does not model, with these values. */
+  | { readonly kind: 'assumed'; readonly claims: readonly string[]; readonly token: Claims };
 
 /** The audiences Google takes for the provider: its list, else its own resource name (both forms). */
 export function acceptedAudiences(provider: GcpProvider): readonly string[] | undefined {

@@ -7,11 +7,10 @@ import { acceptedByPolicy } from '../../aws/check/accepted.js';
 import { judgePins } from '../../aws/check/pin-verdict.js';
 import type { Claims, GcpFinding } from './findings.js';
 import type { GcpProblem } from './problem.js';
-import { confirmed, UNCONFIRMED } from './confirm.js';
+import { confirmed, unprovenWhy } from './confirm.js';
 
 export function pinFindings(problem: GcpProblem, admits: (claims: Claims) => boolean): GcpFinding[] {
   const pins = problem.grammar.pins;
-  const unknown = [...new Set(problem.views.flatMap((view) => view.unknown))];
   if (!pins) {
     const judged = judgePins(problem);
     if (judged.verdict === 'open' && judged.stranger && admits(judged.stranger as Claims)) return [{ kind: 'unpinned', noun: judged.noun, token: judged.stranger as Claims }];
@@ -26,6 +25,6 @@ export function pinFindings(problem: GcpProblem, admits: (claims: Claims) => boo
   });
   const about = `whether the provider pins a ${pins.noun} of the issuer`;
   if (result.verdict === 'open' && result.example) return [{ kind: 'unpinned', noun: pins.noun, token: result.example.claims }];
-  if (result.verdict === undefined && result.range?.[1] === 'open') return [{ kind: 'undecided', about, why: unknown.length > 0 ? unknown : [UNCONFIRMED], ...(result.example ? { token: result.example.claims } : {}) }];
+  if (result.verdict === undefined && result.range?.[1] === 'open') return [{ kind: 'undecided', about, why: unprovenWhy(problem), ...(result.example ? { token: result.example.claims } : {}) }];
   return [];
 }

@@ -5,7 +5,7 @@
 // claim the grammar does not model has none (Google sees every claim, so it is not "checked
 // by claimcheck only" as on AWS: whatever needs it cannot be decided).
 import { grammarFor, type GrammarPlatform } from '../../grammar/choose.js';
-import { modelledClaims, type TokenGrammar } from '../../grammar/grammar.js';
+import { modelledClaims, one, type TokenGrammar } from '../../grammar/grammar.js';
 import { cutsOf } from '../../lang/alphabet.js';
 import { alphabetOf, ANY_TEXT, charSetsOfLang, type Lang } from '../../lang/lang.js';
 import { ruleLang } from '../../lang/rule-lang.js';
@@ -17,7 +17,7 @@ import type { Policy } from '../../aws/check/accepted.js';
 import { SEARCH_BUDGET, type RuleView, type TrustProblem } from '../../aws/check/trust-problem.js';
 import type { CelNode, Parsed } from './cel-node.js';
 import { condition, plainClaim, type Scope } from './condition.js';
-import { disjuncts, TRUE } from './formula.js';
+import { disjuncts, TRUE, type Formula } from './formula.js';
 
 export interface ProblemInput {
   readonly issuer: string;
@@ -33,6 +33,12 @@ export interface ProblemInput {
 
 export interface GcpProblem extends TrustProblem {
   readonly entries: ReadonlyArray<readonly RuleView[]>;
+  /** When the condition is true, as read. */
+  readonly formula: Formula;
+  /** Claims the condition, mapping or rules name that the issuer's grammar does not model: any value, or none. */
+  readonly free: ReadonlySet<string>;
+  /** The mapping reads one of them: whether Google maps a real token is then beyond proof. */
+  readonly mappingReadsFree: boolean;
   /** Claims the attribute mapping reads: a token Google maps without an error has them. */
   readonly mapped: ReadonlyArray<readonly [string, Pred]>;
 }
@@ -41,10 +47,12 @@ function statementOf(index: number): StatementView['statement'] {
   return { index, sid: undefined, effect: 'Allow', principal: undefined, action: undefined, notPrincipal: undefined, notAction: undefined, unsupported: [], conditions: [] };
 }
 
-/** Every plain claim an expression reads. */
+/** Every claim an expression reads: plain, tested with has(), or named in `"x" in assertion`. */
 function claimsRead(node: CelNode): string[] {
   const claim = plainClaim(node);
   if (claim !== undefined) return [claim];
+  if (node.kind === 'select' && node.test && node.operand.kind === 'ident' && node.operand.name === 'assertion') return [node.field];
+  if (node.kind === 'call' && node.fn === '@in' && node.args[0]?.kind === 'const' && typeof node.args[0].value === 'string' && node.args[1]?.kind === 'ident' && node.args[1].name === 'assertion') return [node.args[0].value];
   if (node.kind === 'select') return claimsRead(node.operand);
   if (node.kind === 'call') return [...(node.target ? claimsRead(node.target) : []), ...node.args.flatMap(claimsRead)];
   if (node.kind === 'list') return node.elements.flatMap(claimsRead);
@@ -60,12 +68,31 @@ function grammarCuts(grammar: TokenGrammar): Set<number> {
   return cutsOf(Object.values(grammar.fields).flatMap((field) => [...charSetsOfLang(field.lang)]));
 }
 
+const FREE_FIELD = (claim: string) => `free:${claim}`;
+
+/**
+ * The grammar with a field for each claim it does not model and the provider or rules name:
+ * any text, or missing. More tokens than the issuer issues (so "none admitted" stays true of
+ * the real ones); a token that needs one of them is not a proof (confirm.ts).
+ */
+function withFreeClaims(grammar: TokenGrammar, free: readonly string[]): TokenGrammar {
+  if (free.length === 0) return grammar;
+  const fields = Object.fromEntries(free.map((claim) => [FREE_FIELD(claim), { lang: ANY_TEXT, example: '', optional: true, absentByDefault: true }]));
+  const claims = Object.fromEntries(free.map((claim) => [claim, one(FREE_FIELD(claim))]));
+  return { ...grammar, fields: { ...grammar.fields, ...fields }, shapes: grammar.shapes.map((shape) => ({ ...shape, claims: { ...shape.claims, ...claims } })) };
+}
+
 /** The problem; throws TooManyDisjuncts when the condition has too many ways through. */
 export function gcpProblem(input: ProblemInput): GcpProblem {
-  const grammar = grammarFor(input.issuer, input.audience, { platform: input.platform });
+  const issued = grammarFor(input.issuer, input.audience, { platform: input.platform });
+  const mappingClaims = Object.values(input.mapping).flatMap((parsed) => ('node' in parsed ? claimsRead(parsed.node) : []));
+  const named = [...(input.condition ? claimsRead(input.condition) : []), ...mappingClaims, ...[...input.rules, ...(input.entries ?? []).flat()].map((rule) => rule.claim)];
+  const free = [...new Set(named)].filter((claim) => !modelledClaims(issued).has(claim));
+  const grammar = withFreeClaims(issued, free);
   const modelled = modelledClaims(grammar);
   const scope: Scope = { modelled, mapping: input.mapping };
-  const ways = disjuncts(input.condition ? condition(input.condition, scope).whenTrue : TRUE);
+  const formula = input.condition ? condition(input.condition, scope).whenTrue : TRUE;
+  const ways = disjuncts(formula);
   const label = (index: number) => (ways.length === 1 ? 'the attribute condition' : `the attribute condition (way ${index + 1} of ${ways.length} through it)`);
   const views: StatementView[] = ways.map((way, index) => ({ statement: statementOf(index), label: label(index), effect: 'Allow', preds: way.preds, unknown: way.unknown, never: false }));
   const viewOf = (rule: ClaimRule): RuleView => ({ rule, lang: modelled.has(rule.claim) ? ruleLang(rule) : { unsupported: `claimcheck does not model the values the issuer gives ${rule.claim}` } });
@@ -74,5 +101,6 @@ export function gcpProblem(input: ProblemInput): GcpProblem {
   const langs: Lang[] = [...views.flatMap((view) => view.preds.flatMap(([, pred]) => pred.langs)), ...[...rules, ...entries.flat()].flatMap((view) => (view.lang && 'lang' in view.lang ? [view.lang.lang] : []))];
   const session = openSession(grammar, alphabetOf(langs, grammarCuts(grammar)));
   const policy: Policy = { session, allows: views, denies: [], budget: SEARCH_BUDGET };
-  return { grammar, views, policy, rules, entries, mapped: mappedClaims(input.mapping, modelled) };
+  const freeSet = new Set(free);
+  return { grammar, views, policy, rules, entries, mapped: mappedClaims(input.mapping, modelled), formula, free: freeSet, mappingReadsFree: mappingClaims.some((claim) => freeSet.has(claim)) };
 }

@@ -45,6 +45,8 @@ function findingLines(finding: GcpFinding, rules: readonly ClaimRule[], issuer: 
         `CANNOT VERIFY: ${finding.about}: it turns on what claimcheck cannot decide — ${finding.why.join('; ') || 'a part of the condition it does not read'}.`,
         ...(finding.token ? [`  e.g. a token that would be admitted if those held: ${tokenText(finding.token, rules)}`] : []),
       ];
+    case 'assumed':
+      return [`NOTE: that a job the rules were written for can use the provider assumes the issuer gives ${finding.claims.join(', ')} the values shown (claimcheck does not model them), e.g.`, show(finding.token, finding.claims)];
     case 'narrower':
       return ['NOTE: the provider refuses some tokens the rules allow (a job they were written for cannot use it), e.g.', show(finding.token)];
   }
