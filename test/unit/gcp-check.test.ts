@@ -127,6 +127,13 @@ describe('what claimcheck cannot read', () => {
     expectProven(result, given, RULES);
   });
 
+  it('proves nothing with a token of a few claims when the condition reads the token as a whole', () => {
+    const given = provider('assertion.repository_id == "100000001" && size(assertion) < 20');
+    const result = check(given, RULES);
+    expect(result.verdict).toBe('cannot-verify');
+    expect(JSON.stringify(result.findings)).toContain('reads the token as a whole');
+  });
+
   it('stays a FAIL when the gap does not turn on it', () => {
     const given = provider('assertion.repository_id == "100000001" && size(assertion.sub) > 3');
     expect(check(given, RULES).verdict).toBe('fail');

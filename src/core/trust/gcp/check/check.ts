@@ -144,7 +144,7 @@ function decide(input: GcpCheckInput, node: Parsed): Omit<GcpCheckResult, 'platf
   const rules = ruleProvers(problem);
   // Whether any job can use the provider is no security question: a witness may carry claims the
   // grammar does not model, with the values the condition and rules want (said in a note).
-  const { witness, finding } = usable(problem, (claims) => input.admits(claims) && rules.allowsAll(claims));
+  const { witness, finding } = usable(problem, (claims) => !problem.wholeAssertion && input.admits(claims) && rules.allowsAll(claims));
   const assumed = witness ? [...problem.free].filter((claim) => claim in witness) : [];
   const findings: GcpFinding[] = [
     ...gaps(problem, (claims) => google.admitted(claims) && rules.refuses(claims)),

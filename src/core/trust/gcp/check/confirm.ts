@@ -62,6 +62,7 @@ export function settled(problem: GcpProblem, formula: Formula, claims: Claims): 
  * (or fail) whatever they are.
  */
 export function provers(problem: GcpProblem, admits: (claims: Claims) => boolean): { admitted: (claims: Claims) => boolean; refused: (claims: Claims) => boolean } {
+  if (problem.wholeAssertion) return { admitted: () => false, refused: () => false };
   if (problem.free.size === 0) return { admitted: admits, refused: (claims) => !admits(claims) };
   const plain = (claims: Claims) => !problem.mappingReadsFree && ![...problem.free].some((claim) => claim in claims);
   return {
@@ -88,6 +89,9 @@ export function ruleProvers(problem: GcpProblem): { allows: (claims: Claims) => 
 /** Why a token the search found proves nothing: unread parts, claims not modelled, or the evaluator's no. */
 export function unprovenWhy(problem: GcpProblem, label?: string): string[] {
   const unknown = unknownsOf(problem, label);
-  const free = problem.free.size > 0 ? [`claimcheck does not model the values the issuer gives ${[...problem.free].join(', ')}`] : [];
+  const free = [
+    ...(problem.free.size > 0 ? [`claimcheck does not model the values the issuer gives ${[...problem.free].join(', ')}`] : []),
+    ...(problem.wholeAssertion ? ['the provider reads the token as a whole (all its claims), which claimcheck does not model'] : []),
+  ];
   return unknown.length + free.length > 0 ? [...unknown, ...free] : [UNCONFIRMED];
 }

@@ -39,6 +39,8 @@ export interface GcpProblem extends TrustProblem {
   readonly free: ReadonlySet<string>;
   /** The mapping reads one of them: whether Google maps a real token is then beyond proof. */
   readonly mappingReadsFree: boolean;
+  /** The condition or mapping reads `assertion` as a whole (size(assertion), a macro over it): no token of a few claims proves anything. */
+  readonly wholeAssertion: boolean;
   /** Claims the attribute mapping reads: a token Google maps without an error has them. */
   readonly mapped: ReadonlyArray<readonly [string, Pred]>;
 }
@@ -66,6 +68,19 @@ function mappedClaims(mapping: Readonly<Record<string, Parsed>>, modelled: Reado
 
 function grammarCuts(grammar: TokenGrammar): Set<number> {
   return cutsOf(Object.values(grammar.fields).flatMap((field) => [...charSetsOfLang(field.lang)]));
+}
+
+/** Whether `assertion` is read other than one claim at a time (`assertion.x`, `assertion["x"]`, `"x" in assertion`). */
+export function readsWholeAssertion(node: CelNode): boolean {
+  if (node.kind === 'ident') return node.name === 'assertion';
+  if (node.kind === 'select') return node.operand.kind === 'ident' && node.operand.name === 'assertion' ? false : readsWholeAssertion(node.operand);
+  if (node.kind === 'list') return node.elements.some(readsWholeAssertion);
+  if (node.kind === 'other') return /\bassertion\b/.test(node.text);
+  if (node.kind !== 'call') return false;
+  const [first, second] = node.args;
+  if (node.fn === '_[_]' && node.target === undefined && first?.kind === 'ident' && first.name === 'assertion' && second?.kind === 'const' && typeof second.value === 'string') return false;
+  if (node.fn === '@in' && node.target === undefined && first?.kind === 'const' && typeof first.value === 'string' && second?.kind === 'ident' && second.name === 'assertion') return false;
+  return (node.target !== undefined && readsWholeAssertion(node.target)) || node.args.some(readsWholeAssertion);
 }
 
 const FREE_FIELD = (claim: string) => `free:${claim}`;
@@ -102,5 +117,7 @@ export function gcpProblem(input: ProblemInput): GcpProblem {
   const session = openSession(grammar, alphabetOf(langs, grammarCuts(grammar)));
   const policy: Policy = { session, allows: views, denies: [], budget: SEARCH_BUDGET };
   const freeSet = new Set(free);
-  return { grammar, views, policy, rules, entries, mapped: mappedClaims(input.mapping, modelled), formula, free: freeSet, mappingReadsFree: mappingClaims.some((claim) => freeSet.has(claim)) };
+  const parsedMapping = Object.values(input.mapping).flatMap((parsed) => ('node' in parsed ? [parsed.node] : []));
+  const wholeAssertion = [...(input.condition ? [input.condition] : []), ...parsedMapping].some(readsWholeAssertion);
+  return { grammar, views, policy, rules, entries, mapped: mappedClaims(input.mapping, modelled), formula, free: freeSet, mappingReadsFree: mappingClaims.some((claim) => freeSet.has(claim)), wholeAssertion };
 }
