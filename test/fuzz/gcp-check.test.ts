@@ -68,13 +68,13 @@ function conditionOf(words: Vocabulary): fc.Arbitrary<string> {
 }
 
 const GITHUB_WORDS: Vocabulary = {
-  claims: ['sub', 'repository', 'repository_owner', 'repository_id', 'repository_owner_id', 'ref', 'environment', 'actor', 'job_workflow_ref'],
-  values: ['acme/api', 'acme', 'evil', 'api', '1', '2', '10', 'refs/heads/main', 'refs/heads/', 'refs/tags/', 'main', 'prod', 'repo:acme/api:', 'repo:acme/', 'repo:acme/api:ref:refs/heads/main', 'environment:prod', 'pull_request', ':', '/', ''],
+  claims: ['sub', 'repository', 'repository_owner', 'repository_id', 'repository_owner_id', 'ref', 'environment', 'actor', 'job_workflow_ref', 'aud'],
+  values: ['sts.amazonaws.com', 'acme/api', 'acme', 'evil', 'api', '1', '2', '10', 'refs/heads/main', 'refs/heads/', 'refs/tags/', 'main', 'prod', 'repo:acme/api:', 'repo:acme/', 'repo:acme/api:ref:refs/heads/main', 'environment:prod', 'pull_request', ':', '/', ''],
   patterns: [
     '^refs/heads/(main|dev)$', 'refs/heads/main', '^acme/', 'api$', '^[0-9]+$', '^[12]$', '^repo:acme/[a-z.]+:.*$', '^refs/(heads|tags)/[^/]+$', 'a.i',
     '^\\d{1,2}$', '\\.x$', '^acme/api|^evil/', '^$', '(?i)^ACME/API$', '\\bapi\\b', '^[[:alpha:]]+/api$', '^\\x{61}cme/\\w+$', 'prod\\s*', '^repo:acme/api:environment:\\S+$', '^(?:^acme/api$)$',
   ],
-  pins: ['assertion.repository_id == "1"', 'assertion.repository_id in ["1", "2"]', 'attribute.repository == "acme/api"', 'assertion.sub.startsWith("repo:acme/api:")'],
+  pins: ['assertion.repository_id == "1"', 'assertion.repository_id == "1" && assertion.aud != "sts.amazonaws.com"', 'assertion.repository_id in ["1", "2"]', 'attribute.repository == "acme/api"', 'assertion.sub.startsWith("repo:acme/api:")'],
 };
 
 const mapping = fc.record({
@@ -100,31 +100,44 @@ function holds(condition: boolean, show: () => string): void {
   if (!condition) expect.fail(show());
 }
 
+/** The audiences Google takes for the provider (its list, else its own name in both forms), as the double checks them. */
+function takes(provider: GcpProvider, aud: string | undefined): boolean {
+  const own = [`https://iam.googleapis.com/${provider.name}`, `//iam.googleapis.com/${provider.name}`];
+  return (provider.allowedAudiences.length > 0 ? provider.allowedAudiences : own).includes(aud ?? '');
+}
+
 function holdsTo(provider: GcpProvider, rules: readonly ClaimRule[], result: GcpCheckResult, tokens: readonly Claims[], entries: ReadonlyArray<readonly ClaimRule[]> = []): void {
-  const admitted = (claims: Claims) => admit(provider, claims).admitted;
+  // Google's side: the audience, then the double's own CEL admission; the step's: a token meant for this provider, and the rules.
+  const admitted = (claims: Claims) => takes(provider, claims.aud) && admit(provider, claims).admitted;
   const meets = (list: readonly ClaimRule[], claims: Claims) => checkClaimRules(list, claims).every((outcome) => outcome.held);
-  const allowed = (claims: Claims) => meets(rules, claims) && (entries.length === 0 || entries.some((entry) => meets(entry, claims)));
-  const show = (claims: unknown) => () => JSON.stringify({ condition: provider.attributeCondition, mapping: provider.attributeMapping, rules: rules.map((rule) => rule.source), claims, findings: result.findings });
+  const ownAudience = (claims: Claims) => claims.aud === AUDIENCE || claims.aud === `//iam.googleapis.com/${provider.name}`;
+  const allowed = (claims: Claims) => ownAudience(claims) && meets(rules, claims) && (entries.length === 0 || entries.some((entry) => meets(entry, claims)));
+  const show = (claims: unknown) => () => JSON.stringify({ condition: provider.attributeCondition, audiences: provider.allowedAudiences, mapping: provider.attributeMapping, rules: rules.map((rule) => rule.source), claims, findings: result.findings });
   if (result.witness) holds(admitted(result.witness) && allowed(result.witness), show(result.witness));
   for (const finding of result.findings) {
-    if (finding.kind === 'gap' || finding.kind === 'no-entry') holds(admitted(finding.token) && !allowed(finding.token), show(finding.token));
+    if (finding.kind === 'gap' || finding.kind === 'no-entry' || finding.kind === 'audience') holds(admitted(finding.token) && !allowed(finding.token), show(finding.token));
     if (finding.kind === 'unpinned') holds(admitted(finding.token), show(finding.token));
-    if (finding.kind === 'unusable') for (const claims of tokens) holds(!(admitted(claims) && allowed(claims)), show(claims));
+    if (finding.kind === 'unusable' || finding.kind === 'audience-refused') for (const claims of tokens) holds(!(admitted(claims) && allowed(claims)), show(claims));
     if (finding.kind === 'narrower') holds(!admitted(finding.token) && allowed(finding.token), show(finding.token));
   }
   const kinds = new Set(result.findings.map((finding) => finding.kind));
-  if (result.verdict === 'ok' || !(kinds.has('undecided') || kinds.has('unreadable') || kinds.has('gap') || kinds.has('no-entry'))) {
+  if (result.verdict === 'ok' || !(kinds.has('undecided') || kinds.has('unreadable') || kinds.has('gap') || kinds.has('no-entry') || kinds.has('audience'))) {
     for (const claims of tokens) holds(!(admitted(claims) && !allowed(claims)), show(claims));
   }
 }
+
+const OTHER_AUDIENCE = 'sts.amazonaws.com';
+const audiences = fc.constantFrom<readonly string[]>([], [], [], [], [AUDIENCE], [AUDIENCE, OTHER_AUDIENCE], [OTHER_AUDIENCE]);
+/** Tokens minted for this provider, mostly, and some for another service. */
+const anyAudienceToken = fc.tuple(token, fc.constantFrom(AUDIENCE, AUDIENCE, AUDIENCE, OTHER_AUDIENCE, `//iam.googleapis.com/${NAME}`)).map(([claims, aud]) => ({ ...claims, aud }));
 
 describe('trust-policy --cloud gcp --check against the Google double', () => {
   it('keeps its promises on random conditions and rules (github.com tokens)', () => {
     const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
     const budget = runs(600);
     fc.assert(
-      fc.property(conditionOf(GITHUB_WORDS), mapping, ruleLines, fc.array(token, { minLength: 10, maxLength: 25 }), (text, attributeMapping, lines, tokens) => {
-        const provider: GcpProvider = { name: NAME, issuerUri: GITHUB_ISSUER.url, allowedAudiences: [], attributeMapping, attributeCondition: text, disabled: false, state: 'ACTIVE' };
+      fc.property(conditionOf(GITHUB_WORDS), mapping, ruleLines, audiences, fc.array(anyAudienceToken, { minLength: 10, maxLength: 25 }), (text, attributeMapping, lines, allowedAudiences, tokens) => {
+        const provider: GcpProvider = { name: NAME, issuerUri: GITHUB_ISSUER.url, allowedAudiences, attributeMapping, attributeCondition: text, disabled: false, state: 'ACTIVE' };
         const rules = rulesOf(lines);
         const result = checkProvider({
           provider, condition: parseCel(text), mapping: Object.fromEntries(Object.entries(attributeMapping).map(([key, expression]) => [key, parseCel(expression)])),

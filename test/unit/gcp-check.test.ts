@@ -99,7 +99,11 @@ describe('a provider that admits more', () => {
     const result = check(other, RULES);
     expect(result.findings.map((finding) => finding.kind)).toEqual(['audience']);
     expectProven(result, other, RULES);
-    expect(check(provider(ok, { allowedAudiences: ['sts.amazonaws.com'] }), RULES).findings.map((finding) => finding.kind)).toEqual(['audience-refused']);
+    // Refusing the step's audience, it admits only tokens minted for another service.
+    expect(check(provider(ok, { allowedAudiences: ['sts.amazonaws.com'] }), RULES).findings.map((finding) => finding.kind)).toEqual(['audience-refused', 'audience']);
+    // A condition that holds tokens to the provider's own audience keeps the other one out.
+    const held = provider(`${ok} && assertion.aud == "${AUDIENCE}"`, { allowedAudiences: [AUDIENCE, 'sts.amazonaws.com'] });
+    expect(check(held, RULES).verdict).toBe('ok');
     expect(check(provider(ok, { disabled: true }), RULES).findings.map((finding) => finding.kind)).toEqual(['disabled']);
   });
 

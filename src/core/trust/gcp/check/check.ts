@@ -24,10 +24,11 @@ import type { Parsed } from './cel-node.js';
 import { TooManyDisjuncts } from './formula.js';
 import { confirmed, provers, ruleProvers, through, UNCONFIRMED, unprovenWhy } from './confirm.js';
 import { entryGaps } from './entries.js';
-import { gcpProblem, type GcpProblem } from './problem.js';
+import { gcpProblem, type GcpProblem, type ProblemInput } from './problem.js';
+import { audienceFindings, takesStepAudience } from './audience.js';
 import { pinFindings } from './pins.js';
 import type { GcpProvider } from './provider.js';
-import { audienceFindings, type Claims, type GcpFinding, type GcpVerdict } from './findings.js';
+import type { Claims, GcpFinding, GcpVerdict } from './findings.js';
 
 export { type Claims, type GcpFinding, type GcpVerdict } from './findings.js';
 
@@ -138,7 +139,13 @@ function sameIssuer(a: string, b: string): boolean {
 
 function decide(input: GcpCheckInput, node: Parsed): Omit<GcpCheckResult, 'platform'> {
   if ('error' in node) return { verdict: 'cannot-verify', findings: [{ kind: 'unreadable', problems: [`the attribute condition does not parse as CEL: ${node.error}`] }], witness: undefined };
-  const problem = gcpProblem({ issuer: input.issuer, audience: input.audience, platform: input.platform, condition: 'node' in node ? node.node : undefined, mapping: input.mapping, rules: input.rules, entries: input.entries ?? [] });
+  const asked: ProblemInput = { issuer: input.issuer, audience: input.audience, platform: input.platform, condition: 'node' in node ? node.node : undefined, mapping: input.mapping, rules: input.rules, entries: input.entries ?? [] };
+  // A provider that refuses the step's audience admits only tokens minted for others: nothing else to ask.
+  if (!takesStepAudience(input.provider, input.audience)) {
+    const findings = audienceFindings(input.provider, asked, input.admits);
+    return { verdict: verdictOf(findings), findings, witness: undefined };
+  }
+  const problem = gcpProblem(asked);
   // What proves a token admitted or refused, by the provider and by the rules (confirm.ts).
   const google = provers(problem, input.admits);
   const rules = ruleProvers(problem);
@@ -149,7 +156,7 @@ function decide(input: GcpCheckInput, node: Parsed): Omit<GcpCheckResult, 'platf
   const findings: GcpFinding[] = [
     ...gaps(problem, (claims) => google.admitted(claims) && rules.refuses(claims)),
     ...entryGaps(problem, (claims) => google.admitted(claims) && rules.refuses(claims)),
-    ...audienceFindings(input.provider, input.audience, witness, google.admitted),
+    ...audienceFindings(input.provider, asked, input.admits),
     ...(input.allowUnpinned ? [] : pinFindings(problem, google.admitted)),
     ...(finding ? [finding] : []),
     ...(witness && assumed.length > 0 ? [{ kind: 'assumed', claims: assumed, token: witness } as const] : []),

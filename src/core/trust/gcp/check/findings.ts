@@ -1,6 +1,4 @@
-// What a provider check finds, and the audience findings: a provider that admits tokens
-// minted for another audience (a token the issuer gave some other service is taken here,
-// though the step's own check refuses it), or refuses the audience the step's tokens carry.
+// What a provider check finds, and which audiences a provider takes beside the step's.
 import type { ClaimRule } from '../../../rules/rules.js';
 import type { GcpProvider } from './provider.js';
 
@@ -34,15 +32,11 @@ export function defaultAudience(provider: GcpProvider): string | undefined {
   return provider.name === undefined ? undefined : `https://iam.googleapis.com/${provider.name}`;
 }
 
-export function audienceFindings(provider: GcpProvider, audience: string, witness: Claims | undefined, admits: (claims: Claims) => boolean): GcpFinding[] {
+/** The audiences the provider takes beside the step's own (and the provider's own name in its other form). */
+export function otherAudiences(provider: GcpProvider, audience: string): string[] | 'refused' {
   const accepted = acceptedAudiences(provider);
   if (accepted === undefined) return [];
-  if (!accepted.includes(audience)) return [{ kind: 'audience-refused', audiences: accepted }];
+  if (!accepted.includes(audience)) return 'refused';
   const own = provider.name === undefined ? [] : [`https://iam.googleapis.com/${provider.name}`, `//iam.googleapis.com/${provider.name}`];
-  const others = accepted.filter((item) => item !== audience && !own.includes(item));
-  return others.flatMap((other): GcpFinding[] => {
-    const token = witness && { ...witness, aud: other };
-    if (token && admits(token)) return [{ kind: 'audience', audience: other, token }];
-    return [{ kind: 'undecided', about: `whether the provider admits tokens minted for the audience ${JSON.stringify(other)}`, why: ['claimcheck found no token the rules allow that it admits, to show one'] }];
-  });
+  return accepted.filter((item) => item !== audience && !own.includes(item));
 }
