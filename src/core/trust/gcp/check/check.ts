@@ -25,8 +25,7 @@ import { TooManyDisjuncts } from './formula.js';
 import { confirmed, provers, ruleProvers, through, UNCONFIRMED, unprovenWhy } from './confirm.js';
 import { entryGaps } from './entries.js';
 import { gcpProblem, type GcpProblem, type ProblemInput } from './problem.js';
-import { audienceFindings, takesStepAudience } from './audience.js';
-import { pinFindings } from './pins.js';
+import { audienceFindings, pinFindings, takesStepAudience } from './strangers.js';
 import type { GcpProvider } from './provider.js';
 import type { Claims, GcpFinding, GcpVerdict } from './findings.js';
 
