@@ -99,6 +99,18 @@ describe('trust-policy --cloud gcp --check', () => {
     expect(result.stdout).toMatch(/^CANNOT VERIFY: the answer turns on a part of the provider claimcheck does not decide; this is not an OK \(exit 3\)\.$/m);
   });
 
+  it('passes a provider it compiled from a rules file with a role map, noting the claim it does not model', async () => {
+    const rules = join(REPO_ROOT, 'examples/rules/claimcheck.yml');
+    const compiled = await run(node24!.node, [CLI, 'trust-policy', '--cloud', 'gcp', '--rules-file', rules, '--issuer', issuer.url], { PATH: '/usr/bin:/bin', HOME: dir }, 60_000);
+    expect(compiled.code, compiled.stderr).toBe(0);
+    const path = join(dir, 'compiled.json');
+    writeFileSync(path, compiled.stdout);
+    const result = await run(node24!.node, [CLI, 'trust-policy', '--cloud', 'gcp', '--check', path, '--rules-file', rules, '--issuer', issuer.url], { PATH: '/usr/bin:/bin', HOME: dir }, 60_000);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('against the rules and their role map (any entry)');
+    expect(result.stdout).toMatch(/^NOTE: that a job the rules were written for can use the provider assumes the issuer gives event_name the values shown/m);
+  });
+
   it('refuses a provider file with a key written twice, or one that is not an OIDC provider', async () => {
     const twice = await check(describeFile(provider('ok'), '{"name": "a", "oidc": {"issuerUri": "https://x"}, "attributeCondition": "true", "attributeCondition": "false"}'));
     expect(twice.code).not.toBe(0);
