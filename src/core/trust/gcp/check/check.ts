@@ -1,17 +1,18 @@
 // `trust-policy --cloud gcp --check`: does a live Workload Identity Federation provider admit a
 // token the issuer could issue and the rules refuse? Decided, not sampled: the condition is
 // read into ways through it over the issuer's grammar (problem.ts), and the neutral solver
-// answers, for each rule, whether a token gets through one of them and breaks the rule. Two
-// readings of what claimcheck cannot decide (aws/check/accepted.ts): possibly admitted (each
-// unknown part taken as true) and surely admitted (taken as false; the token must also carry
-// the claims the mapping reads). Every token a FAIL shows is then run through Google's
-// semantics by a CEL evaluator (`admits`, given by the caller): a FAIL that it does not
-// confirm becomes "cannot verify", never OK.
-// - FAIL: a gap; another issuer; another audience admitted, or the step's refused; the
-//   provider disabled; no repository or project of the issuer pinned (without
+// answers, for each rule (and a role map's entries), whether a token gets through one of them
+// and breaks the rule. Parts claimcheck does not read count both ways (aws/check/accepted.ts):
+// "possibly admitted" takes each as true, so no token found means none exists. A FAIL needs
+// proof (confirm.ts): a token from the grammar that a CEL evaluator (`admits`, given by the
+// caller) admits under the provider's mapping and condition, and that does not rest on a
+// claim claimcheck does not model; a token without proof makes the answer "cannot verify",
+// never OK.
+// - FAIL: a gap; another issuer; another audience's token admitted, or the step's refused;
+//   the provider disabled; no repository or project of the issuer pinned (without
 //   --allow-unpinned); no token the rules allow admitted.
 // - cannot verify: the answer turns on a part of the condition or mapping claimcheck does not
-//   read, a claim it does not model, or a condition that does not parse.
+//   read, a value of a claim it does not model, or a condition that does not parse.
 import { TooComplex } from '../../lang/nfa.js';
 import { ANY_TEXT } from '../../lang/lang.js';
 import { checkClaimRules, type ClaimRule } from '../../../rules/rules.js';
