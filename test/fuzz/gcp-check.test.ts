@@ -198,6 +198,26 @@ describe.each(PLATFORM_CASES.map((platform) => [platform.name, platform] as cons
     expect(tally.fail).toBeGreaterThan(budget.numRuns / 5);
     expect((tally.ok ?? 0) + (tally['cannot-verify'] ?? 0)).toBeGreaterThan(budget.numRuns / 30);
   }, TIMEOUT);
+
+  it('passes a provider claimcheck compiles from the rules: no gap', () => {
+    const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
+    fc.assert(
+      fc.property(platformRules(platform), fc.array(platform.token, { minLength: 5, maxLength: 10 }), (lines, tokens) => {
+        const rules = parseClaimRules(lines.join('\n'));
+        const compiled = compileProvider({ platform: platform.name, rules, roles: [], issuer: platform.url, audiences: [], provider: parseProviderName(NAME), subject: undefined, allowUnpinned: true });
+        const provider: GcpProvider = { name: NAME, issuerUri: platform.url, allowedAudiences: [], attributeMapping: compiled.attributeMapping, attributeCondition: compiled.attributeCondition, disabled: false, state: 'ACTIVE' };
+        const result = checkProvider({
+          provider, condition: parseCel(compiled.attributeCondition), mapping: Object.fromEntries(Object.entries(compiled.attributeMapping).map(([key, expression]) => [key, parseCel(expression)])),
+          rules, issuer: platform.url, audience: AUDIENCE, platform: platform.name, allowUnpinned: true, admits: (claims) => admission(provider, claims).admitted,
+        });
+        tally[result.verdict] = (tally[result.verdict] ?? 0) + 1;
+        holds(!result.findings.some((finding) => finding.kind === 'gap' || finding.kind === 'undecided'), () => JSON.stringify({ condition: compiled.attributeCondition, findings: result.findings }));
+        holdsTo(provider, rules, result, tokens.map((claims) => ({ ...claims, aud: AUDIENCE })));
+      }),
+      runs(100),
+    );
+    expect(tally.ok).toBeGreaterThan(10);
+  }, TIMEOUT);
 });
 
 describe('a provider claimcheck compiles from the rules', () => {
