@@ -13,10 +13,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
 import { entraError, type EntraErrorSpec } from './entra-errors.ts';
+import { credentialAdmits } from './entra-match.ts';
 
 export interface FederatedCredentialSpec {
   readonly issuer: string;
-  readonly subject: string;
+  /** Exact subject; absent in a flexible credential. */
+  readonly subject?: string;
+  /** A flexible credential's expression (matched by entra-match.ts as Microsoft documents it). */
+  readonly claimsMatchingExpression?: { readonly value: string; readonly languageVersion: number };
   readonly audiences: readonly string[];
 }
 
@@ -208,8 +212,8 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
     }
     const byAudience = byIssuer.filter((credential) => credential.audiences.some((audience) => auds.includes(audience)));
     if (byAudience.length === 0) return { spec: { error: 'invalid_client', code: 700212, text: `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation` }, subject: sub };
-    if (byAudience.some((credential) => credential.subject === sub)) return { subject: sub };
-    if (byAudience.some((credential) => credential.subject.toLowerCase() === sub.toLowerCase())) {
+    if (byAudience.some((credential) => credentialAdmits(credential, claims) === 'admitted')) return { subject: sub };
+    if (byAudience.some((credential) => credential.subject?.toLowerCase() === sub.toLowerCase())) {
       return { spec: { error: 'invalid_client', code: 7002138, text: `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.` }, subject: sub };
     }
     return { spec: { error: 'invalid_client', code: 700213, text: `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation` }, subject: sub };
