@@ -94,4 +94,20 @@ describe('trust-policy --cloud azure --check', () => {
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/^INPUT_INVALID: .*the key subject appears twice/);
   });
+
+  it('explain --azure-credentials names the credential that admits the token, the field that differs for the others, and whether the rules agree', async () => {
+    const credentials = [
+      { name: 'prod', issuer: world.issuer.url, subject: 'repo:acme/api:environment:prod', audiences: [ENTRA_AUDIENCE] },
+      { name: 'main', issuer: world.issuer.url, subject: 'repo:acme/api:ref:refs/heads/main', audiences: [ENTRA_AUDIENCE] },
+    ];
+    const path = file('credentials.json', JSON.stringify(credentials));
+    const claims = { iss: world.issuer.url, aud: ENTRA_AUDIENCE, sub: 'repo:acme/api:environment:prod', repository: 'acme/api', ref: 'refs/heads/dev', environment: 'prod' };
+    const jwt = ['{"alg":"RS256"}', JSON.stringify(claims), 'x'].map((part) => Buffer.from(part).toString('base64url')).join('.');
+    const explained = await cli(['explain', '--no-verify', '--token-file', file('token', jwt), '--claims', RULES, '--azure-credentials', path]);
+    expect(explained.code, explained.stdout + explained.stderr).toBe(1);
+    expect(explained.stdout).toMatch(/^ {2}ADMITS {3}prod: issuer, audience and subject match$/m);
+    expect(explained.stdout).toMatch(/^ {2}refuses {2}main: its subject "repo:acme\/api:ref:refs\/heads\/main" is not the token's "repo:acme\/api:environment:prod"$/m);
+    expect(explained.stdout).toMatch(/=> Entra admits this token, and the rules refuse it: they disagree/);
+  });
 });
+

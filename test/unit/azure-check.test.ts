@@ -4,6 +4,7 @@
 // credentials that admit a token the rules refuse.
 import { describe, expect, it } from 'vitest';
 import { checkCredentials, type AzureCheckResult, type Finding } from '../../src/core/trust/azure/check/check.js';
+import { explainCredentials, explainedLines } from '../../src/core/trust/azure/check/explain.js';
 import { parseLiveCredentials } from '../../src/core/trust/azure/check/live-credentials.js';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { modelledClaims } from '../../src/core/trust/grammar/grammar.js';
@@ -191,5 +192,38 @@ describe('reading the list', () => {
   it('cannot verify a credential Entra would not hold (a subject and an expression)', () => {
     const result = check([{ ...exact('repo:acme/api:ref:refs/heads/main'), claimsMatchingExpression: { value: "claims['sub'] matches '*'", languageVersion: 1 } }], RULES);
     expect(result.verdict).toBe('cannot-verify');
+  });
+});
+
+describe('explain --azure-credentials', () => {
+  const token = { iss: GITHUB, aud: AUD, sub: 'repo:acme/api:ref:refs/heads/main', repository: 'acme/api', repository_id: '1', ref: 'refs/heads/main' };
+  const explain = (credentials: readonly CredentialToMatch[], claims: Record<string, unknown> = token) => explainCredentials(parseLiveCredentials(JSON.stringify(credentials), 'f'), claims);
+
+  it('names the credential that admits the token, and the first field that differs for the others', () => {
+    const explained = explain([
+      { ...exact('repo:acme/api:ref:refs/heads/main'), name: 'main' },
+      { ...exact('repo:Acme/api:ref:refs/heads/main'), name: 'case' },
+      { ...exact('repo:acme/api:ref:refs/heads/main'), name: 'aks', issuer: 'https://aks.example/' },
+      { ...exact('repo:acme/api:ref:refs/heads/main', { audiences: ['other'] }), name: 'aud' },
+    ]);
+    expect(explained.answer).toBe('admits');
+    expect(explained.credentials.map((entry) => [entry.credential, entry.answer])).toEqual([['main', 'admits'], ['case', 'refuses'], ['aks', 'refuses'], ['aud', 'refuses']]);
+    expect(explained.credentials[1]?.why).toMatch(/differ only in case.*AADSTS7002138/);
+    expect(explained.credentials[2]?.why).toMatch(/^its issuer "https:\/\/aks.example\/" is not the token's/);
+    expect(explained.credentials[3]?.why).toMatch(/^its audiences \["other"\] do not hold the token's aud/);
+  });
+
+  it('reads flexible credentials as the check does: a clause that fails, or what Entra does not document', () => {
+    expect(explain([flexible("claims['sub'] matches 'repo:acme/api:ref:refs/heads/*' and claims['repository_id'] eq '1'")]).answer).toBe('admits');
+    const refused = explain([flexible("claims['sub'] matches 'repo:acme/*' and claims['repository_id'] eq '2'")]);
+    expect(refused.credentials[0]).toMatchObject({ answer: 'refuses', why: expect.stringMatching(/^claims\['repository_id'\] is "1"/) });
+    expect(explain([flexible("claims['sub'] matches 'repo:acme/*' and claims['actor'] eq 'x'")]).answer).toBe('perhaps');
+  });
+
+  it('says whether Entra and the rules agree', () => {
+    const admitted = explain([exact('repo:acme/api:ref:refs/heads/main')]);
+    expect(explainedLines(admitted, [], true).at(-1)).toMatch(/they agree/);
+    expect(explainedLines(admitted, [], false).at(-1)).toMatch(/disagree — Entra lets in a job the rules refuse/);
+    expect(explainedLines(explain([exact('repo:acme/api:ref:refs/heads/dev')]), [], true).at(-1)).toMatch(/disagree — a job the rules were written for cannot sign in/);
   });
 });

@@ -9,6 +9,7 @@ import type { Platform } from '../../core/rules/rules-file.js';
 import { inertLines } from '../../core/text/inert-text.js';
 import { checkCredentials } from '../../core/trust/azure/check/check.js';
 import { azureCheckReport, EXIT_CODES } from '../../core/trust/azure/check/check-report.js';
+import { explainCredentials, explainedLines, type Answer } from '../../core/trust/azure/check/explain.js';
 import { parseLiveCredentials, type LiveCredentials } from '../../core/trust/azure/check/live-credentials.js';
 import type { GrammarPlatform } from '../../core/trust/grammar/choose.js';
 import { readRegular } from '../../files/regular-file.js';
@@ -50,4 +51,11 @@ export function azureCheckCommand(flags: ParsedFlags, io: CliIo, request: AzureC
   const header = `Checked ${request.path} (${credentials.credentials.length} federated credential(s)) against the rules (issuer ${issuer}, audience ${request.audience}; ${result.grammar.platform} tokens as the issuer builds them).`;
   io.stdout(`${inertLines([header, ...azureCheckReport(result, request.rules, issuer, request.audience)].join('\n'))}\n`);
   return EXIT_CODES[result.verdict];
+}
+
+/** explain --azure-credentials: the token against the file's credentials, and whether Entra and the rules agree. */
+export function azureCredentialLines(path: string, claims: Readonly<Record<string, unknown>>, rulesHold: boolean | undefined): { answer: Answer; lines: string[] } {
+  const credentials = readCredentialsFile(path);
+  const explained = explainCredentials(credentials, claims);
+  return { answer: explained.answer, lines: [`Federated credentials ${path} (${credentials.credentials.length}), as Entra matches them`, ...explainedLines(explained, credentials.problems, rulesHold)] };
 }
