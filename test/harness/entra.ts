@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
 import { entraError, type EntraErrorSpec } from './entra-errors.ts';
 import { credentialAdmits } from './entra-match.ts';
+import { later } from './issuer.ts';
 
 export interface FederatedCredentialSpec {
   readonly issuer: string;
@@ -58,6 +59,8 @@ export interface EntraOptions {
   /** The host in the URLs it answers with (login.microsoftonline.com behind a proxy); default its loopback address. */
   readonly publicHost?: string;
   readonly accessTokenSeconds?: number;
+  /** Delay before each answer, as a network would add (the bench's --latency). */
+  readonly latencyMs?: number;
 }
 
 export interface EntraDouble {
@@ -87,7 +90,7 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
   const sockets = new Set<Socket>();
   let base = '';
   const server: Server = createServer(options.tls, (request, response) => {
-    void answer(request, response).catch(() => response.writeHead(500).end());
+    later(options.latencyMs, () => void answer(request, response).catch(() => response.writeHead(500).end()));
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -223,8 +226,9 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
   function keysOf(issuer: string): JWTVerifyGetKey {
     let keys = issuerKeys.get(issuer);
     if (!keys) {
-      const jwksUri = fetch(`${issuer}/.well-known/openid-configuration`).then(async (answer) => new URL(((await answer.json()) as { jwks_uri: string }).jwks_uri));
-      keys = async (header, input) => createRemoteJWKSet(await jwksUri)(header, input);
+      // One key set per issuer, cached as Entra caches it (fetched again on an unknown kid).
+      const keySet = fetch(`${issuer}/.well-known/openid-configuration`).then(async (answer) => createRemoteJWKSet(new URL(((await answer.json()) as { jwks_uri: string }).jwks_uri), { cooldownDuration: 0 }));
+      keys = async (header, input) => (await keySet)(header, input);
       issuerKeys.set(issuer, keys);
     }
     return keys;
