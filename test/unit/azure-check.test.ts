@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkCredentials, type AzureCheckResult, type Finding } from '../../src/core/trust/azure/check/check.js';
 import { explainCredentials, explainedLines } from '../../src/core/trust/azure/check/explain.js';
+import { compileCredentials, type AzureTrustOptions } from '../../src/core/trust/azure/compile.js';
 import { parseLiveCredentials } from '../../src/core/trust/azure/check/live-credentials.js';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { modelledClaims } from '../../src/core/trust/grammar/grammar.js';
@@ -225,5 +226,47 @@ describe('explain --azure-credentials', () => {
     expect(explainedLines(admitted, [], true).at(-1)).toMatch(/they agree/);
     expect(explainedLines(admitted, [], false).at(-1)).toMatch(/disagree — Entra lets in a job the rules refuse/);
     expect(explainedLines(explain([exact('repo:acme/api:ref:refs/heads/dev')]), [], true).at(-1)).toMatch(/disagree — a job the rules were written for cannot sign in/);
+  });
+});
+
+describe('issuers of unknown subject format', () => {
+  const TERRAFORM = 'https://app.terraform.io';
+  const credential = (value: string): CredentialToMatch => ({ name: 'tfc', issuer: TERRAFORM, claimsMatchingExpression: { value, languageVersion: 1 }, audiences: [AUD] });
+
+  it('FAIL unpinned: a flexible credential that admits every subject', () => {
+    const result = check([credential("claims['sub'] matches '*'")], 'sub=organization:acme:project:*:workspace:*:run_phase:*', { issuer: TERRAFORM });
+    expect(kinds(result)).toContain('unpinned');
+  });
+
+  it('OK: a pattern within the rule', () => {
+    const result = check([credential("claims['sub'] matches 'organization:acme:project:infra:workspace:prod:run_phase:*'")], 'sub=organization:acme:project:infra:workspace:prod:run_phase:**', { issuer: TERRAFORM });
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('ok');
+  });
+});
+
+describe('the credentials trust-policy --cloud azure writes, checked against the same rules', () => {
+  const write = (rules: string, options: Partial<AzureTrustOptions> = {}) =>
+    compileCredentials(parseClaimRules(rules), { issuer: GITHUB, audience: AUD, platform: 'github', subjectFormat: undefined, flexible: 'needed', allowUnpinned: false, ...options });
+
+  it.each([
+    ['exact refs, name-based subjects', 'repository=acme/api\nref=refs/heads/main|refs/heads/release', { subjectFormat: 'legacy' as const }],
+    ['immutable subjects with the ids', 'repository=acme/api\nrepository_owner_id=2\nrepository_id=1\nref=refs/heads/main', { subjectFormat: 'immutable' as const }],
+    ['an environment', 'repository=acme/api\nenvironment=prod', { subjectFormat: 'legacy' as const }],
+    ['a ** wildcard as a flexible credential', 'repository=acme/api\nrepository_id=1\nref=refs/heads/release/**', { subjectFormat: 'legacy' as const }],
+  ])('OK when every rule binds at Azure exactly: %s', (_, rules, options) => {
+    const compiled = write(rules, options);
+    expect(compiled.bindings.every((binding) => binding.where === 'azure'), JSON.stringify(compiled.bindings)).toBe(true);
+    const result = check(compiled.credentials as readonly CredentialToMatch[], rules);
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('ok');
+  });
+
+  it.each([
+    ["a * within a segment (Entra's * is wider)", 'repository=acme/api\nrepository_id=1\nref=refs/heads/release-*'],
+    ['a rule the subject cannot carry (claimcheck only)', 'repository=acme/api\nref=refs/heads/main\nactor=octocat'],
+    ['ids beside the name-based subject', 'repository=acme/api\nrepository_owner_id=2\nrepository_id=1\nref=refs/heads/main'],
+  ])('FAIL when a rule binds only at claimcheck or wider at Azure: %s', (_, rules) => {
+    const compiled = write(rules);
+    expect(compiled.bindings.some((binding) => binding.where !== 'azure')).toBe(true);
+    expect(check(compiled.credentials as readonly CredentialToMatch[], rules).verdict).toBe('fail');
   });
 });

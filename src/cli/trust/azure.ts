@@ -100,6 +100,8 @@ export async function azureTrustPolicyCommand(argv: readonly string[], io: CliIo
   if (platform !== undefined) checkPlatformClaims(all, platform, 'The rules');
   const checked = flags.strings.get('check');
   if (checked !== undefined) {
+    const writing = ['format', 'app-id', 'sub-format', 'flexible'].find((name) => flags.strings.has(name));
+    if (writing !== undefined) throw new UsageError(`--${writing} is about writing credentials; --check reads the live ones`);
     const issuer = flags.strings.has('issuer') || platform !== undefined ? issuerOf(flags, platform) : undefined;
     return azureCheckCommand(flags, io, { path: checked, rules: all, issuer, audience: flags.strings.get('audience') ?? AZURE_AUDIENCE, platform });
   }

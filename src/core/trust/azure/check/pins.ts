@@ -43,7 +43,10 @@ function plainOpen(worlds: readonly World[], reading: Reading): CredentialModel 
 
 function plainFindings(worlds: readonly World[]): Finding[] {
   const open = plainOpen(worlds, 'definite');
-  if (open) return [{ kind: 'unpinned', noun: 'subject', token: { sub: 'someone-else', aud: open.credential.audiences[0] ?? '' } }];
+  if (open) {
+    const world = worlds.find((each) => each.models.includes(open)) as World;
+    return [{ kind: 'unpinned', noun: 'subject', token: { sub: 'someone-else', aud: world.audience, iss: world.grammar.fields.iss?.example ?? '' } }];
+  }
   const maybe = plainOpen(worlds, 'possible');
   if (maybe) return [{ kind: 'undecided', about: 'whether the credentials pin a subject of the issuer', why: maybe.unknown }];
   return [];
