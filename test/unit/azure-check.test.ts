@@ -105,6 +105,18 @@ describe('exact credentials', () => {
     expect(result.findings).toContainEqual({ kind: 'other-issuer', credential: 'c-system-serviceaccount-ns-sa', issuer: 'https://oidc.prod-aks.azure.com/x/' });
   });
 
+  it("cannot verify a subject no token of claimcheck's model carries (a customised subject template, or a mistake)", () => {
+    const result = check([exact('repo:acme/api:ref:refs/heads/main'), exact('ref:refs/heads/main')], RULES);
+    expect(result.verdict).toBe('cannot-verify');
+    expect(JSON.stringify(result.findings)).toMatch(/customised subject template/);
+  });
+
+  it('notes a credential for the same issuer spelled with a trailing slash: it never matches, and lets no one in', () => {
+    const result = check([exact('repo:acme/api:ref:refs/heads/main'), { ...exact('repo:evil/api:ref:refs/heads/main'), issuer: `${GITHUB}/` }], RULES);
+    expect(result.verdict).toBe('ok');
+    expect(kinds(result)).toContain('never-matches');
+  });
+
   it('considers every audience a credential names: a job asks for any audience it likes', () => {
     const result = check([exact('repo:acme/api:ref:refs/heads/main'), exact('repo:evil/x:ref:refs/heads/main', { audiences: ['other'] })], RULES);
     expect(gap(result)?.token).toMatchObject({ aud: 'other', sub: 'repo:evil/x:ref:refs/heads/main' });

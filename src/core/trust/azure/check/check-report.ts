@@ -22,6 +22,8 @@ function findingLines(finding: Finding, rules: readonly ClaimRule[], issuer: str
       return [`FAIL: the credential ${finding.credential} admits a token the rule ${finding.rule.source} refuses:`, token(finding.token)];
     case 'other-issuer':
       return [`FAIL: the credential ${finding.credential} trusts another issuer, ${JSON.stringify(finding.issuer)}: its tokens never meet the rules for ${issuer}, and Entra admits them all the same.`];
+    case 'never-matches':
+      return [`NOTE: the credential ${finding.credential} names the issuer as ${JSON.stringify(finding.issuer)}, and Entra compares issuers exactly: it never matches the tokens of ${issuer}.`];
     case 'unpinned':
       return [`FAIL: the credentials pin no ${finding.noun} of ${issuer}: a stranger's token is admitted, e.g.`, token(finding.token), '  (pass --allow-unpinned if that is meant; see docs/trust-verdicts.md)'];
     case 'unusable':

@@ -27,6 +27,7 @@ export type Claims = Readonly<Record<string, string>>;
 export type Finding =
   | { readonly kind: 'gap'; readonly credential: string; readonly rule: ClaimRule; readonly token: Claims }
   | { readonly kind: 'other-issuer'; readonly credential: string; readonly issuer: string }
+  | { readonly kind: 'never-matches'; readonly credential: string; readonly issuer: string }
   | { readonly kind: 'unpinned'; readonly noun: string; readonly token: Claims }
   | { readonly kind: 'unusable'; readonly why: string }
   | { readonly kind: 'unreadable'; readonly problems: readonly string[] }
@@ -83,6 +84,10 @@ const whyOf = (view: RuleView): string | undefined => ('why' in view.lang ? view
 function gaps(world: World, views: readonly RuleView[]): Finding[] {
   const findings: Finding[] = [];
   for (const model of world.models) {
+    if (!find(world, admitted(model.possible))) {
+      findings.push({ kind: 'undecided', about: `whom ${model.credential.name} admits`, why: [`${model.credential.name} matches no token of claimcheck's model of ${world.grammar.platform} tokens (a customised subject template, or a mistake): who the issuer gives such a token to is not known`] });
+      continue;
+    }
     for (const view of views) {
       if (!has(view)) {
         if (find(world, admitted(model.possible))) findings.push({ kind: 'undecided', about: `whether ${model.credential.name} admits a token that breaks ${view.rule.source}`, why: [whyOf(view) ?? ''] });
@@ -152,8 +157,13 @@ function narrower(world: World, views: readonly RuleView[]): Claims | undefined 
   return pick(0, metWants(views));
 }
 
+/** The issuer without trailing slashes: the same issuer's host, which never signs tokens with the other spelling. */
+const bare = (issuer: string) => issuer.replace(/\/+$/, '');
+
 function otherIssuers(credentials: readonly LiveCredential[], issuer: string): Finding[] {
-  return credentials.filter((credential) => credential.issuer !== issuer).map((credential) => ({ kind: 'other-issuer', credential: credential.name, issuer: credential.issuer }));
+  return credentials
+    .filter((credential) => credential.issuer !== issuer)
+    .map((credential) => ({ kind: bare(credential.issuer) === bare(issuer) ? 'never-matches' : 'other-issuer', credential: credential.name, issuer: credential.issuer }));
 }
 
 function decide(input: AzureCheckInput, own: readonly LiveCredential[], home: World): { findings: Finding[]; witness: Claims | undefined } {
