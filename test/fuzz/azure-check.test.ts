@@ -15,6 +15,7 @@ import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core
 import { entraAdmits, type CredentialToMatch } from '../harness/entra-match.ts';
 import { runs, runsFactor } from './budget.ts';
 import { GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
+import { PLATFORM_CASES, platformRules, type PlatformCase } from './trust-platforms.ts';
 
 const TIMEOUT = 60_000 * runsFactor();
 const AUD = 'api://AzureADTokenExchange';
@@ -68,7 +69,7 @@ function holds(condition: boolean, show: () => string): void {
 }
 
 /** What the verdict promises, against the matcher and the rules. */
-function keepsPromises(credentials: readonly CredentialToMatch[], rules: readonly ClaimRule[], result: AzureCheckResult, sample: readonly Claims[]): void {
+function keepsPromises(credentials: readonly CredentialToMatch[], rules: readonly ClaimRule[], result: AzureCheckResult, sample: readonly Claims[], issuer = ISSUER): void {
   const modelled = rules.filter((rule) => modelledClaims(result.grammar).has(rule.claim));
   const allows = (claims: Claims, which: readonly ClaimRule[] = modelled) => checkClaimRules(which, claims).every((outcome) => outcome.held);
   const show = (what: unknown) => () => JSON.stringify({ credentials, rules: rules.map((rule) => rule.source), what, findings: result.findings });
@@ -76,12 +77,12 @@ function keepsPromises(credentials: readonly CredentialToMatch[], rules: readonl
   for (const finding of result.findings) {
     if (finding.kind === 'gap') holds(entraAdmits(credentials, finding.token) === 'admitted' && !allows(finding.token, [finding.rule]), show(finding));
     if (finding.kind === 'unpinned') holds(entraAdmits(credentials, finding.token) === 'admitted', show(finding));
-    if (finding.kind === 'other-issuer') holds(credentials.some((credential) => credential.name === finding.credential && credential.issuer !== ISSUER), show(finding));
+    if (finding.kind === 'other-issuer') holds(credentials.some((credential) => credential.name === finding.credential && credential.issuer !== issuer), show(finding));
     if (finding.kind === 'narrower') holds(entraAdmits(credentials, finding.token) === 'refused' && allows(finding.token), show(finding));
     if (finding.kind === 'unusable') for (const token of sample) holds(!(token.aud === AUD && entraAdmits(credentials, token) === 'admitted' && allows(token)), show(token));
   }
   if (result.verdict !== 'ok') return;
-  holds(credentials.every((credential) => credential.issuer === ISSUER), show('another issuer'));
+  holds(credentials.every((credential) => credential.issuer === issuer), show('another issuer'));
   // OK: no token is admitted (or perhaps admitted) and refused by a rule.
   for (const token of sample) holds(entraAdmits(credentials, token) === 'refused' || checkClaimRules(rules, token).every((outcome) => outcome.held), show(token));
 }
@@ -100,6 +101,30 @@ function run(numRuns: number, allowUnpinned: boolean): Record<string, number> {
   return tally;
 }
 
+/** Another platform's credentials: exact subjects of its tokens (some of them the sample's), and flexible ones where Entra has them (GitLab). */
+function platformCredentials(platform: PlatformCase): fc.Arbitrary<CredentialToMatch[]> {
+  const exactOne = fc.record({ subject: platform.token.map((token) => token.sub as string), audiences });
+  const patterns = platform.values.filter((value) => value.includes('*'));
+  const flexibleOne = fc.record({ claimsMatchingExpression: fc.constantFrom(...patterns).map((pattern) => ({ value: `claims['sub'] matches '${pattern}'`, languageVersion: 1 })), audiences });
+  const one = platform.name === 'gitlab' ? fc.oneof({ weight: 3, arbitrary: exactOne }, { weight: 2, arbitrary: flexibleOne }) : exactOne;
+  return fc.array(one, { minLength: 1, maxLength: 4 }).map((list) => list.map((entry, index): CredentialToMatch => ({ name: `c${index}`, issuer: platform.url, ...entry })));
+}
+
+function runPlatform(platform: PlatformCase, numRuns: number): Record<string, number> {
+  const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
+  const sample = fc.array(fc.tuple(platform.token, fc.constantFrom(AUD, AUD, OTHER_AUD)).map(([claims, aud]) => ({ ...claims, aud })), { minLength: 10, maxLength: 25 });
+  fc.assert(
+    fc.property(platformCredentials(platform), platformRules(platform), sample, (credentials, lines, tokens) => {
+      const rules = rulesOf(lines);
+      const result = checkCredentials({ credentials: parseLiveCredentials(JSON.stringify(credentials), 'credentials.json'), rules, issuer: platform.url, audience: AUD, platform: platform.name, allowUnpinned: false });
+      tally[result.verdict] = (tally[result.verdict] ?? 0) + 1;
+      keepsPromises(credentials, rules, result, tokens, platform.url);
+    }),
+    runs(numRuns),
+  );
+  return tally;
+}
+
 describe('trust-policy --cloud azure --check against the Entra matcher', () => {
   it('keeps its promises on random credential lists and rules', () => {
     const tally = run(600, false);
@@ -112,5 +137,10 @@ describe('trust-policy --cloud azure --check against the Entra matcher', () => {
   it('keeps them with --allow-unpinned, where open credentials are no FAIL of their own', () => {
     const tally = run(200, true);
     expect(tally.fail).toBeGreaterThan(40);
+  }, TIMEOUT);
+
+  it.each(PLATFORM_CASES.map((platform) => [platform.name, platform] as const))('keeps them on %s', (_, platform) => {
+    const tally = runPlatform(platform, 100);
+    expect(tally.fail).toBeGreaterThan(10);
   }, TIMEOUT);
 });
