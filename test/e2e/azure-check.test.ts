@@ -93,6 +93,12 @@ describe('trust-policy --cloud azure --check', () => {
     const twice = await check(file('credentials.json', `[{"name":"a","issuer":"${world.issuer.url}","subject":"s","subject":"t","audiences":["${ENTRA_AUDIENCE}"]}]`));
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/^INPUT_INVALID: .*the key subject appears twice/);
+    // Names and subjects from the file reach the terminal inert: escapes, not control or bidi characters.
+    const hostile = [{ name: 'x\u001b[31mred\u202e', issuer: world.issuer.url, subject: 'repo:evil/api:ref:refs/heads/main\u001b[2J', audiences: [ENTRA_AUDIENCE] }];
+    const shown = await check(file('credentials.json', JSON.stringify(hostile)));
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toContain('x\\u001b[31mred\\u202e');
+    expect(shown.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
   });
 
   it('explain --azure-credentials names the credential that admits the token, the field that differs for the others, and whether the rules agree', async () => {
