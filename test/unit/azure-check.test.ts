@@ -191,7 +191,10 @@ describe('reading the list', () => {
     const graph = { name: 'a', issuer: GITHUB, subject: 'repo:acme/api:ref:refs/heads/main', audiences: [AUD], description: null, id: 'x' };
     const identity = { audiences: [AUD], id: '/subscriptions/s/resourcegroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i/federatedIdentityCredentials/b', issuer: GITHUB, name: 'b', resourceGroup: 'r', subject: 's', systemData: null, type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials' };
     const arm = { name: 'c', properties: { issuer: GITHUB, subject: 't', audiences: [AUD] } };
-    expect(parseLiveCredentials(JSON.stringify([graph, identity, arm]), 'f').credentials.map((c) => [c.name, c.subject])).toEqual([['a', 'repo:acme/api:ref:refs/heads/main'], ['b', 's'], ['c', 't']]);
+    const identityFlexible = { ...identity, name: 'd', subject: null, claimsMatchingExpression: { languageVersion: 1, value: "claims['sub'] eq 'foo'" } };
+    const read = parseLiveCredentials(JSON.stringify([graph, identity, arm, identityFlexible]), 'f');
+    expect(read.credentials.map((c) => [c.name, c.subject, c.expression?.value])).toEqual([['a', 'repo:acme/api:ref:refs/heads/main', undefined], ['b', 's', undefined], ['c', 't', undefined], ['d', undefined, "claims['sub'] eq 'foo'"]]);
+    expect(read.problems).toEqual([]);
     expect(parseLiveCredentials(JSON.stringify({ '@odata.context': 'x', value: [graph] }), 'f').credentials).toHaveLength(1);
     expect(parseLiveCredentials(JSON.stringify(graph), 'f').credentials).toHaveLength(1);
   });

@@ -2,7 +2,9 @@
 // people hand over: `az ad app federated-credential list` (Microsoft Graph's objects: name,
 // issuer, subject, audiences, description, and claimsMatchingExpression for a flexible one),
 // `az identity federated-credential list` (the ARM resource as az prints it, the same fields
-// at the top; the raw ARM shape keeps them under `properties`), Graph's own list answer
+// at the top, claimsMatchingExpression included — azure-cli's own scenario test of the command
+// reads `[0].issuer`, `[0].subject`, `[2].claimsMatchingExpression.value`; the raw ARM shape
+// keeps them under `properties`), Graph's own list answer
 // (`{"value": [...]}`, what `az rest` prints), or a single credential. A key written twice
 // in one object is refused, as for rules files and trust policies. What Entra would never
 // hold (a subject and an expression, or neither) is kept as a problem: the verdict on such a
