@@ -232,9 +232,10 @@ async function cliTrust(runtime: Runtime, dist: string, args: readonly string[],
 }
 
 /**
- * The trust decisions (issue 24): trust-policy --check of 20 statements against 10 rules, and
- * audit of 500 roles, each to decide in under a second, process start included (no round
- * trips: their budget is the floor and 1000 ms).
+ * The trust decisions (issue 24): trust-policy --check of 20 statements against 10 rules,
+ * audit of 500 roles, and the Azure check of 20 federated credentials against 10 rules, each to
+ * decide in under a second, process start included (no round trips: their budget is the floor
+ * and 1000 ms).
  */
 export function trustCases(node24: Runtime, dist: string, dir: string): Case[] {
   const trust = writeTrustFixtures(dir);
@@ -242,5 +243,6 @@ export function trustCases(node24: Runtime, dist: string, dir: string): Case[] {
   return [
     { ...common, id: 'check-node24', label: 'CLI trust-policy --check: 20 statements, 10 rules', once: () => cliTrust(node24, dist, trust.checkArgs, 'trust-policy --check', dir) },
     { ...common, id: 'audit-node24', label: 'CLI audit: 500 roles', once: () => cliTrust(node24, dist, trust.auditArgs, 'audit', dir) },
+    { ...common, id: 'azure-check-node24', label: 'CLI trust-policy --cloud azure --check: 20 credentials, 10 rules', once: () => cliTrust(node24, dist, trust.azureCheckArgs, 'trust-policy --cloud azure --check', dir) },
   ];
 }
