@@ -90,7 +90,7 @@ function gaps(world: World, views: readonly RuleView[]): Finding[] {
     }
     for (const view of views) {
       if (!has(view)) {
-        if (find(world, admitted(model.possible))) findings.push({ kind: 'undecided', about: `whether ${model.credential.name} admits a token that breaks ${view.rule.source}`, why: [whyOf(view) ?? ''] });
+        findings.push({ kind: 'undecided', about: `whether ${model.credential.name} admits a token that breaks ${view.rule.source}`, why: [whyOf(view) ?? ''] });
         continue;
       }
       const broken: Want = [view.rule.claim, not(view.lang), true];
@@ -174,7 +174,8 @@ function decide(input: AzureCheckInput, own: readonly LiveCredential[], home: Wo
   const main = worlds[0] as World;
   const { witness, finding } = usable(main, views);
   const findings: Finding[] = [...otherIssuers(input.credentials.credentials, input.issuer), ...worlds.flatMap((world) => gaps(world, views)), ...judgeCredentialPins(worlds, input.allowUnpinned === true), ...(finding ? [finding] : [])];
-  const note = narrower(main, views);
+  // When no token the rules allow gets in, "some are refused" says nothing more.
+  const note = finding?.kind === 'unusable' ? undefined : narrower(main, views);
   if (note) findings.push({ kind: 'narrower', token: note });
   return { findings, witness };
 }
