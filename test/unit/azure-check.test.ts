@@ -9,6 +9,7 @@ import { compileCredentials, type AzureTrustOptions } from '../../src/core/trust
 import { parseLiveCredentials } from '../../src/core/trust/azure/check/live-credentials.js';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { modelledClaims } from '../../src/core/trust/grammar/grammar.js';
+import { compileLinearRegex } from '../../src/core/rules/linear-regex.js';
 import { entraAdmits, type CredentialToMatch } from '../harness/entra-match.ts';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
@@ -28,8 +29,8 @@ interface Options {
   readonly platform?: 'github' | 'gitlab';
 }
 
-function check(credentials: readonly CredentialToMatch[], rules: string, options: Options = {}): AzureCheckResult {
-  const all = parseClaimRules(rules);
+function check(credentials: readonly CredentialToMatch[], rules: string | readonly ClaimRule[], options: Options = {}): AzureCheckResult {
+  const all = typeof rules === 'string' ? parseClaimRules(rules) : rules;
   const result = checkCredentials({ credentials: parseLiveCredentials(JSON.stringify(credentials), 'creds.json'), rules: all, issuer: options.issuer ?? GITHUB, audience: AUD, platform: options.platform, allowUnpinned: options.allowUnpinned ?? false });
   // Tokens are of the grammar: the rules on claims outside it cannot hold or fail there.
   const parsed: ClaimRule[] = all.filter((rule) => modelledClaims(result.grammar).has(rule.claim));
@@ -157,6 +158,13 @@ describe('flexible credentials', () => {
     const result = check(open, 'job_workflow_ref=**');
     expect(kinds(result)).toContain('unpinned');
     expect(check(open, 'job_workflow_ref=**', { allowUnpinned: true }).verdict).toBe('ok');
+  });
+
+  it("cannot verify when the answer turns on whether Entra's * matches nothing", () => {
+    const rules: ClaimRule[] = [...parseClaimRules('repository=acme/api'), { source: 'ref~refs/heads/x[\\s\\S]+', claim: 'ref', alternatives: [{ regex: compileLinearRegex('refs/heads/x[\\s\\S]+') }] }];
+    const result = check([flexible("claims['sub'] matches 'repo:acme/api:ref:refs/heads/x*' and claims['repository_id'] eq '1'")], rules);
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('cannot-verify');
+    expect(result.findings).toContainEqual(expect.objectContaining({ kind: 'undecided', token: expect.objectContaining({ ref: 'refs/heads/x' }), why: [expect.stringMatching(/whether \* matches an empty run/)] }));
   });
 
   it('cannot verify: an operator Entra does not document, never OK', () => {
