@@ -4,6 +4,7 @@
 // credentials that admit a token the rules refuse.
 import { describe, expect, it } from 'vitest';
 import { checkCredentials, type AzureCheckResult, type Finding } from '../../src/core/trust/azure/check/check.js';
+import { azureCheckReport } from '../../src/core/trust/azure/check/check-report.js';
 import { explainCredentials, explainedLines } from '../../src/core/trust/azure/check/explain.js';
 import { compileCredentials, type AzureTrustOptions } from '../../src/core/trust/azure/compile.js';
 import { parseLiveCredentials } from '../../src/core/trust/azure/check/live-credentials.js';
@@ -33,7 +34,8 @@ function check(credentials: readonly CredentialToMatch[], rules: string | readon
   const all = typeof rules === 'string' ? parseClaimRules(rules) : rules;
   const result = checkCredentials({ credentials: parseLiveCredentials(JSON.stringify(credentials), 'creds.json'), rules: all, issuer: options.issuer ?? GITHUB, audience: AUD, platform: options.platform, allowUnpinned: options.allowUnpinned ?? false });
   // Tokens are of the grammar: the rules on claims outside it cannot hold or fail there.
-  const parsed: ClaimRule[] = all.filter((rule) => modelledClaims(result.grammar).has(rule.claim));
+  // Rules on claims Entra never sees are claimcheck's alone: the verdict promises nothing of them.
+  const parsed: ClaimRule[] = all.filter((rule) => modelledClaims(result.grammar).has(rule.claim) && !result.claimcheckOnly.includes(rule));
   for (const finding of result.findings) {
     if (finding.kind === 'gap') {
       expect(entraAdmits(credentials, finding.token), JSON.stringify(finding.token)).toBe('admitted');
@@ -80,11 +82,10 @@ describe('exact credentials', () => {
     expect(gap(result)?.token.ref).not.toBe('refs/heads/main');
   });
 
-  it('FAIL: no subject fixes the actor', () => {
+  it('OK, with the actor rule as claimcheck\'s alone: no subject carries the actor and no credential can name it', () => {
     const result = check([exact('repo:acme/api:ref:refs/heads/main')], `${RULES}\nactor=octocat`);
-    expect(result.verdict).toBe('fail');
-    expect(gap(result)?.rule.source).toBe('actor=octocat');
-    expect(gap(result)?.token.actor).not.toBe('octocat');
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('ok');
+    expect(result.claimcheckOnly.map((rule) => rule.source)).toEqual(['actor=octocat']);
   });
 
   it('FAIL: a subject of another repository', () => {
@@ -187,10 +188,10 @@ describe('flexible credentials', () => {
 });
 
 describe('rules claimcheck cannot decide', () => {
-  it('cannot verify a rule on a claim outside the model of the tokens', () => {
+  it('leaves a rule on a claim no subject carries to claimcheck, as for AWS: no credential could hold a job to it', () => {
     const result = check([exact('repo:acme/api:ref:refs/heads/main')], `${RULES}\nevent_name=push`);
-    expect(result.verdict).toBe('cannot-verify');
-    expect(JSON.stringify(result.findings)).toMatch(/no event_name claim/);
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('ok');
+    expect(result.claimcheckOnly.map((rule) => rule.source)).toEqual(['event_name=push']);
   });
 });
 
@@ -285,11 +286,26 @@ describe('the credentials trust-policy --cloud azure writes, checked against the
 
   it.each([
     ["a * within a segment (Entra's * is wider)", 'repository=acme/api\nrepository_id=1\nref=refs/heads/release-*'],
-    ['a rule the subject cannot carry (claimcheck only)', 'repository=acme/api\nref=refs/heads/main\nactor=octocat'],
     ['ids beside the name-based subject', 'repository=acme/api\nrepository_owner_id=2\nrepository_id=1\nref=refs/heads/main'],
   ])('FAIL when a rule binds only at claimcheck or wider at Azure: %s', (_, rules) => {
     const compiled = write(rules);
     expect(compiled.bindings.some((binding) => binding.where !== 'azure')).toBe(true);
     expect(check(compiled.credentials as readonly CredentialToMatch[], rules).verdict).toBe('fail');
+  });
+
+  it('OK beside a rule on a claim Entra never sees, which the report says only claimcheck checks (as AWS does)', () => {
+    const rules = 'repository=acme/api\nref=refs/heads/main\nactor=octocat';
+    const compiled = write(rules, { subjectFormat: 'legacy' });
+    expect(compiled.bindings.find((binding) => binding.rule.claim === 'actor')?.where).toBe('claimcheck');
+    const result = check(compiled.credentials as readonly CredentialToMatch[], rules);
+    expect(result.verdict, JSON.stringify(result.findings)).toBe('ok');
+    expect(result.claimcheckOnly.map((rule) => rule.source)).toEqual(['actor=octocat']);
+    expect(azureCheckReport(result, parseClaimRules(rules), GITHUB, AUD)).toContain('Only claimcheck checks actor=octocat: Entra sees no actor claim of this issuer, and the subject does not carry one.');
+  });
+
+  it('still FAILs a rule on a claim the subject carries but the credential leaves open', () => {
+    const result = check([{ name: 'env', issuer: GITHUB, subject: 'repo:acme/api:environment:prod', audiences: [AUD] }], 'repository=acme/api\nref=refs/heads/main');
+    expect(result.verdict).toBe('fail');
+    expect(result.claimcheckOnly).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ function findingLines(finding: Finding, rules: readonly ClaimRule[], issuer: str
 }
 
 const PROMISES: Readonly<Record<Verdict, string>> = {
-  ok: 'no token the issuer could issue, with any audience the credentials name, is admitted by a credential and refused by a rule, and no other issuer is trusted',
+  ok: 'no token the issuer could issue, with any audience the credentials name, is admitted by a credential and refused by a rule Entra can see, and no other issuer is trusted',
   fail: 'each FAIL above comes with a token (or a credential) Entra would admit',
   'cannot-verify': 'the answer turns on what claimcheck cannot read in the credentials or the rules; this is not an OK',
 };
@@ -46,6 +46,7 @@ const PROMISES: Readonly<Record<Verdict, string>> = {
 /** The report of a check: findings, then the verdict and its promise. */
 export function azureCheckReport(result: AzureCheckResult, rules: readonly ClaimRule[], issuer: string, audience: string): string[] {
   const lines = result.findings.flatMap((finding) => findingLines(finding, rules, issuer, audience));
+  for (const rule of result.claimcheckOnly) lines.push(`Only claimcheck checks ${rule.source}: Entra sees no ${rule.claim} claim of this issuer, and the subject does not carry one.`);
   lines.push(`${VERDICT_WORDS[result.verdict]}: ${PROMISES[result.verdict]} (exit ${EXIT_CODES[result.verdict]}).`);
   return lines;
 }

@@ -11,9 +11,13 @@
 //   Entra documents, a clause on a claim its model of the tokens does not hold, a rule on such
 //   a claim or with no automaton), or the list is not one Entra would hold;
 // - OK: none of these. Tokens the rules allow that no credential admits are a note.
+// As for AWS, a rule on a claim Entra never sees (neither in the subject nor a claim a flexible
+// credential of the issuer may name, such as GitHub's actor or sha) is one only claimcheck
+// checks: listed as such, not a gap, since no credential could hold a job to it.
 import { checkClaimRules, type ClaimRule } from '../../../rules/rules.js';
 import type { GrammarPlatform } from '../../grammar/choose.js';
-import { modelledClaims, type TokenGrammar } from '../../grammar/grammar.js';
+import { modelledClaims, subjectCarried, type TokenGrammar } from '../../grammar/grammar.js';
+import { flexibleSupport } from '../issuers.js';
 import { ANY_TEXT, not, type Lang } from '../../lang/lang.js';
 import { TooComplex } from '../../lang/nfa.js';
 import { ruleLang } from '../../lang/rule-lang.js';
@@ -52,6 +56,8 @@ export interface AzureCheckResult {
   readonly findings: readonly Finding[];
   /** A token the rules allow and a credential admits, when one was found. */
   readonly witness: Claims | undefined;
+  /** Rules on claims Entra never sees: checked by claimcheck only, whatever the credentials say. */
+  readonly claimcheckOnly: readonly ClaimRule[];
   readonly grammar: TokenGrammar;
 }
 
@@ -180,16 +186,23 @@ function decide(input: AzureCheckInput, own: readonly LiveCredential[], home: Wo
   return { findings, witness };
 }
 
+/** The claims Entra can hold a token to for this issuer: what the subject carries, and what a flexible credential may name. */
+function entraSees(issuer: string, grammar: TokenGrammar): ReadonlySet<string> {
+  return new Set([...subjectCarried(grammar), ...Object.keys(flexibleSupport(issuer)?.claims ?? {})]);
+}
+
 export function checkCredentials(input: AzureCheckInput): AzureCheckResult {
   const own = input.credentials.credentials.filter((credential) => credential.issuer === input.issuer);
   const home = openWorld({ issuer: input.issuer, platform: input.platform, credentials: [], langs: [] }, input.audience);
-  if (input.credentials.problems.length > 0) return { verdict: 'cannot-verify', findings: [{ kind: 'unreadable', problems: input.credentials.problems }], witness: undefined, grammar: home.grammar };
+  const seen = entraSees(input.issuer, home.grammar);
+  const claimcheckOnly = input.rules.filter((rule) => !seen.has(rule.claim));
+  const result = (verdict: Verdict, findings: Finding[], witness: Claims | undefined): AzureCheckResult => ({ verdict, findings, witness, claimcheckOnly, grammar: home.grammar });
+  if (input.credentials.problems.length > 0) return result('cannot-verify', [{ kind: 'unreadable', problems: input.credentials.problems }], undefined);
   try {
-    const { findings, witness } = decide(input, own, home);
-    return { verdict: verdictOf(findings), findings, witness, grammar: home.grammar };
+    const { findings, witness } = decide({ ...input, rules: input.rules.filter((rule) => !claimcheckOnly.includes(rule)) }, own, home);
+    return result(verdictOf(findings), findings, witness);
   } catch (error) {
     if (!(error instanceof TooComplex)) throw error;
-    const findings: Finding[] = [{ kind: 'undecided', about: 'the credentials', why: [`their languages need ${error.message}, more than claimcheck builds for one check`] }];
-    return { verdict: 'cannot-verify', findings, witness: undefined, grammar: home.grammar };
+    return result('cannot-verify', [{ kind: 'undecided', about: 'the credentials', why: [`their languages need ${error.message}, more than claimcheck builds for one check`] }], undefined);
   }
 }
