@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer.ts';
 
 // @actions/workflow-parser imports its JSON schemas without `with { type: 'json' }`, which
 // Node refuses: the tests load it through vite (server.deps.inline). Its files point to source
@@ -23,6 +25,10 @@ export default defineConfig({
     globalSetup: ['test/setup/temp-guard.ts'],
     setupFiles: ['test/setup/temp.ts', 'test/setup/fast-check.ts'],
     testTimeout: 30_000,
+    // Vitest leaves a core free by default, which on two cores runs the files one at a time;
+    // most e2e files wait on child processes and loopback servers, so every core gets one.
+    maxWorkers: Math.max(2, availableParallelism()),
+    sequence: { sequencer: LongestFirst },
     hookTimeout: 60_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     server: { deps: { inline: ['@actions/workflow-parser'] } },

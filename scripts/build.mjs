@@ -3,9 +3,9 @@
 // builds into a temporary folder and fails if anything committed differs (CI runs it
 // through the tests), so dist/ and orb/orb.yml are always the build of the sources.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { minify } from 'terser';
@@ -159,23 +159,49 @@ function packedOrb(distDir) {
 }
 
 const ORB = 'orb/orb.yml';
+
+// What a build reads and writes, hashed: when a check passed with the same inputs and the same
+// dist/ and orb (the build is deterministic), another check would find the same. A clone has no
+// record, so CI always builds; --full builds anyway.
+const CHECK_RECORD = join(root, 'node_modules', '.cache', 'claimcheck', 'build-check');
+const CHECKED_PATHS = ['src', 'orb/src', 'dist', ORB, 'action.yml', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs', 'scripts/pack-orb.mjs', 'node_modules/.package-lock.json'];
+
+function buildKey() {
+  const hash = createHash('sha256').update(`${process.version}\n`);
+  for (const path of CHECKED_PATHS) {
+    const full = join(root, path);
+    const files = !existsSync(full) ? [] : statSync(full).isDirectory() ? listFiles(full).sort().map((file) => `${path}/${file}`) : [path];
+    for (const file of files) hash.update(`${file}\0${sha256(readFileSync(join(root, file)))}\n`);
+  }
+  return hash.digest('hex');
+}
+
 const derived = derivedFiles();
 if (check) {
   const stale = Object.entries(derived).filter(([path, content]) => readFileSync(join(root, path), 'utf8') !== content).map(([path]) => path);
-  // Compile from the committed sources: a stale generated file is already reported above.
-  const distDir = mkdtempSync(join(tmpdir(), 'claimcheck-dist-'));
-  try {
-    await compile(distDir);
-    stale.push(...differences(distDir, join(root, 'dist')).map((file) => `dist/${file}`));
-    if (!existsSync(join(root, ORB)) || readFileSync(join(root, ORB), 'utf8') !== packedOrb(distDir)) stale.push(ORB);
-  } finally {
-    rmSync(distDir, { recursive: true, force: true });
+  const key = buildKey();
+  const checkedBefore = !process.argv.includes('--full') && stale.length === 0 && existsSync(CHECK_RECORD) && readFileSync(CHECK_RECORD, 'utf8') === key;
+  if (!checkedBefore) {
+    // Compile from the committed sources: a stale generated file is already reported above.
+    const distDir = mkdtempSync(join(tmpdir(), 'claimcheck-dist-'));
+    try {
+      await compile(distDir);
+      stale.push(...differences(distDir, join(root, 'dist')).map((file) => `dist/${file}`));
+      if (!existsSync(join(root, ORB)) || readFileSync(join(root, ORB), 'utf8') !== packedOrb(distDir)) stale.push(ORB);
+    } finally {
+      rmSync(distDir, { recursive: true, force: true });
+    }
   }
   if (stale.length > 0) {
+    rmSync(CHECK_RECORD, { force: true });
     console.error(`Stale build output (run npm run build and commit): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log('dist/, orb/orb.yml and the generated files match a fresh build.');
+  mkdirSync(dirname(CHECK_RECORD), { recursive: true });
+  writeFileSync(CHECK_RECORD, key);
+  console.log(checkedBefore
+    ? 'dist/, orb/orb.yml and the generated files match a fresh build (checked before with these very sources and outputs; --full builds again).'
+    : 'dist/, orb/orb.yml and the generated files match a fresh build.');
 } else {
   for (const [path, content] of Object.entries(derived)) writeFileSync(join(root, path), content);
   for (const name of BUNDLES) rmSync(join(root, 'dist', name), { recursive: true, force: true });

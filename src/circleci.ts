@@ -14,11 +14,7 @@ if (cached !== undefined) {
   process.stdout.write(cached);
 } else {
   const orb = await import('./platform/circleci/run.js');
-  const later = new Map([
-    ['credential-process', orb.runCredentialProcessCommand],
-    ['google-subject-token', orb.runGoogleSubjectTokenCommand],
-    ['azure-refresh', orb.runAzureRefresherCommand],
-  ]).get(command);
+  const later = orb.LATER_PROCESSES.get(command);
   const self = { node: process.execPath, script: fileURLToPath(import.meta.url) };
   code = later && configPath ? await later(configPath) : await orb.runOrbCommand(process.env, self, (line) => console.log(line), (line) => console.error(line));
 }

@@ -20,11 +20,7 @@ if (cached !== undefined) {
   const temp = process.env.RUNNER_TEMP;
   if (renewal && temp) startCompileCache(join(temp, '.claimcheck-compile-cache'));
   const action = await import('./platform/github/action.js');
-  const later = new Map([
-    ['credential-process', action.runCredentialProcessCommand],
-    ['google-subject-token', action.runGoogleSubjectTokenCommand],
-    ['azure-refresh', action.runAzureRefresherCommand],
-  ]).get(command);
+  const later = action.LATER_PROCESSES.get(command);
   if (later && configPath) process.exitCode = await later(configPath);
   else await action.runMain({ node: process.execPath, script: fileURLToPath(import.meta.url) });
 }

@@ -4,10 +4,10 @@
 // or --baseline's copy of another); configure-aws-credentials runs from its checkout
 // (--compare-with) in the same simulated runner, with the same services.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run, runStep, type StepRun } from '../../test/harness/github.ts';
 import type { Runtime } from '../../test/harness/runtimes.ts';
-import { GOOGLE_ACCOUNT, GOOGLE_PROVIDER, ROLE, type Services } from './services.ts';
+import { AZURE_CLIENT, AZURE_TENANT, GOOGLE_ACCOUNT, GOOGLE_PROVIDER, ROLE, type Services } from './services.ts';
 import { writeTrustFixtures } from './trust.ts';
 
 export const CHILD_ENV = { PATH: '/usr/bin:/bin', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -40,21 +40,22 @@ function expect(ok: boolean, what: string, output: { code: number | null; stdout
   if (!ok) throw new Error(`${what} failed (exit ${output.code}):\n${output.stdout}\n${output.stderr}`);
 }
 
-async function step(runtime: Runtime, script: string, inputs: Record<string, string>, services: Services, options: { state?: Record<string, string>; actionYml?: string } = {}): Promise<StepRun> {
+async function step(runtime: Runtime, script: string, inputs: Record<string, string>, services: Services, options: { state?: Record<string, string>; actionYml?: string; env?: Record<string, string> } = {}): Promise<StepRun> {
   return runStep({
     node: runtime.node,
     script,
     tokenEndpoint: services.endpoint,
     inputs,
-    env: { ...CHILD_ENV, ...RUNNER_ENV, ...extraEnv },
+    env: { ...CHILD_ENV, ...RUNNER_ENV, ...options.env, ...extraEnv },
     timeoutMs: TIMEOUT_MS,
     ...options,
   });
 }
 
 /** Runs a step and removes its runner folder; throws unless `ok`. */
-async function stepOnce(what: string, ok: (run: StepRun) => boolean, started: Promise<StepRun>): Promise<StepRun> {
+async function stepOnce(what: string, ok: (run: StepRun) => boolean, started: Promise<StepRun>, after?: (done: StepRun) => void): Promise<StepRun> {
   const done = await started;
+  after?.(done);
   rmSync(done.dir, { recursive: true, force: true });
   expect(done.code === 0 && ok(done), what, done);
   return done;
@@ -73,12 +74,34 @@ function googleInputs(services: Services, impersonate: boolean): Record<string, 
   };
 }
 
+function azureInputs(services: Services): Record<string, string> {
+  return { issuer: services.issuer.url, 'azure-client-id': AZURE_CLIENT, 'azure-tenant-id': AZURE_TENANT, 'azure-authority-host': services.entra.url };
+}
+
+/** The token file's refresher (a detached process the Azure step starts) stops with its run. */
+function stopRefresher(done: StepRun): void {
+  const file = done.exported.AZURE_FEDERATED_TOKEN_FILE;
+  if (!file) return;
+  try {
+    process.kill((JSON.parse(readFileSync(join(dirname(file), 'refresher.json'), 'utf8')) as { pid: number }).pid);
+  } catch {
+    // Not started, or gone already.
+  }
+}
+
+/** Azure's step makes one token request and one Entra call, no more (issue 22: no extra round trip). */
+async function azureStep(runtime: Runtime, main: string, services: Services): Promise<void> {
+  const [tokens, calls] = [services.endpoint.requests.length, services.entra.requests.length];
+  await stepOnce('Action main, Azure', (done) => done.exported.AZURE_FEDERATED_TOKEN_FILE !== undefined, step(runtime, main, azureInputs(services), services, { env: { NODE_EXTRA_CA_CERTS: services.ca.caPath } }), stopRefresher);
+  const made = [services.endpoint.requests.length - tokens, ...services.entra.requests.slice(calls)];
+  if (made.length !== 2 || made[0] !== 1 || made[1] !== `POST /${AZURE_TENANT}/oauth2/v2.0/token`) throw new Error(`Action main, Azure: expected one token request and one call to Entra's token endpoint, got ${JSON.stringify(made)}`);
+}
+
 /**
  * The Action's main step, once per cloud (and way to it): its inputs against the bench's
  * services, the variable its hand-over exports, and the requests one after another on its
- * critical path. Azure: one more entry here once its doubles are in test/harness (and started
- * in services.ts): its inputs, AZURE_FEDERATED_TOKEN_FILE, roundTrips 2 (the token beside the
- * issuer's keys, then Entra's token endpoint).
+ * critical path. (Azure's case is azureStep: the token beside the issuer's keys, then Entra's
+ * token endpoint; its CA and its refresher need more than inputs.)
  */
 interface MainStep {
   readonly id: string;
@@ -178,6 +201,7 @@ export function claimcheckCases(node24: Runtime, dist: string, fixtures: BuildFi
       roundTrips: cloud.roundTrips,
       once: async (services) => void (await stepOnce(cloud.label, exported(cloud.exports), step(node24, main, cloud.inputs(services), services))),
     })),
+    { ...common, id: id('azure'), label: label('Action main, Azure'), roundTrips: 2, once: (services) => azureStep(node24, main, services) },
     { ...common, id: id('cli'), label: label('CLI assume --format json'), roundTrips: 2, once: (services) => cliAssume(node24, dist, services, fixtures.tokenDir) },
     { ...common, id: id('credential-process'), label: label('credential_process, from cache'), roundTrips: 0, allowanceMs: 25, once: (services) => credentialProcess(node24, dist, services, fixtures, false) },
     { ...common, id: id('credential-process-renew'), label: label('credential_process, renewing'), roundTrips: 2, once: (services) => credentialProcess(node24, dist, services, fixtures, true) },
@@ -208,9 +232,10 @@ async function cliTrust(runtime: Runtime, dist: string, args: readonly string[],
 }
 
 /**
- * The trust decisions (issue 24): trust-policy --check of 20 statements against 10 rules, and
- * audit of 500 roles, each to decide in under a second, process start included (no round
- * trips: their budget is the floor and 1000 ms).
+ * The trust decisions (issue 24): trust-policy --check of 20 statements against 10 rules,
+ * audit of 500 roles, and the Azure check of 20 federated credentials against 10 rules, each to
+ * decide in under a second, process start included (no round trips: their budget is the floor
+ * and 1000 ms).
  */
 export function trustCases(node24: Runtime, dist: string, dir: string): Case[] {
   const trust = writeTrustFixtures(dir);
@@ -218,5 +243,6 @@ export function trustCases(node24: Runtime, dist: string, dir: string): Case[] {
   return [
     { ...common, id: 'check-node24', label: 'CLI trust-policy --check: 20 statements, 10 rules', once: () => cliTrust(node24, dist, trust.checkArgs, 'trust-policy --check', dir) },
     { ...common, id: 'audit-node24', label: 'CLI audit: 500 roles', once: () => cliTrust(node24, dist, trust.auditArgs, 'audit', dir) },
+    { ...common, id: 'azure-check-node24', label: 'CLI trust-policy --cloud azure --check: 20 credentials, 10 rules', once: () => cliTrust(node24, dist, trust.azureCheckArgs, 'trust-policy --cloud azure --check', dir) },
   ];
 }

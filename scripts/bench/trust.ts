@@ -3,7 +3,9 @@
 // spawn → exit like the other cases. The fixtures are written here: a GitHub role's policy with
 // Allow and Deny statements on the provider's keys and subject, and an account whose roles trust
 // GitHub, GitLab, CircleCI, Buildkite and Bitbucket (open, names-only, pinned, a key claimcheck
-// cannot see) or no OIDC provider at all.
+// cannot see) or no OIDC provider at all; and `trust-policy --cloud azure --check` of an app's
+// 20 federated credentials (Entra's limit: exact subjects in both GitHub formats, flexible ones,
+// two audiences) against the same 10 rules.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -66,9 +68,21 @@ function role(index: number): object {
   return { RoleName: name, Arn: arn, AssumeRolePolicyDocument: index % 2 === 0 ? encodeURIComponent(JSON.stringify(document)) : document };
 }
 
+/** 20 credentials, as az ad app federated-credential list prints them. */
+function azureCredentials(): object[] {
+  const issuer = `https://${GH}`;
+  return Array.from({ length: 20 }, (_, i) => {
+    const base = { id: `00000000-0000-4000-8000-${`${i}`.padStart(12, '0')}`, name: `ci-${i}`, issuer, audiences: i % 5 === 4 ? ['api://AzureADTokenExchange', 'api://other'] : ['api://AzureADTokenExchange'], description: null };
+    if (i % 4 === 3) return { ...base, subject: null, claimsMatchingExpression: { languageVersion: 1, value: `claims['sub'] matches 'repo:acme/api:ref:refs/heads/release-${i}/*' and claims['repository_id'] eq '100000001' and claims['job_workflow_ref'] matches 'acme/*/.github/workflows/*@refs/heads/*'` } };
+    const context = i % 3 === 0 ? `environment:prod-${i}` : `ref:refs/heads/team-${i}`;
+    return { ...base, subject: i % 2 === 0 ? `repo:acme@200000002/api@100000001:${context}` : `repo:acme/api:${context}` };
+  });
+}
+
 export interface TrustFixtures {
   readonly checkArgs: readonly string[];
   readonly auditArgs: readonly string[];
+  readonly azureCheckArgs: readonly string[];
 }
 
 /** Writes the fixtures into `dir`; the CLI arguments that use them. */
@@ -79,5 +93,13 @@ export function writeTrustFixtures(dir: string): TrustFixtures {
   writeFileSync(policy, JSON.stringify(checkPolicy()));
   writeFileSync(rules, RULES);
   writeFileSync(account, JSON.stringify({ RoleDetailList: Array.from({ length: 500 }, (_, index) => role(index)) }));
-  return { checkArgs: ['trust-policy', '--check', policy, '--rules-file', rules], auditArgs: ['audit', account, '--format', 'json'] };
+  const credentials = join(dir, 'azure-credentials-20.json');
+  const azureRules = join(dir, 'rules-10-azure.yml');
+  writeFileSync(credentials, JSON.stringify(azureCredentials()));
+  writeFileSync(azureRules, RULES.replace('aud: sts.amazonaws.com', 'aud: api://AzureADTokenExchange'));
+  return {
+    checkArgs: ['trust-policy', '--check', policy, '--rules-file', rules],
+    auditArgs: ['audit', account, '--format', 'json'],
+    azureCheckArgs: ['trust-policy', '--cloud', 'azure', '--check', credentials, '--rules-file', azureRules],
+  };
 }

@@ -22,6 +22,7 @@ import type { CliIo } from './io.js';
 import { checkPlatformClaims, checkSamePlatform, cliTokenReader, PLATFORM_FLAG, presetOf, withPreset } from './platform.js';
 import { readCliRules, readTrustPolicyFile } from './rules-input.js';
 import { TOKEN_FLAGS } from './token-source.js';
+import { azureCredentialLines } from './trust/azure-check.js';
 
 export const EXPLAIN_FLAGS: Flags = {
   platform: PLATFORM_FLAG,
@@ -34,10 +35,11 @@ export const EXPLAIN_FLAGS: Flags = {
   'clock-tolerance': { kind: 'string', value: 'seconds', description: 'Allowed clock skew for exp, nbf and iat (default 60).' },
   'trust-policy': { kind: 'string', value: 'policy.json', description: 'Judge the token against this role trust policy (a policy document or aws iam get-role output), as STS would; exit 3 when that turns on a key claimcheck cannot see.' },
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
+  'azure-credentials': { kind: 'string', value: 'credentials.json', description: 'Judge the token against these Entra federated credentials (az ad app federated-credential list output), as Entra would; exit 3 when that turns on what claimcheck cannot read.' },
   'gcp-provider': { kind: 'string', value: 'provider.json', description: 'Judge the token at this Google provider (providers describe --format json), mapping and condition evaluated as CEL; exit 3 when that turns on a function claimcheck cannot evaluate.' },
 };
 
-export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>] [--gcp-provider <provider.json>]`;
+export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>] [--azure-credentials <credentials.json>] [--gcp-provider <provider.json>]`;
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -123,6 +125,7 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
   const roles = document?.roles ?? [];
   const policyPath = flags.strings.get('trust-policy');
   const policy = policyPath === undefined ? undefined : await readTrustPolicyFile(policyPath);
+  const azurePath = flags.strings.get('azure-credentials');
   const { claims, status } = await readClaims(flags, token, io, log);
   const results = checkClaimRules(rules, claims);
   const lines = [`Token: ${status}`, '', 'Claims', claimsTable(claims)];
@@ -153,6 +156,12 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
     policyOk = simulation.allowed || simulation.undecided === true;
     undecided = simulation.undecided === true;
     lines.push('', `Trust policy ${policyPath}`, ...simulation.lines.map((line) => `  ${line}`));
+  }
+  if (azurePath !== undefined) {
+    const azure = azureCredentialLines(azurePath, claims, results.length > 0 ? results.every((result) => result.held) : undefined);
+    policyOk &&= azure.answer !== 'refuses';
+    undecided ||= azure.answer === 'perhaps';
+    lines.push('', ...azure.lines);
   }
   const gcpPath = flags.strings.get('gcp-provider');
   if (gcpPath !== undefined) {

@@ -211,7 +211,7 @@ describe('refresh: renewal before the clients\' refresh window', () => {
       expect(spawns()).toBeGreaterThanOrEqual(5);
       expect({ duration, renewals: renewals(), tokens: endpoint.requests.length - tokens }).toEqual({ duration, renewals: 0, tokens: 0 });
     }
-  });
+  }, 90_000); // ten AWS CLI commands, each a Python start
 
   it.skipIf(!hasDebianBoto3 || !hasDebianAws)('eight clients starting together near expiry renew once, with one token request: the others wait on the lock and take its result', async () => {
     const run = await stepWithShortFirstSession();

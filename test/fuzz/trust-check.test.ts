@@ -47,7 +47,25 @@ interface Judge {
   readonly principal: (principal: TrustPrincipal, action: string, context: Claims) => boolean;
 }
 
+/**
+ * Claims AWS cannot see for these issuers, written here from the Service Authorization
+ * Reference's keys and the platforms' documented subjects: no condition key, and no subject
+ * form carries them. The check may leave a rule to claimcheck only if its claim is listed.
+ */
+const BLIND_TO_AWS = new Set([
+  'event_name', 'sha', 'run_id', 'run_number', 'run_attempt', 'head_ref', 'base_ref', 'workflow', 'workflow_ref', 'workflow_sha', 'job_workflow_sha', 'runner_environment', 'repository_visibility',
+  'pipeline_id', 'job_id', 'ci_config_ref_uri', 'ci_config_sha', 'environment_protected', 'deployment_tier', 'project_visibility',
+  'oidc.circleci.com/context-ids', 'oidc.circleci.com/ssh-rerun',
+  'build_number', 'build_source', 'job_id', 'agent_id',
+  'workspaceUuid', 'pipelineUuid',
+]);
+
+/** GitHub Enterprise Server has no condition keys, and its only subject is the legacy one: no ids, no actor. */
+const BLIND_ON_GHES = new Set(['repository_id', 'repository_owner_id', 'actor', 'actor_id', 'job_workflow_ref', 'enterprise', 'enterprise_id']);
+
 function judge(issuer: Target, policy: object, rules: readonly ClaimRule[], result: CheckResult): Judge {
+  const blind = (claim: string) => BLIND_TO_AWS.has(claim) || (issuer.family === undefined && BLIND_ON_GHES.has(claim));
+  for (const rule of result.claimcheckOnly) holds(blind(rule.claim), () => `${rule.claim} was called a claim AWS cannot see`);
   const visible = rules.filter((rule) => !result.claimcheckOnly.includes(rule));
   return {
     accepts: (claims) => evaluateTrustPolicy(policy, webIdentityRequest(issuer.prefix, claims, { ...(issuer.family ? { conditionKeys: issuer.family } : {}), accountId: ACCOUNT })).allowed,

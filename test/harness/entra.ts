@@ -13,10 +13,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
 import { entraError, type EntraErrorSpec } from './entra-errors.ts';
+import { credentialAdmits } from './entra-match.ts';
+import { later } from './issuer.ts';
 
 export interface FederatedCredentialSpec {
   readonly issuer: string;
-  readonly subject: string;
+  /** Exact subject; absent in a flexible credential. */
+  readonly subject?: string;
+  /** A flexible credential's expression (matched by entra-match.ts as Microsoft documents it). */
+  readonly claimsMatchingExpression?: { readonly value: string; readonly languageVersion: number };
   readonly audiences: readonly string[];
 }
 
@@ -54,6 +59,8 @@ export interface EntraOptions {
   /** The host in the URLs it answers with (login.microsoftonline.com behind a proxy); default its loopback address. */
   readonly publicHost?: string;
   readonly accessTokenSeconds?: number;
+  /** Delay before each answer, as a network would add (the bench's --latency). */
+  readonly latencyMs?: number;
 }
 
 export interface EntraDouble {
@@ -83,7 +90,7 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
   const sockets = new Set<Socket>();
   let base = '';
   const server: Server = createServer(options.tls, (request, response) => {
-    void answer(request, response).catch(() => response.writeHead(500).end());
+    later(options.latencyMs, () => void answer(request, response).catch(() => response.writeHead(500).end()));
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -208,8 +215,8 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
     }
     const byAudience = byIssuer.filter((credential) => credential.audiences.some((audience) => auds.includes(audience)));
     if (byAudience.length === 0) return { spec: { error: 'invalid_client', code: 700212, text: `No matching federated identity record found for presented assertion audience '${auds.join(',')}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation` }, subject: sub };
-    if (byAudience.some((credential) => credential.subject === sub)) return { subject: sub };
-    if (byAudience.some((credential) => credential.subject.toLowerCase() === sub.toLowerCase())) {
+    if (byAudience.some((credential) => credentialAdmits(credential, claims) === 'admitted')) return { subject: sub };
+    if (byAudience.some((credential) => credential.subject?.toLowerCase() === sub.toLowerCase())) {
       return { spec: { error: 'invalid_client', code: 7002138, text: `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.` }, subject: sub };
     }
     return { spec: { error: 'invalid_client', code: 700213, text: `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation` }, subject: sub };
@@ -219,8 +226,9 @@ export async function startEntra(options: EntraOptions): Promise<EntraDouble> {
   function keysOf(issuer: string): JWTVerifyGetKey {
     let keys = issuerKeys.get(issuer);
     if (!keys) {
-      const jwksUri = fetch(`${issuer}/.well-known/openid-configuration`).then(async (answer) => new URL(((await answer.json()) as { jwks_uri: string }).jwks_uri));
-      keys = async (header, input) => createRemoteJWKSet(await jwksUri)(header, input);
+      // One key set per issuer, cached as Entra caches it (fetched again on an unknown kid).
+      const keySet = fetch(`${issuer}/.well-known/openid-configuration`).then(async (answer) => createRemoteJWKSet(new URL(((await answer.json()) as { jwks_uri: string }).jwks_uri), { cooldownDuration: 0 }));
+      keys = async (header, input) => (await keySet)(header, input);
       issuerKeys.set(issuer, keys);
     }
     return keys;

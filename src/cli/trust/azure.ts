@@ -18,6 +18,7 @@ import { parseFlags, UsageError, type Flags, type ParsedFlags } from '../args.js
 import type { CliIo } from '../io.js';
 import { checkPlatformClaims, checkSamePlatform } from '../platform.js';
 import { readCliRules } from '../rules-input.js';
+import { azureCheckCommand } from './azure-check.js';
 
 export const AZURE_TRUST_FLAGS: Flags = {
   cloud: { kind: 'string', value: 'azure', description: 'The cloud whose trust to print: azure for Entra ID federated credentials.' },
@@ -31,11 +32,12 @@ export const AZURE_TRUST_FLAGS: Flags = {
   'sub-format': { kind: 'string', value: 'legacy|immutable|both', description: "GitHub: the subject formats to name (default both where the rules give the ids, else legacy)." },
   flexible: { kind: 'string', value: 'needed|always|never', description: 'Flexible credentials (claimsMatchingExpression, preview): where a wildcard needs one (default), for every credential, or never.' },
   'allow-unpinned': { kind: 'boolean', description: 'Accept credentials that pin no repository or project (every job of the issuer).' },
+  check: { kind: 'string', value: 'credentials.json', description: 'Decide whether these live credentials (az ad app federated-credential list output) admit a token the rules refuse: exit 0 OK, 1 FAIL, 3 cannot verify.' },
   format: { kind: 'string', value: 'json|az', description: 'JSON (default), or the az commands that create the credentials.' },
   'app-id': { kind: 'string', value: 'guid', description: "az format: the app's Application (client) ID (default: $APP_ID when the commands run)." },
 };
 
-export const AZURE_TRUST_USAGE = 'claimcheck trust-policy --cloud azure (--rules-file <path> | --claims <rules>) [--platform github|gitlab|…] [--issuer <url>] [--format json|az] [--app-id <guid>]';
+export const AZURE_TRUST_USAGE = 'claimcheck trust-policy --cloud azure (--rules-file <path> | --claims <rules>) [--platform github|gitlab|…] [--issuer <url>] [--format json|az] [--app-id <guid>] [--check <credentials.json> [--allow-unpinned]]';
 
 function oneOf<T extends string>(flags: ParsedFlags, name: string, values: readonly T[]): T | undefined {
   const value = flags.strings.get(name);
@@ -96,6 +98,13 @@ export async function azureTrustPolicyCommand(argv: readonly string[], io: CliIo
   if (wanted !== undefined && entry === undefined) throw new UsageError(`--role ${wanted}: the rules file has no such role map entry`);
   const all: ClaimRule[] = [...rules, ...(entry?.rules ?? [])];
   if (platform !== undefined) checkPlatformClaims(all, platform, 'The rules');
+  const checked = flags.strings.get('check');
+  if (checked !== undefined) {
+    const writing = ['format', 'app-id', 'sub-format', 'flexible'].find((name) => flags.strings.has(name));
+    if (writing !== undefined) throw new UsageError(`--${writing} is about writing credentials; --check reads the live ones`);
+    const issuer = flags.strings.has('issuer') || platform !== undefined ? issuerOf(flags, platform) : undefined;
+    return azureCheckCommand(flags, io, { path: checked, rules: all, issuer, audience: flags.strings.get('audience') ?? AZURE_AUDIENCE, platform });
+  }
   const appId = flags.strings.get('app-id');
   if (appId !== undefined && !isGuid(appId)) throw new UsageError('--app-id must be the Application (client) ID, a GUID');
   const format = oneOf(flags, 'format', ['json', 'az'] as const) ?? 'json';

@@ -18,6 +18,8 @@ export type RefresherStart = { readonly started: true; readonly pid: number } | 
 const WITHHELD = /^(ACTIONS_ID_TOKEN_REQUEST_(TOKEN|URL)|INPUT_.*|CLAIMCHECK_LAUNCHER|CLAIMCHECK_COMMAND|STATE_.*)$/;
 
 const READY_WAIT_MS = 5_000;
+/** The refresher is a Node start away (about 100 ms): a short poll ends the wait soon after it. */
+const POLL_MS = 10;
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -46,10 +48,10 @@ export function startRefresher(dir: string, rerun: Rerun, token: CheckedToken, i
   child.unref();
   (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   const pid = child.pid;
-  for (let waited = 0; waited < READY_WAIT_MS; waited += 50) {
+  for (let waited = 0; waited < READY_WAIT_MS; waited += POLL_MS) {
     if (readStatus(dir)?.pid === pid && pid !== undefined) return { started: true, pid };
     if (child.exitCode !== null) break;
-    sleepSync(50);
+    sleepSync(POLL_MS);
   }
   if (pid !== undefined && child.exitCode === null) child.kill();
   return { started: false, why: `it gave no sign of life within ${READY_WAIT_MS / 1000} s` };

@@ -4,9 +4,7 @@
 // out of $BASH_ENV. CircleCI masks nothing made at run time, so every line we print
 // goes through the secrets filter, and the token and credentials are never printed.
 import { homedir } from 'node:os';
-import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
-import { processRefresherIo, runAzureRefresher } from '../../clouds/azure/refresher.js';
-import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
+import type { CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
 import { undoHandOver } from '../../clouds/records.js';
 import { cloudTargets } from '../../clouds/registry.js';
 import { handoverShellLines } from '../../core/aws/exported-variables.js';
@@ -28,6 +26,7 @@ import { claimcheckFolder } from '../../files/private-folder.js';
 import { cannotWriteError, unwritableFolder } from '../../files/writable-folder.js';
 import { orbFolder, orbRoot, readState, removeState, writeState, type OrbState } from './state.js';
 import { circleciTokenSource } from './token.js';
+import { laterProcesses } from '../shared/later-processes.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -208,24 +207,5 @@ const renewalDoor: CredentialProcessDoor = (token, settings, log) => {
   return circleciDoor(process.env, settings, log, true);
 };
 
-/** `credential-process <config>`, run by the renewing profile's credential_process. */
-export function runCredentialProcessCommand(configPath: string): Promise<number> {
-  return runCredentialProcess(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now });
-}
-
-/** `google-subject-token <config>`, run by Google's clients through the credentials file. */
-export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
-  return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
-}
-
-/** `azure-refresh <folder>`: keeps an Azure token file fresh with `circleci run oidc get`, started by assume_role. */
-export function runAzureRefresherCommand(dir: string): Promise<number> {
-  return runAzureRefresher(
-    dir,
-    (token, settings, log) => {
-      if (token.kind !== 'circleci') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return circleciDoor(process.env, settings, log, true);
-    },
-    processRefresherIo(),
-  );
-}
+/** What later processes of the job run through this bundle: credential-process, google-subject-token, azure-refresh. */
+export const LATER_PROCESSES = laterProcesses(renewalDoor);

@@ -16,10 +16,9 @@ import type { CloudSession, HandOver, HandOverPlace, Log, Rerun, SelfCommand, Un
 import { checkHandOvers, exchange } from '../../flow/exchange.js';
 import { claimsWitness, failedRunReport } from '../../flow/failure.js';
 import { flowDeps, jsonGetter, networkRetry, runReport, stsEndpointFromEnvironment } from '../../flow/wiring.js';
-import { runCredentialProcess, type CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
-import { processRefresherIo, runAzureRefresher } from '../../clouds/azure/refresher.js';
-import { runGoogleSubjectToken } from '../../clouds/gcp/subject-token.js';
+import type { CredentialProcessDoor } from '../../clouds/aws/credential-process.js';
 import { createPrivateIfMissing } from '../shared/env-file.js';
+import { laterProcesses } from '../shared/later-processes.js';
 import { githubJobFacts, githubSessionName } from './claims.js';
 import { troubleshootingUrl, writeFailureSummary } from './failure-summary.js';
 import { HANDOVER_STATE, VARIABLES_STATE } from './state.js';
@@ -157,8 +156,8 @@ async function publish(settings: Settings, sessions: readonly CloudSession[], se
 
 /**
  * How a later process of this bundle gets a token: from the request URL and bearer a renewal
- * config holds (AWS's renewing profile), or from its own environment, where every step of the
- * job has them (Google's credentials file).
+ * config holds (AWS's renewing profile) or the Azure refresher was handed, or from its own
+ * environment, where every step of the job has them (Google's credentials file).
  */
 const renewalDoor: CredentialProcessDoor = (token, settings, log) => {
   if (token.kind === 'github-env') return githubDoor(settings, process.env, log, () => {});
@@ -166,24 +165,5 @@ const renewalDoor: CredentialProcessDoor = (token, settings, log) => {
   return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
 };
 
-/** `credential-process <config>`: run by the AWS CLI and SDKs through the refresh profile. */
-export function runCredentialProcessCommand(configPath: string): Promise<number> {
-  return runCredentialProcess(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), now: Date.now });
-}
-
-/** `google-subject-token <config>`: run by Google's clients through the credentials file. */
-export function runGoogleSubjectTokenCommand(configPath: string): Promise<number> {
-  return runGoogleSubjectToken(configPath, renewalDoor, { stdout: (text) => process.stdout.write(text), env: process.env });
-}
-
-/** `azure-refresh <folder>`: keeps an Azure token file fresh, started by the main step. */
-export function runAzureRefresherCommand(dir: string): Promise<number> {
-  return runAzureRefresher(
-    dir,
-    (token, settings, log) => {
-      if (token.kind !== 'github') throw new Error(`this bundle cannot get a ${token.kind} token`);
-      return githubDoor(settings, { ...process.env, ACTIONS_ID_TOKEN_REQUEST_URL: token.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token.bearer }, log, () => {});
-    },
-    processRefresherIo(),
-  );
-}
+/** What later processes of the job run through this bundle: credential-process, google-subject-token, azure-refresh. */
+export const LATER_PROCESSES = laterProcesses(renewalDoor);

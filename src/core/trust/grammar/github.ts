@@ -18,9 +18,9 @@ import { regexToNfa } from '../lang/regex.js';
 const OWNER = '[A-Za-z0-9][A-Za-z0-9_-]*';
 const NAME = '[A-Za-z0-9._-]+';
 
-/** `OWNER/REPO/.github/workflows/FILE@REF`, the workflow a job runs (a reusable one may be another repository's). */
+/** `OWNER/REPO/.github/workflows/FILE@REF`, the workflow a job runs (a reusable one may be another repository's; a pull_request run's is the merge ref). */
 function jobWorkflowRef() {
-  const ref = alt(seq(regexToNfa('refs/(heads|tags)/'), REF_NAME_NFA), regexToNfa('[0-9a-f]+'));
+  const ref = alt(seq(regexToNfa('refs/(heads|tags)/'), REF_NAME_NFA), regexToNfa('refs/pull/[1-9][0-9]*/merge'), regexToNfa('[0-9a-f]+'));
   return fromNfa(seq(regexToNfa(`${OWNER}/${NAME}/\\.github/workflows/[^\\x00-\\x1f\\x7f/@]+@`), ref));
 }
 

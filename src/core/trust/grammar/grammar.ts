@@ -81,6 +81,28 @@ export function modelledClaims(grammar: TokenGrammar): ReadonlySet<string> {
   return claims;
 }
 
+const inSubject = new WeakMap<TokenGrammar, ReadonlySet<string>>();
+
+/**
+ * The claims a token's subject tells about: constants of a shape, and claims that share a field
+ * with its `sub` (repository, ref, environment in GitHub's). A cloud that matches the subject
+ * alone sees these and no others.
+ */
+export function subjectCarried(grammar: TokenGrammar): ReadonlySet<string> {
+  let claims = inSubject.get(grammar);
+  if (!claims) {
+    const found = new Set<string>();
+    for (const shape of grammar.shapes) {
+      const subjectFields = new Set(fieldsOf(shape.claims.sub ?? []));
+      for (const [claim, template] of Object.entries(shape.claims)) {
+        if (template && (fieldsOf(template).length === 0 || fieldsOf(template).some((field) => subjectFields.has(field)))) found.add(claim);
+      }
+    }
+    inSubject.set(grammar, (claims = found));
+  }
+  return claims;
+}
+
 /**
  * The fields of a shape in an order every template follows (fields appear in each template in
  * this order), so that one pass over the fields builds every claim left to right.

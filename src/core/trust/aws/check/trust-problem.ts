@@ -2,7 +2,7 @@
 // as its tokens' requests see them, the rules as languages, and one alphabet for all of them,
 // so that every later search shares compiled automata.
 import { grammarFor, platformOfIssuer, type GrammarPlatform } from '../../grammar/choose.js';
-import { fieldsOf, modelledClaims, type TokenGrammar } from '../../grammar/grammar.js';
+import { modelledClaims, subjectCarried, type TokenGrammar } from '../../grammar/grammar.js';
 import { alphabetOf, charSetsOfLang, type Lang } from '../../lang/lang.js';
 import { cutsOf } from '../../lang/alphabet.js';
 import { ruleLang, type RuleLang } from '../../lang/rule-lang.js';
@@ -63,14 +63,7 @@ export function visibleClaims(grammar: TokenGrammar, keys: IssuerKeys): Readonly
 }
 
 function computeVisible(grammar: TokenGrammar, keys: IssuerKeys): Set<string> {
-  const visible = new Set<string>(keyedClaims(keys).filter((claim) => modelledClaims(grammar).has(claim)));
-  for (const shape of grammar.shapes) {
-    const inSubject = new Set(fieldsOf(shape.claims.sub ?? []));
-    for (const [claim, template] of Object.entries(shape.claims)) {
-      if (template && (fieldsOf(template).length === 0 || fieldsOf(template).some((field) => inSubject.has(field)))) visible.add(claim);
-    }
-  }
-  return visible;
+  return new Set([...keyedClaims(keys).filter((claim) => modelledClaims(grammar).has(claim)), ...subjectCarried(grammar)]);
 }
 
 const cutsCache = new WeakMap<TokenGrammar, ReadonlySet<number>>();
