@@ -3,7 +3,7 @@
 // decide). Formulas are built only with AND and OR over literals (negation is pushed into the
 // literals when the condition is read), so they are monotone in their unknown parts: taking
 // each unknown as false gives tokens surely admitted, as true tokens perhaps admitted.
-import { and as langAnd, or as langOr } from '../../lang/lang.js';
+import { and as langAnd, or as langOr, type Lang } from '../../lang/lang.js';
 import type { Pred } from '../../aws/iam/condition-pred.js';
 
 export type Formula =
@@ -57,7 +57,11 @@ export const MAX_DISJUNCTS = 1_000;
 
 export class TooManyDisjuncts extends Error {}
 
-export function disjuncts(formula: Formula): Conjunct[] {
+/** Whether a way through could hold for some token; false only when some claim's predicates hold for no value. */
+export type Feasible = (conjunct: Conjunct) => boolean;
+
+/** The ways through the formula, those that hold for no token left out as they are built. */
+export function disjuncts(formula: Formula, feasible: Feasible = () => true): Conjunct[] {
   switch (formula.kind) {
     case 'const':
       return formula.value ? [{ preds: [], unknown: [] }] : [];
@@ -66,15 +70,23 @@ export function disjuncts(formula: Formula): Conjunct[] {
     case 'unknown':
       return [{ preds: [], unknown: [formula.why] }];
     case 'or': {
-      const found = formula.parts.flatMap(disjuncts);
+      const found = formula.parts.flatMap((part) => disjuncts(part, feasible));
       if (found.length > MAX_DISJUNCTS) throw new TooManyDisjuncts();
       return found;
     }
     case 'and':
       return formula.parts.reduce<Conjunct[]>((acc, part) => {
-        const next = disjuncts(part);
-        if (acc.length * next.length > MAX_DISJUNCTS) throw new TooManyDisjuncts();
-        return acc.flatMap((left) => next.map((right) => ({ preds: [...left.preds, ...right.preds], unknown: [...new Set([...left.unknown, ...right.unknown])] })));
+        const next = disjuncts(part, feasible);
+        if (acc.length * next.length > MAX_DISJUNCTS * 20) throw new TooManyDisjuncts();
+        const joined = acc.flatMap((left) => next.map((right) => ({ preds: [...left.preds, ...right.preds], unknown: [...new Set([...left.unknown, ...right.unknown])] }))).filter(feasible);
+        if (joined.length > MAX_DISJUNCTS) throw new TooManyDisjuncts();
+        return joined;
       }, [{ preds: [], unknown: [] }]);
   }
+}
+
+/** Every language a formula's literals read. */
+export function literalLangs(formula: Formula): Lang[] {
+  if (formula.kind === 'lit') return [...formula.pred.langs];
+  return formula.kind === 'and' || formula.kind === 'or' ? formula.parts.flatMap(literalLangs) : [];
 }

@@ -7,7 +7,8 @@
 import { grammarFor, type GrammarPlatform } from '../../grammar/choose.js';
 import { modelledClaims, one, type TokenGrammar } from '../../grammar/grammar.js';
 import { cutsOf } from '../../lang/alphabet.js';
-import { alphabetOf, ANY_TEXT, charSetsOfLang, type Lang } from '../../lang/lang.js';
+import { alphabetOf, and, ANY_TEXT, charSetsOfLang, toDfa, type Lang } from '../../lang/lang.js';
+import { isEmpty } from '../../lang/dfa.js';
 import { ruleLang } from '../../lang/rule-lang.js';
 import { openSession } from '../../solve.js';
 import type { ClaimRule } from '../../../rules/rules.js';
@@ -17,7 +18,7 @@ import type { Policy } from '../../aws/check/accepted.js';
 import { SEARCH_BUDGET, type RuleView, type TrustProblem } from '../../aws/check/trust-problem.js';
 import type { CelNode, Parsed } from './cel-node.js';
 import { condition, plainClaim, type Scope } from './condition.js';
-import { disjuncts, TRUE, type Formula } from './formula.js';
+import { disjuncts, literalLangs, TRUE, type Conjunct, type Feasible, type Formula } from './formula.js';
 
 export interface ProblemInput {
   readonly issuer: string;
@@ -66,6 +67,20 @@ function mappedClaims(mapping: Readonly<Record<string, Parsed>>, modelled: Reado
   return [...claims].filter((claim) => modelled.has(claim)).map((claim) => [claim, { langs: [ANY_TEXT], missing: false }] as const);
 }
 
+/** A way through holds for no token when some claim must be present with a value no predicate's languages share. */
+function feasibility(langs: readonly Lang[], cuts: ReadonlySet<number>): Feasible {
+  const alphabet = alphabetOf(langs, cuts);
+  return (conjunct: Conjunct) => {
+    const byClaim = new Map<string, Pred[]>();
+    for (const [claim, pred] of conjunct.preds) (byClaim.get(claim) ?? byClaim.set(claim, []).get(claim))?.push(pred);
+    for (const preds of byClaim.values()) {
+      if (preds.length < 2 || preds.every((pred) => pred.missing)) continue;
+      if (isEmpty(toDfa(and(...preds.flatMap((pred) => pred.langs)), alphabet))) return false;
+    }
+    return true;
+  };
+}
+
 function grammarCuts(grammar: TokenGrammar): Set<number> {
   return cutsOf(Object.values(grammar.fields).flatMap((field) => [...charSetsOfLang(field.lang)]));
 }
@@ -107,7 +122,7 @@ export function gcpProblem(input: ProblemInput): GcpProblem {
   const modelled = modelledClaims(grammar);
   const scope: Scope = { modelled, mapping: input.mapping };
   const formula = input.condition ? condition(input.condition, scope).whenTrue : TRUE;
-  const ways = disjuncts(formula);
+  const ways = disjuncts(formula, feasibility(literalLangs(formula), grammarCuts(grammar)));
   const label = (index: number) => (ways.length === 1 ? 'the attribute condition' : `the attribute condition (way ${index + 1} of ${ways.length} through it)`);
   const views: StatementView[] = ways.map((way, index) => ({ statement: statementOf(index), label: label(index), effect: 'Allow', preds: way.preds, unknown: way.unknown, never: false }));
   const viewOf = (rule: ClaimRule): RuleView => ({ rule, lang: modelled.has(rule.claim) ? ruleLang(rule) : { unsupported: `claimcheck does not model the values the issuer gives ${rule.claim}` } });

@@ -13,7 +13,7 @@ const VERDICT_WORDS: Readonly<Record<GcpVerdict, string>> = { ok: 'OK', fail: 'F
 
 const PROMISES: Readonly<Record<GcpVerdict, string>> = {
   ok: 'no token the issuer could issue is admitted by the provider and refused by a rule',
-  fail: 'each FAIL above comes with a token that Google would admit (its mapping and condition evaluated as CEL)',
+  fail: 'each FAIL above comes with its proof: a token Google would admit (its mapping and condition evaluated as CEL) that the rules or the step refuse, or why no job the rules were written for gets in',
   'cannot-verify': 'the answer turns on a part of the provider claimcheck does not decide; this is not an OK',
 };
 
