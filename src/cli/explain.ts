@@ -36,9 +36,10 @@ export const EXPLAIN_FLAGS: Flags = {
   'trust-policy': { kind: 'string', value: 'policy.json', description: 'Judge the token against this role trust policy (a policy document or aws iam get-role output), as STS would; exit 3 when that turns on a key claimcheck cannot see.' },
   'condition-keys': { kind: 'string', value: KEY_FAMILIES.join('|'), description: "Which provider's condition keys AWS evaluates for the issuer (default: from the issuer's host)." },
   'azure-credentials': { kind: 'string', value: 'credentials.json', description: 'Judge the token against these Entra federated credentials (az ad app federated-credential list output), as Entra would; exit 3 when that turns on what claimcheck cannot read.' },
+  'gcp-provider': { kind: 'string', value: 'provider.json', description: 'Judge the token at this Google provider (providers describe --format json), mapping and condition evaluated as CEL; exit 3 when that turns on a function claimcheck cannot evaluate.' },
 };
 
-export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>] [--azure-credentials <credentials.json>]`;
+export const EXPLAIN_USAGE = `claimcheck explain (--platform ${PRESET_NAMES.join('|')} | --token-file <path> (--issuer <url> --audience <aud> | --no-verify)) [--claims <rules>] [--rules-file <path>] [--trust-policy <policy.json>] [--azure-credentials <credentials.json>] [--gcp-provider <provider.json>]`;
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -161,6 +162,13 @@ export async function explainCommand(argv: readonly string[], io: CliIo, log: Lo
     policyOk &&= azure.answer !== 'refuses';
     undecided ||= azure.answer === 'perhaps';
     lines.push('', ...azure.lines);
+  }
+  const gcpPath = flags.strings.get('gcp-provider');
+  if (gcpPath !== undefined) {
+    const gcp = (await import(/* webpackChunkName: "cel" */ './trust/gcp-explain.js')).explainGcpProvider(gcpPath, claims, results);
+    lines.push('', ...gcp.lines);
+    policyOk &&= gcp.admitted || gcp.undecided;
+    undecided ||= gcp.undecided;
   }
   // Every line is inert for a terminal and a CI log alike; claim values inside were escaped where they were placed.
   io.stdout(`${inertLines(lines.join('\n'))}\n`);

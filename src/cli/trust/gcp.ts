@@ -30,9 +30,11 @@ export const GCP_TRUST_POLICY_FLAGS: Flags = {
   subject: { kind: 'string', value: 'cel', description: "The google.subject mapping (default: the platform's; assertion.sub for most)." },
   'allow-unpinned': { kind: 'boolean', description: 'Accept rules that name no repository or project of the issuer (the provider then admits every job the issuer signs).' },
   format: { kind: 'string', value: 'json|gcloud|terraform', description: 'JSON as providers describe prints it (default), the gcloud commands, or Terraform.' },
+  check: { kind: 'string', value: 'provider.json', description: 'Decide whether this live provider (providers describe --format json) admits a token the rules refuse: exit 0 OK, 1 FAIL, 3 cannot verify.' },
+  role: { kind: 'string', value: 'name', description: 'With a role map and --check: the entry whose rules the provider is for (default: any entry, as the compiled condition has it).' },
 };
 
-export const GCP_TRUST_POLICY_USAGE = 'claimcheck trust-policy --cloud gcp (--rules-file <path> | --claims <rules>) [--provider <name>] [--platform <ci>] [--service-account [entry=]email …] [--format json|gcloud|terraform]';
+export const GCP_TRUST_POLICY_USAGE = 'claimcheck trust-policy --cloud gcp (--rules-file <path> | --claims <rules>) [--provider <name>] [--platform <ci>] [--service-account [entry=]email …] [--format json|gcloud|terraform] [--check <provider.json> [--role <entry>] [--allow-unpinned]]';
 
 const FORMATS = ['json', 'gcloud', 'terraform'] as const;
 
@@ -46,6 +48,8 @@ export async function gcpTrustPolicyCommand(argv: readonly string[], io: CliIo):
   if (rules.length === 0 && (document?.roles.length ?? 0) === 0) throw new UsageError('give the rules to compile: --rules-file or --claims');
   const platform = platformOf(flags, document?.platform);
   if (platform) checkPlatformClaims([...rules, ...(document?.roles ?? []).flatMap((entry) => entry.rules)], platform, 'The rules');
+  const checked = flags.strings.get('check');
+  if (checked !== undefined) return (await import(/* webpackChunkName: "cel" */ './gcp-check.js')).gcpCheckCommand(flags, io, { rules, document, platform }, checked);
   const config = compiled({
     platform,
     rules,
