@@ -170,7 +170,7 @@ describe('trust-policy --check', () => {
     expect(claims.repository_id).toBeDefined();
     expect(claims.repository_id).not.toBe(REPO_ID);
     expect(await stsAccepts(loose(issuer.host), { ...claims, repository_owner_id: OWNER_ID })).toBe(true);
-    expect(result.stdout).toMatch(/^FAIL: each FAIL above comes with a token \(or a request\) that STS would accept \(exit 1\)\.$/m);
+    expect(result.stdout).toMatch(/^FAIL: each FAIL above comes with its proof: a token \(or a request\) that STS would accept, or why no job the rules were written for gets in \(exit 1\)\.$/m);
   });
 
   it('fails a second statement and another principal, and cannot verify a key the token does not set', async () => {

@@ -114,6 +114,11 @@ describe('the mapping and the members', () => {
     expect(config.members).toEqual([{ entry: undefined, member: 'principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci-pool/attribute.repository_id/123456789' }]);
   });
 
+  it('grants a repository pinned by name as Google writes it, slash and all (attribute.repository/acme/api)', () => {
+    const config = compileProvider(input(parseClaimRules('repository=acme/api\nref=refs/heads/main')));
+    expect(config.members).toEqual([{ entry: undefined, member: 'principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/ci-pool/attribute.repository/acme/api' }]);
+  });
+
   it('turns a role map into an attribute naming the first entry that matches, and one member per entry', () => {
     const rules = document({
       version: 1,

@@ -151,7 +151,8 @@ function membersOf(provider: ProviderName, rules: readonly ClaimRule[], entries:
     ?? rules.find((rule) => rule.claim !== 'sub' && PINNING.includes(rule.claim) && rule.alternatives.length === 1 && exactOf(rule) !== undefined);
   const value = pinned && exactOf(pinned);
   if (pinned === undefined || value === undefined) return [{ entry: undefined, member: `principalSet://iam.googleapis.com/${poolName(provider)}/*` }];
-  if (/[/\s]/.test(value)) throw new CelCompileError(`the value ${JSON.stringify(value)} of ${pinned.claim} cannot stand in a principalSet identifier`);
+  // A value may hold / (attribute.repository/acme/api is Google's own example); not blanks or controls.
+  if (/[\s\p{Cc}]/u.test(value)) throw new CelCompileError(`the value ${JSON.stringify(value)} of ${pinned.claim} cannot stand in a principalSet identifier`);
   return [{ entry: undefined, member: principalSetOf(provider, attributeKey(pinned.claim), value) }];
 }
 

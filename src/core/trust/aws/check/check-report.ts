@@ -45,7 +45,7 @@ function findingLines(finding: Finding, rules: readonly ClaimRule[], issuer: str
 
 const PROMISES: Readonly<Record<Verdict, string>> = {
   ok: 'no token the issuer could issue is accepted by the policy and refused by a rule AWS can see, and no other principal is let in',
-  fail: 'each FAIL above comes with a token (or a request) that STS would accept',
+  fail: 'each FAIL above comes with its proof: a token (or a request) that STS would accept, or why no job the rules were written for gets in',
   'cannot-verify': 'the answer turns on what the policy asks of keys the token does not set; this is not an OK',
 };
 

@@ -39,7 +39,7 @@ function findingLines(finding: Finding, rules: readonly ClaimRule[], issuer: str
 
 const PROMISES: Readonly<Record<Verdict, string>> = {
   ok: 'no token the issuer could issue, with any audience the credentials name, is admitted by a credential and refused by a rule Entra can see, and no other issuer is trusted',
-  fail: 'each FAIL above comes with a token (or a credential) Entra would admit',
+  fail: 'each FAIL above comes with its proof: a token (or a credential) Entra would admit, or why no job the rules were written for signs in',
   'cannot-verify': 'the answer turns on what claimcheck cannot read in the credentials or the rules; this is not an OK',
 };
 
