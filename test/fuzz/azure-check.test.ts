@@ -10,11 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { checkCredentials, type AzureCheckResult } from '../../src/core/trust/azure/check/check.js';
 import { parseLiveCredentials } from '../../src/core/trust/azure/check/live-credentials.js';
 import { modelledClaims } from '../../src/core/trust/grammar/grammar.js';
-import { compileLinearRegex } from '../../src/core/rules/linear-regex.js';
-import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
+import { checkClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { entraAdmits, type CredentialToMatch } from '../harness/entra-match.ts';
 import { runs, runsFactor } from './budget.ts';
-import { GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
+import { GITHUB_ISSUER, githubToken, holds, ruleLines, rulesOf } from './trust-arbitraries.ts';
 import { PLATFORM_CASES, platformRules, type PlatformCase } from './trust-platforms.ts';
 
 const TIMEOUT = 60_000 * runsFactor();
@@ -57,16 +56,7 @@ const tokens = fc.array(
   { minLength: 15, maxLength: 30 },
 );
 
-const regexes = new Map<string, ReturnType<typeof compileLinearRegex>>();
 
-function rulesOf(lines: ReadonlyArray<{ claim: string; value: string; regex: boolean }>): ClaimRule[] {
-  const regex = (value: string) => regexes.get(value) ?? (regexes.set(value, compileLinearRegex(value)), regexes.get(value) as ReturnType<typeof compileLinearRegex>);
-  return lines.map((line) => (line.regex ? { source: `${line.claim}~${line.value}`, claim: line.claim, alternatives: [{ regex: regex(line.value) }] } : (parseClaimRules(`${line.claim}=${line.value}`)[0] as ClaimRule)));
-}
-
-function holds(condition: boolean, show: () => string): void {
-  if (!condition) expect.fail(show());
-}
 
 /**
  * Claims no documented subject of the platform mentions and no flexible credential may name,

@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runs, runsFactor } from './budget.ts';
 import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
-import { compileLinearRegex } from '../../src/core/rules/linear-regex.js';
 import { checkProvider, type GcpCheckResult } from '../../src/core/trust/gcp/check/check.js';
 import type { GcpProvider } from '../../src/core/trust/gcp/check/provider.js';
 import { re2Lang } from '../../src/core/trust/gcp/check/re2-lang.js';
@@ -17,7 +16,7 @@ import { alphabetOf, toDfa } from '../../src/core/trust/lang/lang.js';
 import { accepts } from '../../src/core/trust/lang/dfa.js';
 import { admission, parseCel } from '../../src/cli/trust/gcp-cel.js';
 import { admit, evaluateCel } from '../harness/cel.ts';
-import { GITHUB_ISSUER, githubToken, ruleLines } from './trust-arbitraries.ts';
+import { GITHUB_ISSUER, githubToken, holds, ruleLines, rulesOf } from './trust-arbitraries.ts';
 import { PLATFORM_CASES, type PlatformCase } from './trust-platforms.ts';
 import { compileProvider } from '../../src/core/trust/gcp/compile.js';
 import { parseProviderName } from '../../src/core/gcp/provider.js';
@@ -87,18 +86,10 @@ const mapping = fc.record({
   ...(branch ? { 'attribute.branch': branch } : {}),
 }));
 
-const regexes = new Map<string, ReturnType<typeof compileLinearRegex>>();
-function rulesOf(lines: ReadonlyArray<{ claim: string; value: string; regex: boolean }>): ClaimRule[] {
-  const regex = (text: string) => regexes.get(text) ?? (regexes.set(text, compileLinearRegex(text)), regexes.get(text) as ReturnType<typeof compileLinearRegex>);
-  return lines.map((line) => (line.regex ? { source: `${line.claim}~${line.value}`, claim: line.claim, alternatives: [{ regex: regex(line.value) }] } : (parseClaimRules(`${line.claim}=${line.value}`)[0] as ClaimRule)));
-}
 
 /** Real GitHub tokens for the provider's audience, with the claims the grammar does not model. */
 const token = fc.tuple(githubToken(GITHUB_ISSUER), fc.constantFrom('push', 'pull_request')).map(([claims, event]) => ({ ...claims, aud: AUDIENCE, event_name: event }));
 
-function holds(condition: boolean, show: () => string): void {
-  if (!condition) expect.fail(show());
-}
 
 /** The audiences Google takes for the provider (its list, else its own name in both forms), as the double checks them. */
 function takes(provider: GcpProvider, aud: string | undefined): boolean {

@@ -4,6 +4,9 @@
 // prefixes, other principals, keys claimcheck cannot see, policy variables) and claim rules,
 // all drawn from one small vocabulary so that policies, rules and tokens meet often.
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import { compileLinearRegex } from '../../src/core/rules/linear-regex.js';
+import { parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 
 export const AUD = 'sts.amazonaws.com';
 export const ACCOUNT = '111122223333';
@@ -146,3 +149,16 @@ export const ruleLines = fc.array(
   ),
   { minLength: 1, maxLength: 3 },
 );
+
+const regexes = new Map<string, ReturnType<typeof compileLinearRegex>>();
+
+/** The rules of generated lines (a regular expression compiled once per text). */
+export function rulesOf(lines: ReadonlyArray<{ claim: string; value: string; regex: boolean }>): ClaimRule[] {
+  const regex = (text: string) => regexes.get(text) ?? (regexes.set(text, compileLinearRegex(text)), regexes.get(text) as ReturnType<typeof compileLinearRegex>);
+  return lines.map((line) => (line.regex ? { source: `${line.claim}~${line.value}`, claim: line.claim, alternatives: [{ regex: regex(line.value) }] } : (parseClaimRules(`${line.claim}=${line.value}`)[0] as ClaimRule)));
+}
+
+/** Fails with the case shown, computing the text only then (most runs hold). */
+export function holds(condition: boolean, show: () => string): void {
+  if (!condition) expect.fail(show());
+}

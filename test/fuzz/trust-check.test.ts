@@ -12,26 +12,15 @@ const TIMEOUT = 30_000 * runsFactor();
 import { checkPolicy, type CheckResult } from '../../src/core/trust/aws/check/check.js';
 import { issuerKeys } from '../../src/core/trust/aws/iam/keys.js';
 import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
-import { compileLinearRegex } from '../../src/core/rules/linear-regex.js';
-import { checkClaimRules, parseClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
+import { checkClaimRules, type ClaimRule } from '../../src/core/rules/rules.js';
 import { evaluateTrustPolicy, type TrustPrincipal } from '../harness/trust-policy.ts';
 import { webIdentityRequest } from '../harness/sts-context.ts';
-import { ACCOUNT, AUD, GHES_ISSUER, GITHUB_ISSUER, githubToken, providerArn, ruleLines, trustPolicy, type Issuer } from './trust-arbitraries.ts';
+import { ACCOUNT, AUD, GHES_ISSUER, GITHUB_ISSUER, githubToken, holds, providerArn, ruleLines, rulesOf, trustPolicy, type Issuer } from './trust-arbitraries.ts';
 import { PLATFORM_CASES, platformPolicy, platformRules, type PlatformCase } from './trust-platforms.ts';
 
 type Claims = Readonly<Record<string, string>>;
 
-const regexes = new Map<string, ReturnType<typeof compileLinearRegex>>();
 
-function rulesOf(lines: ReadonlyArray<{ claim: string; value: string; regex: boolean }>): ClaimRule[] {
-  const regex = (value: string) => regexes.get(value) ?? (regexes.set(value, compileLinearRegex(value)), regexes.get(value) as ReturnType<typeof compileLinearRegex>);
-  return lines.map((line) => (line.regex ? { source: `${line.claim}~${line.value}`, claim: line.claim, alternatives: [{ regex: regex(line.value) }] } : (parseClaimRules(`${line.claim}=${line.value}`)[0] as ClaimRule)));
-}
-
-/** Fails with the case shown, computing the text only then (most runs hold). */
-function holds(condition: boolean, show: () => string): void {
-  if (!condition) expect.fail(show());
-}
 
 const ROOT: TrustPrincipal = { kind: 'AWS', roleArn: `arn:aws:iam::${ACCOUNT}:role/someone`, sessionArn: `arn:aws:sts::${ACCOUNT}:assumed-role/someone/s`, accountId: ACCOUNT, partition: 'aws' };
 
