@@ -303,6 +303,13 @@ describe('the credentials trust-policy --cloud azure writes, checked against the
     expect(azureCheckReport(result, parseClaimRules(rules), GITHUB, AUD)).toContain('Only claimcheck checks actor=octocat: Entra sees no actor claim of this issuer, and the subject does not carry one.');
   });
 
+  it('holds the credentials to a rule on the audience, which Entra matches: another audience listed is a FAIL', () => {
+    const result = check([{ name: 'two', issuer: GITHUB, subject: 'repo:acme/api:ref:refs/heads/main', audiences: [AUD, 'api://other'] }], `${RULES}\naud=${AUD}`);
+    expect(result.claimcheckOnly).toEqual([]);
+    expect(result.verdict).toBe('fail');
+    expect(gap(result)?.token.aud).toBe('api://other');
+  });
+
   it('still FAILs a rule on a claim the subject carries but the credential leaves open', () => {
     const result = check([{ name: 'env', issuer: GITHUB, subject: 'repo:acme/api:environment:prod', audiences: [AUD] }], 'repository=acme/api\nref=refs/heads/main');
     expect(result.verdict).toBe('fail');

@@ -186,9 +186,9 @@ function decide(input: AzureCheckInput, own: readonly LiveCredential[], home: Wo
   return { findings, witness };
 }
 
-/** The claims Entra can hold a token to for this issuer: what the subject carries, and what a flexible credential may name. */
+/** The claims Entra can hold a token to for this issuer: the issuer and audience it matches, what the subject carries, and what a flexible credential may name. */
 function entraSees(issuer: string, grammar: TokenGrammar): ReadonlySet<string> {
-  return new Set([...subjectCarried(grammar), ...Object.keys(flexibleSupport(issuer)?.claims ?? {})]);
+  return new Set(['iss', 'aud', ...subjectCarried(grammar), ...Object.keys(flexibleSupport(issuer)?.claims ?? {})]);
 }
 
 export function checkCredentials(input: AzureCheckInput): AzureCheckResult {
