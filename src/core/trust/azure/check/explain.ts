@@ -81,6 +81,6 @@ export function explainedLines(explained: CredentialsExplained, problems: readon
   if (rulesHold === undefined || explained.answer === 'perhaps') lines.push(`  => ${entra}.`);
   else if ((explained.answer === 'admits') === rulesHold) lines.push(`  => ${entra}, and the rules ${rulesHold ? 'allow' : 'refuse'} it: they agree.`);
   else if (rulesHold) lines.push(`  => ${entra}, and the rules allow it: they disagree — a job the rules were written for cannot sign in as the app.`);
-  else lines.push(`  => ${entra}, and the rules refuse it: they disagree — Entra lets in a job the rules refuse (trust-policy --cloud azure --check finds every such gap).`);
+  else lines.push(`  => ${entra}, and the rules refuse it: they disagree — Entra lets in a job the rules refuse (trust-policy --cloud azure --check finds every such gap on the claims Entra sees; a rule on one it never sees, such as actor, only claimcheck holds).`);
   return lines;
 }
