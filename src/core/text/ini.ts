@@ -30,8 +30,13 @@ function fromLines(lines: string[]): string {
 
 /** The text with `[section]` holding exactly `entries` (replaced in place, or appended). */
 export function upsertSection(text: string, section: string, entries: ReadonlyArray<readonly [string, string]>, comment?: string): string {
-  const lines = toLines(text);
   const block = [`[${section}]`, ...(comment ? [`# ${comment}`] : []), ...entries.map(([key, value]) => `${key} = ${value}`)];
+  return putSection(text, section, block);
+}
+
+/** The text with `[section]`'s lines (not the blank lines after it) replaced by `block`, or `block` appended after a blank line. */
+function putSection(text: string, section: string, block: readonly string[]): string {
+  const lines = toLines(text);
   const found = locate(lines, section);
   if (found) {
     const blankAfter = lines.slice(found.start, found.end).findLastIndex((line) => line.trim() !== '') + found.start + 1;
@@ -66,16 +71,5 @@ export function sectionText(text: string, section: string): string | undefined {
 /** The text with `[section]` put back as `saved` (a sectionText), or removed when nothing was saved. */
 export function restoreSection(text: string, section: string, saved: string | undefined): string {
   if (saved === undefined) return removeSection(text, section);
-  const lines = toLines(text);
-  const block = toLines(saved);
-  const found = locate(lines, section);
-  if (found) {
-    const blankAfter = lines.slice(found.start, found.end).findLastIndex((line) => line.trim() !== '') + found.start + 1;
-    lines.splice(found.start, blankAfter - found.start, ...block);
-  } else {
-    const last = lines.at(-1);
-    if (last !== undefined && last.trim() !== '') lines.push('');
-    lines.push(...block);
-  }
-  return fromLines(lines);
+  return putSection(text, section, toLines(saved));
 }
