@@ -6,22 +6,45 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../src/core/trust/aws/iam/evaluate.js';
 import { readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
-import { exactTrustCondition, oidcProviderArn, tokenTrustCondition, tokenTrustPolicyDocument } from '../../src/core/trust/aws/token-policy.js';
+import { compileTrust } from '../../src/core/trust/aws/compile-trust.js';
+import { exactTrustCondition, oidcProviderArn, tokenTrustCondition } from '../../src/core/trust/aws/token-policy.js';
 import { conditionKeyFor, issuerKeys, requestContext } from '../../src/core/trust/aws/iam/keys.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
 
-function accepts(subjectInPolicy: string, subjectOfToken: string): boolean {
-  const policy = readPolicyDocument(tokenTrustPolicyDocument('aws', '123456789012', ISSUER, 'sts.amazonaws.com', { sub: subjectInPolicy }, () => undefined));
-  const context = new Map([
-    ['token.actions.githubusercontent.com:aud', ['sts.amazonaws.com']],
-    ['token.actions.githubusercontent.com:sub', [subjectOfToken]],
-  ]);
-  return evaluatePolicy(policy, { action: 'sts:AssumeRoleWithWebIdentity', principalMatches: (kind, value) => kind === 'Federated' && value === PROVIDER, context }).allowed;
+/** The role trust policy that holds a condition for the provider of `issuer`. */
+function policyWith(issuer: string, condition: object): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Federated: oidcProviderArn('aws', '123456789012', issuer) }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition }],
+  };
 }
 
-describe('a trust policy for one token', () => {
+/** The hint's and explain's condition for a token of no known platform, as a policy. */
+function hintPolicy(subject: string): object {
+  return policyWith(ISSUER, tokenTrustCondition(ISSUER, 'sts.amazonaws.com', { sub: subject }, () => undefined).condition);
+}
+
+/** What `trust-policy --token-file` writes for that token, through the one compiler. */
+function compiledPolicy(subject: string): object {
+  const rules = [{ source: `sub=${subject}`, claim: 'sub', alternatives: [{ exact: subject }] }];
+  return compileTrust({ rules, issuer: ISSUER, keys: issuerKeys(ISSUER), audience: 'sts.amazonaws.com', principal: PROVIDER, where: 'The token', fromToken: true }).document;
+}
+
+describe.each([
+  ['the AccessDenied hint and explain', hintPolicy],
+  ['trust-policy --token-file', compiledPolicy],
+])('a trust policy for one token: %s', (_, policyFor) => {
+  function accepts(subjectInPolicy: string, subjectOfToken: string): boolean {
+    const policy = readPolicyDocument(policyFor(subjectInPolicy));
+    const context = new Map([
+      ['token.actions.githubusercontent.com:aud', ['sts.amazonaws.com']],
+      ['token.actions.githubusercontent.com:sub', [subjectOfToken]],
+    ]);
+    return evaluatePolicy(policy, { action: 'sts:AssumeRoleWithWebIdentity', principalMatches: (kind, value) => kind === 'Federated' && value === PROVIDER, context }).allowed;
+  }
+
   it('accepts the token it was made from, whatever its subject holds', () => {
     for (const subject of ['repo:o/r:ref:refs/heads/main', 'repo:o/r:environment:prod*', 'repo:o/r:environment:a?b', 'repo:o/r:ref:refs/heads/x${aws:username}', 'repo:o/r:ref:refs/heads/$${']) {
       expect(accepts(subject, subject), subject).toBe(true);
@@ -34,10 +57,13 @@ describe('a trust policy for one token', () => {
   });
 
   it('keeps ${ from starting a policy variable', () => {
-    expect(exactTrustCondition(ISSUER, 'sts.amazonaws.com', 'repo:o/r:ref:refs/heads/x${aws:username}')).toEqual({
-      StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:o/r:ref:refs/heads/x${$}{aws:username}' },
-    });
     expect(accepts('repo:o/r:ref:refs/heads/x${aws:username}', 'repo:o/r:ref:refs/heads/x')).toBe(false);
+  });
+});
+
+it('writes ${ of a subject as ${$}, which IAM reads as the two characters', () => {
+  expect(exactTrustCondition(ISSUER, 'sts.amazonaws.com', 'repo:o/r:ref:refs/heads/x${aws:username}')).toEqual({
+    StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:o/r:ref:refs/heads/x${$}{aws:username}' },
   });
 });
 
@@ -45,7 +71,7 @@ describe('a trust policy for one token', () => {
 function acceptsNext(issuer: string, made: Record<string, unknown>, next: Record<string, unknown>): boolean {
   const keys = issuerKeys(issuer);
   const provider = oidcProviderArn('aws', '123456789012', issuer);
-  const policy = readPolicyDocument(tokenTrustPolicyDocument('aws', '123456789012', issuer, 'sts.amazonaws.com', made, (claim) => conditionKeyFor(keys, claim)));
+  const policy = readPolicyDocument(policyWith(issuer, tokenTrustCondition(issuer, 'sts.amazonaws.com', made, (claim) => conditionKeyFor(keys, claim)).condition));
   return evaluatePolicy(policy, { action: 'sts:AssumeRoleWithWebIdentity', principalMatches: (kind, value) => kind === 'Federated' && value === provider, context: requestContext(keys, next) }).allowed;
 }
 

@@ -121,19 +121,7 @@ export function tokenTrustCondition(issuer: string, audience: string, claims: To
     bitbucketTrust(condition, claims, sub, prefix) ||
     gitlabTrust(condition, claims, sub, prefix, keyFor);
   if (shaped) return { condition, bySubject: false };
-  return { condition: { StringEquals: { [`${prefix}:aud`]: exactValue(audience), [`${prefix}:sub`]: exactValue(sub) } }, bySubject: true };
-}
-
-/** The policy that accepts the jobs one token stands for (tokenTrustCondition). */
-export function tokenTrustPolicyDocument(partition: string, accountId: string, issuer: string, audience: string, claims: TokenClaims, keyFor: (claim: string) => string | undefined): object {
-  return webIdentityPolicy(oidcProviderArn(partition, accountId, issuer), tokenTrustCondition(issuer, audience, claims, keyFor).condition);
-}
-
-function webIdentityPolicy(principal: string, condition: object): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Federated: principal }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: condition }],
-  };
+  return { condition: exactTrustCondition(issuer, audience, sub), bySubject: true };
 }
 
 const PROVIDER_REFERENCE = 'aws_iam_openid_connect_provider.ci.arn';
