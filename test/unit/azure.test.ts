@@ -4,26 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { classifyEntraFailure, explainEntraExhausted, explainEntraFailure, networkFailure, readEntraError } from '../../src/core/azure/entra-failure.js';
 import { nextRenewal, retryAfterFailure } from '../../src/core/azure/refresh-schedule.js';
 import { azureVariables, leftoverIn, shadowingIn } from '../../src/core/azure/variables.js';
-import { ClaimcheckError } from '../../src/core/errors.js';
 import { parseSettings } from '../../src/core/config/settings.js';
 import { parseClaimRules } from '../../src/core/rules/rules.js';
 import { azureReach } from '../../src/core/trust/azure/reach.js';
 import { loginCommands } from '../../src/clouds/azure/cli-login.js';
+import { refusalOf } from '../harness/refusal.ts';
 
 const CLIENT = '0b4c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d';
 const TENANT = '72f988bf-0000-4000-8000-00000000a11e';
 const settingsOf = (inputs: Record<string, string>) => parseSettings((name) => inputs[name]);
 const azureOf = (inputs: Record<string, string>) => settingsOf({ 'azure-client-id': CLIENT, 'azure-tenant-id': TENANT, ...inputs }).azure!;
 
-function errorOf(run: () => unknown): ClaimcheckError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ClaimcheckError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+const errorOf = refusalOf;
 
 describe('Azure inputs', () => {
   it('azure-client-id targets Azure, with the documented defaults; AWS is not targeted then', () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { holdFileLock, lockPathOf, thisMachine, withFileLock, type LockTiming } from '../../src/files/file-lock.js';
-import { ClaimcheckError } from '../../src/core/errors.js';
+import { refusalOf } from '../harness/refusal.ts';
 
 // Short waits, so that a test of giving up does not wait 20 s; the ages that matter are set apart.
 const QUICK: LockTiming = { waitMs: 150, staleMs: 15_000, orphanMs: 2_000 };
@@ -29,15 +29,7 @@ function plantLock(owner: object | string, ageMs: number): void {
   utimesSync(lock, then, then);
 }
 
-function failure(run: () => unknown): ClaimcheckError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ClaimcheckError) return error;
-    throw error;
-  }
-  throw new Error('expected a ClaimcheckError');
-}
+const failure = refusalOf;
 
 /** A process id that was in use and no longer is: a child that has exited. */
 function deadPid(): Promise<number> {

@@ -3,20 +3,12 @@
 // what fails closed later (Not* elements, values that are not scalars), and what is refused
 // here with the element at fault named.
 import { describe, expect, it } from 'vitest';
-import { ClaimcheckError } from '../../src/core/errors.js';
 import { parseTrustPolicyText, readPolicyDocument } from '../../src/core/trust/aws/iam/policy.js';
+import { refusalOf } from '../harness/refusal.ts';
 
 const statement = { Effect: 'Allow', Principal: { Federated: 'arn:aws:iam::111122223333:oidc-provider/host' }, Action: 'sts:AssumeRoleWithWebIdentity' };
 
-function refusal(text: string): ClaimcheckError {
-  try {
-    parseTrustPolicyText(text, 'trust.json');
-  } catch (error) {
-    if (error instanceof ClaimcheckError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (text: string) => refusalOf(() => parseTrustPolicyText(text, 'trust.json'));
 
 describe('readPolicyDocument', () => {
   it('reads statements as written, with their index and Sid, and the version', () => {

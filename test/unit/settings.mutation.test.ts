@@ -3,10 +3,10 @@
 // each refusal names, the exact bounds, the rules file's errors, web-identity-token-file, and how
 // role-to-assume, the role map and role-chain combine.
 import { describe, expect, it } from 'vitest';
-import { ClaimcheckError } from '../../src/core/errors.js';
 import type { InputName } from '../../src/core/config/inputs.generated.js';
 import { assertAccountAllowed } from '../../src/core/aws/settings.js';
 import { loadRulesFile, parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
+import { refusalOf } from '../harness/refusal.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 const HUB = 'arn:aws:iam::222233334444:role/hub';
@@ -17,15 +17,7 @@ function settingsFrom(inputs: Inputs, context: SettingsContext = {}) {
   return parseSettings((name) => ({ 'role-to-assume': ROLE, 'aws-region': 'us-east-1', ...inputs })[name], context);
 }
 
-function refusal(run: () => unknown): ClaimcheckError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ClaimcheckError) return error;
-    throw error;
-  }
-  throw new Error('expected a ClaimcheckError');
-}
+const refusal = refusalOf;
 
 const errorFrom = (inputs: Inputs, context: SettingsContext = {}) => refusal(() => settingsFrom(inputs, context));
 

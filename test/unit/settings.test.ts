@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ClaimcheckError } from '../../src/core/errors.js';
 import type { InputName } from '../../src/core/config/inputs.generated.js';
 import { assertAccountAllowed } from '../../src/core/aws/settings.js';
 import { parseSettings, type SettingsContext } from '../../src/core/config/settings.js';
+import { refusalOf } from '../harness/refusal.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/deploy';
 
@@ -10,15 +10,7 @@ function settingsFrom(inputs: Partial<Record<InputName, string>>, context: Setti
   return parseSettings((name) => ({ 'role-to-assume': ROLE, 'aws-region': 'us-east-1', ...inputs })[name], context);
 }
 
-function errorFrom(inputs: Partial<Record<InputName, string>>, context: SettingsContext = {}): ClaimcheckError {
-  try {
-    settingsFrom(inputs, context);
-  } catch (error) {
-    if (error instanceof ClaimcheckError) return error;
-    throw error;
-  }
-  throw new Error('expected the settings to be rejected');
-}
+const errorFrom = (inputs: Partial<Record<InputName, string>>, context: SettingsContext = {}) => refusalOf(() => settingsFrom(inputs, context));
 
 describe('settings', () => {
   it('applies the defaults declared in action.yml', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRoleArn } from '../../src/core/aws/arn.js';
-import { asClaimcheckError, ClaimcheckError } from '../../src/core/errors.js';
+import { asClaimcheckError } from '../../src/core/errors.js';
 import { chooseRole } from '../../src/core/aws/role-map.js';
 import { checkClaimRules, parseClaimRules, ruleFailure } from '../../src/core/rules/rules.js';
 import { assertAccountAllowed } from '../../src/core/aws/settings.js';
@@ -10,6 +10,7 @@ import { parseSettings } from '../../src/core/config/settings.js';
 import { explainStsExhausted, explainStsFailure } from '../../src/core/aws/sts-failure.js';
 import { explainEntraExhausted, explainEntraFailure, networkFailure, readEntraError } from '../../src/core/azure/entra-failure.js';
 import { REPO_ROOT } from '../harness/github.ts';
+import { refusalOf } from '../harness/refusal.ts';
 
 const page = readFileSync(join(REPO_ROOT, 'docs/TROUBLESHOOTING.md'), 'utf8');
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
@@ -35,15 +36,7 @@ describe('the headings', () => {
   /** The heading's first fixed text: the first part outside the backticked, varying parts. */
   const fixedStart = (code: string) => (headings.get(code) ?? '').split('`').find((part, index) => index % 2 === 0 && part.trim() !== '') ?? '';
 
-  function errorOf(run: () => unknown): ClaimcheckError {
-    try {
-      run();
-    } catch (error) {
-      if (error instanceof ClaimcheckError) return error;
-      throw error;
-    }
-    throw new Error('expected an error');
-  }
+  const errorOf = refusalOf;
 
   it('begin the way the real messages begin', () => {
     const role = parseRoleArn('arn:aws:iam::123456789012:role/deploy')!;
