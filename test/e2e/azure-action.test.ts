@@ -5,14 +5,14 @@
 // federated credential that would accept them.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorAnnotation, REPO_ROOT, runStep, visibleOutput, type StepRun } from '../harness/github.ts';
 import { githubClaims } from '../harness/issuer.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
 import { startSts, type StsDouble } from '../harness/sts.ts';
 import { webIdentityTrustPolicy } from '../harness/trust-policy.ts';
-import { CLIENT_ID, ENTRA_AUDIENCE, eventually, githubCredential, OBJECT_ID, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_DOMAIN, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
+import { CLIENT_ID, ENTRA_AUDIENCE, eventually, githubCredential, OBJECT_ID, refreshersStoppedAfterEach, refresherStatus, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_DOMAIN, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const POST = join(REPO_ROOT, 'dist/post/index.js');
@@ -20,7 +20,7 @@ const node24 = nodeRuntimes()[0] as { node: string };
 
 let world: AzureWorld;
 let sts: StsDouble;
-const refreshers: number[] = [];
+const refreshers = refreshersStoppedAfterEach();
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
 
 beforeAll(async () => {
@@ -39,18 +39,15 @@ beforeEach(() => {
   world.entra.calls.length = 0;
 });
 // A test that fails half-way must not leave its refresher behind: it is this test's process to end.
-afterEach(() => {
-  for (const pid of refreshers.splice(0)) if (running(pid)) process.kill(pid);
-});
 
 function mainStep(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<StepRun> {
   return runStep({ node: node24.node, script: MAIN, tokenEndpoint: world.endpoint, inputs: { ...world.inputs, ...inputs }, env: { RUNNER_DEBUG: '1', ...world.env, ...env } });
 }
 
 function refresherOf(run: StepRun): number {
-  const status = JSON.parse(readFileSync(join(dirname(run.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number };
-  refreshers.push(status.pid);
-  return status.pid;
+  const pid = refresherStatus(run.exported.AZURE_FEDERATED_TOKEN_FILE as string).pid;
+  refreshers.push(pid);
+  return pid;
 }
 
 function visible(run: StepRun): Record<string, string> {

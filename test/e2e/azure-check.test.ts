@@ -2,28 +2,25 @@
 // compiled for a rules file check OK; a FAIL's counterexample token, presented by a job that
 // skips claimcheck's rules, is admitted by the Entra double (so the FAIL is real) and refused
 // by those rules; what Entra does not document is "cannot verify" (exit 3), never OK.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnnotation, REPO_ROOT, run, runStep } from '../harness/github.ts';
 import { githubClaims } from '../harness/issuer.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
-import { ENTRA_AUDIENCE, running, startAzureWorld, type AzureWorld } from '../harness/azure-world.ts';
+import { ENTRA_AUDIENCE, refreshersStoppedAfterEach, refresherStatus, startAzureWorld, type AzureWorld } from '../harness/azure-world.ts';
 
 const CLI = join(REPO_ROOT, 'bin/claimcheck.js');
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const node24 = nodeRuntimes()[0] as { node: string };
 let world: AzureWorld;
-const refreshers: number[] = [];
+const refreshers = refreshersStoppedAfterEach();
 
 beforeAll(async () => {
   world = await startAzureWorld();
 });
 afterAll(async () => world?.close());
-afterEach(() => {
-  for (const pid of refreshers.splice(0)) if (running(pid)) process.kill(pid);
-});
 
 // The loopback issuer is GitHub Enterprise Server's kind to claimcheck: name-based subjects only.
 const RULES = 'repository=acme/api\nref=refs/heads/main';
@@ -71,7 +68,7 @@ describe('trust-policy --cloud azure --check', () => {
     // A job that skips claimcheck's rules: Entra admits the counterexample.
     const admitted = await runStep({ node: node24.node, script: MAIN, tokenEndpoint: world.endpoint, inputs: world.inputs, env: world.env });
     expect(admitted.code, admitted.stdout).toBe(0);
-    refreshers.push((JSON.parse(readFileSync(join(dirname(admitted.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number }).pid);
+    refreshers.push(refresherStatus(admitted.exported.AZURE_FEDERATED_TOKEN_FILE as string).pid);
     // The same job with the rules: claimcheck refuses it.
     const refused = await runStep({ node: node24.node, script: MAIN, tokenEndpoint: world.endpoint, inputs: { ...world.inputs, claims: RULES }, env: world.env });
     expect(refused.code).not.toBe(0);

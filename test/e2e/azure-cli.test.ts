@@ -10,13 +10,13 @@ import { parseCommandFile, REPO_ROOT, run } from '../harness/github.ts';
 import { githubClaims } from '../harness/issuer.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
 import { azureIdentityCalls } from '../harness/azure-clients.ts';
-import { CLIENT_ID, ENTRA_AUDIENCE, eventually, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
+import { CLIENT_ID, ENTRA_AUDIENCE, eventually, refreshersStoppedAfterEach, refresherStatus, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const CLI = join(REPO_ROOT, 'bin/claimcheck.js');
 const node24 = nodeRuntimes()[0] as { node: string };
 let world: AzureWorld;
 let dir: string;
-const refreshers: number[] = [];
+const refreshers = refreshersStoppedAfterEach();
 
 beforeAll(async () => {
   world = await startAzureWorld();
@@ -26,7 +26,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'claimcheck-cli-'));
 });
 afterEach(() => {
-  for (const pid of refreshers.splice(0)) if (running(pid)) process.kill(pid);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -45,7 +44,7 @@ const args = (...more: string[]) => ['assume', ...azureArgs.map((arg) => (arg ==
 
 /** The refresher's pid, from the status file beside the token file. */
 function refresherIn(file: string): number {
-  const { pid } = JSON.parse(readFileSync(join(dirname(file), 'refresher.json'), 'utf8')) as { pid: number };
+  const { pid } = refresherStatus(file);
   refreshers.push(pid);
   return pid;
 }

@@ -4,19 +4,19 @@
 // that needs a token after expiry is refused, which shows what the refresher is for.
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runStep, type StepRun } from '../harness/github.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
 import { az, azureIdentityCalls, DEBIAN_PYTHON_AZURE, hasDebianAz, pythonIdentityCall } from '../harness/azure-clients.ts';
-import { CLIENT_ID, OBJECT_ID, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
+import { CLIENT_ID, OBJECT_ID, refreshersStoppedAfterEach, refresherStatus, running, startAzureWorld, SUBSCRIPTION_ID, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const POST = join(REPO_ROOT, 'dist/post/index.js');
 const node24 = nodeRuntimes()[0] as { node: string };
 
 let world: AzureWorld;
-const refreshers: number[] = [];
+const refreshers = refreshersStoppedAfterEach();
 
 beforeAll(async () => {
   world = await startAzureWorld();
@@ -24,14 +24,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.close();
 });
-afterEach(() => {
-  for (const pid of refreshers.splice(0)) if (running(pid)) process.kill(pid);
-});
 
 async function signedInStep(): Promise<StepRun> {
   const run = await runStep({ node: node24.node, script: MAIN, tokenEndpoint: world.endpoint, inputs: world.inputs, env: world.env });
   if (run.code !== 0) throw new Error(run.stdout);
-  const status = JSON.parse(readFileSync(join(dirname(run.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number };
+  const status = refresherStatus(run.exported.AZURE_FEDERATED_TOKEN_FILE as string);
   refreshers.push(status.pid);
   return run;
 }
@@ -72,7 +69,7 @@ describe('a job longer than the CI token', () => {
       const now = fileToken(run);
       expect(now.token).not.toBe(first.token);
       expect(now.exp * 1000).toBeGreaterThan(Date.now());
-      const status = JSON.parse(readFileSync(join(dirname(run.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number; renewals: number; state: string };
+      const status = refresherStatus(run.exported.AZURE_FEDERATED_TOKEN_FILE as string);
       expect(status).toMatchObject({ state: 'running' });
       expect(status.renewals).toBeGreaterThanOrEqual(2);
       world.entra.calls.length = 0;
@@ -99,7 +96,7 @@ describe('the Azure CLI (Debian azure-cli)', () => {
     const env = { ...world.env, AZURE_CONFIG_DIR: config, AZURE_CORE_COLLECT_TELEMETRY: 'false' };
     const run = await runStep({ node: node24.node, script: MAIN, tokenEndpoint: world.endpoint, inputs: { ...world.inputs, 'azure-cli-login': 'true', 'azure-subscription-id': SUBSCRIPTION_ID }, env });
     expect(run.code, run.stdout).toBe(0);
-    refreshers.push((JSON.parse(readFileSync(join(dirname(run.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number }).pid);
+    refreshers.push(refresherStatus(run.exported.AZURE_FEDERATED_TOKEN_FILE as string).pid);
     const account = JSON.parse(await az(['account', 'show', '--output', 'json'], env)) as { id: string; tenantId: string; user: { name: string; type: string } };
     expect(account).toMatchObject({ id: SUBSCRIPTION_ID, tenantId: TENANT_ID, user: { name: CLIENT_ID, type: 'servicePrincipal' } });
     const caller = JSON.parse(await az(['rest', '--method', 'get', '--url', 'https://management.azure.com/whoami'], env)) as { appid: string };

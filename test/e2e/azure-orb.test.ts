@@ -4,19 +4,19 @@
 // rewrites the token file with fresh tokens, and cleanup, which removes it all.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrb, newJob, packTarball, renderCommand, runBashStep, runOrbStep, startBundleServer, VERSION, type BundleServer, type Job } from '../harness/circleci.ts';
 import { CIRCLE_ORGANIZATION_ID, circleciClaims } from '../harness/issuer.ts';
 import { findLeaks } from '../harness/leaks.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
 import { azureIdentityCalls } from '../harness/azure-clients.ts';
-import { CLIENT_ID, ENTRA_AUDIENCE, eventually, githubCredential, running, startAzureWorld, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
+import { CLIENT_ID, ENTRA_AUDIENCE, eventually, githubCredential, refreshersStoppedAfterEach, refresherStatus, running, startAzureWorld, TENANT_ID, type AzureWorld } from '../harness/azure-world.ts';
 
 const orb = loadOrb();
 const node24 = nodeRuntimes()[0] as { node: string };
 let world: AzureWorld;
 let bundle: BundleServer;
-const refreshers: number[] = [];
+const refreshers = refreshersStoppedAfterEach();
 
 beforeAll(async () => {
   const tarball = await packTarball();
@@ -27,9 +27,6 @@ beforeEach(() => {
   world.endpoint.claims = circleciClaims();
   world.endpoint.signOptions = {};
   world.credentials = [githubCredential(world.issuer.url, String(circleciClaims().sub))];
-});
-afterEach(() => {
-  for (const pid of refreshers.splice(0)) if (running(pid)) process.kill(pid);
 });
 
 async function azureJob(): Promise<Job> {
@@ -59,7 +56,7 @@ describe('assume_role with azure_client_id', () => {
     expect(file).toBe(join(job.dir, '.claimcheck', `azure-${CLIENT_ID}`, 'federated-token'));
     const first = readFileSync(file, 'utf8');
     expect(JSON.parse(Buffer.from(first.split('.')[1] as string, 'base64url').toString())).toMatchObject({ aud: ENTRA_AUDIENCE, sub: circleciClaims().sub });
-    const status = () => JSON.parse(readFileSync(join(dirname(file), 'refresher.json'), 'utf8')) as { pid: number; renewals: number };
+    const status = () => refresherStatus(file);
     const pid = status().pid;
     refreshers.push(pid);
     expect(await eventually(() => status().renewals >= 1, 15_000)).toBe(true);

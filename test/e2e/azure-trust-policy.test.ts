@@ -2,28 +2,25 @@
 // file, loaded into the Entra double, accept the jobs the rules allow (both of GitHub's
 // subject formats) and refuse one they do not, even when that job skips claimcheck's own
 // check; what Azure cannot enforce is refused with the reason, never printed wider.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnnotation, REPO_ROOT, run, runStep } from '../harness/github.ts';
 import { githubClaims } from '../harness/issuer.ts';
 import { nodeRuntimes } from '../harness/runtimes.ts';
-import { running, startAzureWorld, type AzureWorld } from '../harness/azure-world.ts';
+import { refreshersStoppedAfterEach, refresherStatus, startAzureWorld, type AzureWorld } from '../harness/azure-world.ts';
 
 const CLI = join(REPO_ROOT, 'bin/claimcheck.js');
 const MAIN = join(REPO_ROOT, 'dist/main/index.js');
 const node24 = nodeRuntimes()[0] as { node: string };
 let world: AzureWorld;
-const refreshers: number[] = [];
+const refreshers = refreshersStoppedAfterEach();
 
 beforeAll(async () => {
   world = await startAzureWorld();
 });
 afterAll(async () => world?.close());
-afterEach(() => {
-  for (const pid of refreshers.splice(0)) if (running(pid)) process.kill(pid);
-});
 
 const RULES = `version: 1
 platform: github
@@ -66,7 +63,7 @@ describe('trust-policy --cloud azure', () => {
     for (const sub of ['repo:acme/api:ref:refs/heads/release', 'repo:acme@987654/api@123456789:ref:refs/heads/main']) {
       const passed = await step(sub, sub.slice(sub.indexOf(':ref:') + 5));
       expect(passed.code, passed.stdout).toBe(0);
-      refreshers.push((JSON.parse(readFileSync(join(dirname(passed.exported.AZURE_FEDERATED_TOKEN_FILE as string), 'refresher.json'), 'utf8')) as { pid: number }).pid);
+      refreshers.push(refresherStatus(passed.exported.AZURE_FEDERATED_TOKEN_FILE as string).pid);
     }
     // No claims input here: the job skips claimcheck's rules, and Entra still holds it to them.
     expect(errorAnnotation(await step('repo:acme/api:ref:refs/heads/dev', 'refs/heads/dev'))).toMatch(/^ENTRA_SUBJECT_MISMATCH: /);

@@ -4,6 +4,8 @@
 // them. Steps and clients then use Azure's real default endpoints, through https_proxy, and
 // trust the CA the way each runtime reads it (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE).
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import { startTokenEndpoint, type TokenEndpoint } from './github.ts';
 import { startIssuer, type TestIssuer } from './issuer.ts';
 import { startEntra, type EntraDouble, type FederatedCredentialSpec } from './entra.ts';
@@ -87,4 +89,18 @@ export async function eventually(check: () => boolean, ms: number): Promise<bool
     if (check()) return true;
   }
   return check();
+}
+
+/** The pids a test file's steps left refreshing token files (they outlive the step by design), stopped after each test. */
+export function refreshersStoppedAfterEach(): number[] {
+  const pids: number[] = [];
+  afterEach(() => {
+    for (const pid of pids.splice(0)) if (running(pid)) process.kill(pid);
+  });
+  return pids;
+}
+
+/** What the refresher keeping a token file fresh says of itself in its folder's refresher.json. */
+export function refresherStatus(tokenFile: string): { pid: number; renewals: number; state: string } {
+  return JSON.parse(readFileSync(join(dirname(tokenFile), 'refresher.json'), 'utf8')) as { pid: number; renewals: number; state: string };
 }
