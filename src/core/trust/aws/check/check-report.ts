@@ -5,10 +5,9 @@
 import type { ClaimRule } from '../../../rules/rules.js';
 import type { CheckResult, Claims, Finding, Verdict } from './check.js';
 import { describeGrantee } from '../iam/principals.js';
+import { verdictLine } from '../../verdict.js';
 
-export const EXIT_CODES: Readonly<Record<Verdict, number>> = { ok: 0, fail: 1, 'cannot-verify': 3 };
-
-const VERDICT_WORDS: Readonly<Record<Verdict, string>> = { ok: 'OK', fail: 'FAIL', 'cannot-verify': 'CANNOT VERIFY' };
+export { EXIT_CODES } from '../../verdict.js';
 
 /** The claims worth showing: the subject, and those the rules name. */
 export function tokenText(token: Claims, rules: readonly ClaimRule[], extra: readonly string[] = []): string {
@@ -53,6 +52,6 @@ const PROMISES: Readonly<Record<Verdict, string>> = {
 export function checkReport(result: CheckResult, rules: readonly ClaimRule[], issuer: string): string[] {
   const lines = result.findings.flatMap((finding) => findingLines(finding, rules, issuer));
   for (const rule of result.claimcheckOnly) lines.push(`Only claimcheck checks ${rule.source}: AWS sees no ${rule.claim} claim of this issuer, and its subject does not carry one.`);
-  lines.push(`${VERDICT_WORDS[result.verdict]}: ${PROMISES[result.verdict]} (exit ${EXIT_CODES[result.verdict]}).`);
+  lines.push(verdictLine(result.verdict, PROMISES));
   return lines;
 }

@@ -23,6 +23,7 @@ import type { StatementView } from '../iam/statement-view.js';
 import { and, ANY_TEXT, not, toDfa, type Lang } from '../../lang/lang.js';
 import { isEmpty } from '../../lang/dfa.js';
 import type { TokenGrammar } from '../../grammar/grammar.js';
+import { verdictFrom, type Verdict } from '../../verdict.js';
 
 export type Claims = Readonly<Record<string, string>>;
 
@@ -35,7 +36,7 @@ export type Finding =
   | { readonly kind: 'undecided'; readonly about: string; readonly why: readonly string[]; readonly token?: Claims }
   | { readonly kind: 'narrower'; readonly token: Claims };
 
-export type Verdict = 'ok' | 'fail' | 'cannot-verify';
+export type { Verdict };
 
 export interface CheckInput extends TrustQuestion {
   readonly rules: readonly ClaimRule[];
@@ -56,9 +57,7 @@ export interface CheckResult {
 const FAILING = new Set<Finding['kind']>(['gap', 'grantee', 'unpinned', 'unusable']);
 
 export function verdictOf(findings: readonly Finding[]): Verdict {
-  if (findings.some((finding) => FAILING.has(finding.kind))) return 'fail';
-  if (findings.some((finding) => finding.kind === 'undecided' || finding.kind === 'unreadable')) return 'cannot-verify';
-  return 'ok';
+  return verdictFrom(findings, FAILING);
 }
 
 /** The rule as a predicate: met (a present value it accepts), or broken (missing, or a value it refuses). */

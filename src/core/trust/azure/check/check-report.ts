@@ -4,10 +4,9 @@
 // 3 cannot verify. Claim values are shown as JSON strings; the caller makes the text inert.
 import type { ClaimRule } from '../../../rules/rules.js';
 import type { AzureCheckResult, Claims, Finding, Verdict } from './check.js';
+import { verdictLine } from '../../verdict.js';
 
-export const EXIT_CODES: Readonly<Record<Verdict, number>> = { ok: 0, fail: 1, 'cannot-verify': 3 };
-
-const VERDICT_WORDS: Readonly<Record<Verdict, string>> = { ok: 'OK', fail: 'FAIL', 'cannot-verify': 'CANNOT VERIFY' };
+export { EXIT_CODES } from '../../verdict.js';
 
 /** The claims worth showing: the subject, the audience when it is not the one claimcheck asks for, and those the rules name. */
 export function azureTokenText(token: Claims, rules: readonly ClaimRule[], audience: string): string {
@@ -47,6 +46,6 @@ const PROMISES: Readonly<Record<Verdict, string>> = {
 export function azureCheckReport(result: AzureCheckResult, rules: readonly ClaimRule[], issuer: string, audience: string): string[] {
   const lines = result.findings.flatMap((finding) => findingLines(finding, rules, issuer, audience));
   for (const rule of result.claimcheckOnly) lines.push(`Only claimcheck checks ${rule.source}: Entra sees no ${rule.claim} claim of this issuer, and the subject does not carry one.`);
-  lines.push(`${VERDICT_WORDS[result.verdict]}: ${PROMISES[result.verdict]} (exit ${EXIT_CODES[result.verdict]}).`);
+  lines.push(verdictLine(result.verdict, PROMISES));
   return lines;
 }

@@ -25,6 +25,7 @@ import type { LiveCredential, LiveCredentials } from './live-credentials.js';
 import { isExact, type CredentialModel } from './model.js';
 import { judgeCredentialPins } from './pins.js';
 import { admitted, find, openWorld, type Want, type World } from './world.js';
+import { verdictFrom, type Verdict } from '../../verdict.js';
 
 export type Claims = Readonly<Record<string, string>>;
 
@@ -38,7 +39,7 @@ export type Finding =
   | { readonly kind: 'undecided'; readonly about: string; readonly why: readonly string[]; readonly token?: Claims }
   | { readonly kind: 'narrower'; readonly token: Claims };
 
-export type Verdict = 'ok' | 'fail' | 'cannot-verify';
+export type { Verdict };
 
 export interface AzureCheckInput {
   readonly credentials: LiveCredentials;
@@ -64,9 +65,7 @@ export interface AzureCheckResult {
 const FAILING = new Set<Finding['kind']>(['gap', 'other-issuer', 'unpinned', 'unusable']);
 
 export function verdictOf(findings: readonly Finding[]): Verdict {
-  if (findings.some((finding) => FAILING.has(finding.kind))) return 'fail';
-  if (findings.some((finding) => finding.kind === 'undecided' || finding.kind === 'unreadable')) return 'cannot-verify';
-  return 'ok';
+  return verdictFrom(findings, FAILING);
 }
 
 interface RuleView {

@@ -15,7 +15,7 @@
 //   read, a value of a claim it does not model, or a condition that does not parse.
 import { TooComplex } from '../../lang/nfa.js';
 import { ANY_TEXT } from '../../lang/lang.js';
-import { checkClaimRules, type ClaimRule } from '../../../rules/rules.js';
+import type { ClaimRule } from '../../../rules/rules.js';
 import { notPreds, type Pred } from '../../aws/iam/condition-pred.js';
 import { acceptedByPolicy, acceptedThrough, OutOfBudget } from '../../aws/check/accepted.js';
 import type { RuleView } from '../../aws/check/trust-problem.js';
@@ -29,6 +29,7 @@ import { gcpProblem, type GcpProblem, type ProblemInput } from './problem.js';
 import { audienceFindings, pinFindings, takesStepAudience } from './strangers.js';
 import type { GcpProvider } from './provider.js';
 import type { Claims, GcpFinding, GcpVerdict } from './findings.js';
+import { verdictFrom } from '../../verdict.js';
 
 export { type Claims, type GcpFinding, type GcpVerdict } from './findings.js';
 
@@ -60,9 +61,7 @@ export interface GcpCheckResult {
 const FAILING = new Set<GcpFinding['kind']>(['issuer', 'audience', 'audience-refused', 'disabled', 'gap', 'no-entry', 'unpinned', 'unusable']);
 
 export function verdictOf(findings: readonly GcpFinding[]): GcpVerdict {
-  if (findings.some((finding) => FAILING.has(finding.kind))) return 'fail';
-  if (findings.some((finding) => finding.kind === 'undecided' || finding.kind === 'unreadable')) return 'cannot-verify';
-  return 'ok';
+  return verdictFrom(findings, FAILING);
 }
 
 /** For each rule, a token admitted that breaks it (confirmed), or why that cannot be decided. */

@@ -4,7 +4,7 @@ import type { GcpProvider } from './provider.js';
 
 export type Claims = Readonly<Record<string, string>>;
 
-export type GcpVerdict = 'ok' | 'fail' | 'cannot-verify';
+export type { Verdict as GcpVerdict } from '../../verdict.js';
 
 export type GcpFinding =
   | { readonly kind: 'issuer'; readonly trusted: string }

@@ -3,13 +3,12 @@
 // condition or mapping claimcheck cannot decide, then the verdict and what it promises. The
 // caller makes the whole text inert.
 import type { ClaimRule } from '../../../rules/rules.js';
-import { EXIT_CODES, tokenText } from '../../aws/check/check-report.js';
+import { tokenText } from '../../aws/check/check-report.js';
+import { verdictLine } from '../../verdict.js';
 import type { GcpCheckResult } from './check.js';
 import type { GcpFinding, GcpVerdict } from './findings.js';
 
-export { EXIT_CODES } from '../../aws/check/check-report.js';
-
-const VERDICT_WORDS: Readonly<Record<GcpVerdict, string>> = { ok: 'OK', fail: 'FAIL', 'cannot-verify': 'CANNOT VERIFY' };
+export { EXIT_CODES } from '../../verdict.js';
 
 const PROMISES: Readonly<Record<GcpVerdict, string>> = {
   ok: 'no token the issuer could issue is admitted by the provider and refused by a rule',
@@ -56,6 +55,6 @@ function findingLines(finding: GcpFinding, rules: readonly ClaimRule[], issuer: 
 export function gcpCheckReport(result: GcpCheckResult, rules: readonly ClaimRule[], issuer: string): string[] {
   const lines = result.findings.flatMap((finding) => findingLines(finding, rules, issuer));
   lines.push(BINDINGS_NOTE);
-  lines.push(`${VERDICT_WORDS[result.verdict]}: ${PROMISES[result.verdict]} (exit ${EXIT_CODES[result.verdict]}).`);
+  lines.push(verdictLine(result.verdict, PROMISES));
   return lines;
 }
