@@ -96,8 +96,9 @@ function keepsPromises(credentials: readonly CredentialToMatch[], allRules: read
 function run(numRuns: number, allowUnpinned: boolean): Record<string, number> {
   const tally: Record<string, number> = { ok: 0, fail: 0, 'cannot-verify': 0 };
   fc.assert(
-    fc.property(credentialList, ruleLines, tokens, (credentials, lines, sample) => {
-      const rules = rulesOf(lines);
+    // A rule on the audience now and then: Entra matches it, so it must stay in the decision.
+    fc.property(credentialList, ruleLines, tokens, fc.boolean(), (credentials, lines, sample, onAudience) => {
+      const rules = rulesOf(onAudience ? [...lines, { claim: 'aud', value: AUD, regex: false }] : lines);
       const result = checkCredentials({ credentials: parseLiveCredentials(JSON.stringify(credentials), 'credentials.json'), rules, issuer: ISSUER, audience: AUD, platform: 'github', allowUnpinned });
       tally[result.verdict] = (tally[result.verdict] ?? 0) + 1;
       keepsPromises(credentials, rules, result, sample);
